@@ -1,0 +1,56 @@
+# Consent Gate: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run dev test bench setup migrate samples translations clean
+
+run: setup samples ## Set up and serve the demo with gunicorn on the embedded database
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+dev: setup samples ## Serve with the Flask reloader and debugger
+	CONSENT_DEV=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+setup: $(VENV)/.installed instance/config.py translations migrate
+
+test: $(VENV)/.installed-test translations chromium ## Install test dependencies and run every test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test translations chromium ## Run the benchmarks and write bench/RESULTS.md
+	$(BIN)/python -m bench
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# A fresh machine gets its own random secret; an existing one is never replaced.
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | tail -n 1
+
+migrate: $(VENV)/.installed instance/config.py ## Create or upgrade the database schema
+	$(FLASK) db upgrade
+
+samples: setup ## Load the sample sites that are not there yet; existing data is kept
+	$(FLASK) sites import --only-new sites/
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,7 @@
+"""Command-line groups, registered on the app by init_app."""
+from app.cli.sites import sites_group
+
+
+def init_app(app):
+    """Register every CLI group on the app."""
+    app.cli.add_command(sites_group)

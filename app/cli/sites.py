@@ -1,0 +1,121 @@
+"""flask sites import|list|show|check: manage sites from their site files."""
+import json
+
+import click
+import yaml
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.cli.common import with_database
+from app.sites.check import check_site
+from app.sites.files import SiteFileError, load_site_file, site_files
+from app.sites.repository import SiteRepository, site_spec
+
+sites_group = AppGroup("sites", help="Import, list, show and check sites.")
+
+
+@sites_group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--only-new", is_flag=True, help="Skip sites that already exist (keeps their edits).")
+@with_database
+def import_command(paths, only_new):
+    """Import site files (or folders of them); all or nothing."""
+    files = [file for path in paths for file in site_files(path)]
+    loaded, errors = [], []
+    for file in files:
+        try:
+            loaded.append((file, load_site_file(file)))
+        except SiteFileError as error:
+            errors.append(str(error))
+    errors += _duplicate_ids(loaded)
+    if errors:
+        for message in errors:
+            click.echo(f"error: {message}", err=True)
+        raise click.ClickException(f"nothing imported: {len(errors)} invalid site file(s)")
+    if not loaded:
+        raise click.ClickException(f"no site files (.yaml, .yml, .toml) in {', '.join(paths)}")
+    repository = SiteRepository(db.session)
+    if only_new:
+        loaded = [(file, spec) for file, spec in loaded if repository.get(spec.id) is None]
+    outcomes = [(spec, repository.save(spec)) for _file, spec in loaded]
+    db.session.commit()
+    for spec, outcome in outcomes:
+        _echo_outcome(outcome)
+        for finding in check_site(spec):
+            click.echo(f"  warning: {finding}")
+
+
+def _duplicate_ids(loaded):
+    seen, errors = {}, []
+    for file, spec in loaded:
+        if spec.id in seen:
+            errors.append(f"{file}: id: {spec.id!r} is already declared in {seen[spec.id]}")
+        seen.setdefault(spec.id, file)
+    return errors
+
+
+def _echo_outcome(outcome):
+    state = "created" if outcome.created else "updated"
+    version = f"catalog version {outcome.catalog_version}"
+    if not outcome.created:
+        version += " (new)" if outcome.new_catalog_version else " (unchanged)"
+    click.echo(f"{outcome.site.id}: {state}, {version}")
+
+
+@sites_group.command("list")
+@with_database
+def list_command():
+    """List sites with their regime, trackers and catalog version."""
+    sites = SiteRepository(db.session).list()
+    if not sites:
+        click.echo("no sites yet; import some with: flask --app wsgi sites import sites/")
+        return
+    for site in sites:
+        trackers = [name for name, value in (
+            ("metrica", site.yandex_metrica_id), ("ga4", site.ga4_measurement_id),
+            ("meta", site.meta_pixel_id)) if value]
+        click.echo(
+            f"{site.id:<12} {site.name:<24} {'+'.join(site.regimes):<12} "
+            f"catalog v{site.catalog_version:<3} trackers: {', '.join(trackers) or 'none'}"
+        )
+
+
+@sites_group.command("show")
+@click.argument("site_id")
+@click.option("--version", "version", type=int, help="Catalog version (default: current).")
+@click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml")
+@with_database
+def show_command(site_id, version, output_format):
+    """Print a site as a site file, with the chosen catalog version."""
+    site, catalog = _load(site_id, version)
+    document = site_spec(site, catalog).model_dump(mode="json", exclude_none=True)
+    click.echo(f"# catalog version {catalog.version}, sha256 {catalog.content_hash}")
+    if output_format == "json":
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), nl=False)
+
+
+@sites_group.command("check")
+@click.argument("site_id")
+@with_database
+def check_command(site_id):
+    """Compare a site's catalog with what its trackers set; exit 1 on any finding."""
+    site, catalog = _load(site_id, None)
+    findings = check_site(site_spec(site, catalog))
+    for finding in findings:
+        click.echo(f"warning: {finding}")
+    if findings:
+        raise SystemExit(1)
+    click.echo(f"{site_id}: no findings")
+
+
+def _load(site_id, version):
+    repository = SiteRepository(db.session)
+    site = repository.get(site_id)
+    if site is None:
+        raise click.ClickException(f"no site with id {site_id!r}")
+    catalog = repository.catalog(site.id, version or site.catalog_version)
+    if catalog is None:
+        raise click.ClickException(f"site {site_id!r} has no catalog version {version}")
+    return site, catalog

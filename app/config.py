@@ -1,0 +1,104 @@
+"""Configuration: safe defaults, an optional instance file, then CONSENT_* environment variables."""
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "CONSENT"
+INSECURE_SECRETS = frozenset({"", "dev", "change-me", "secret"})
+SUPPORTED_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing, unsafe or malformed; the message names the setting."""
+
+
+class DefaultConfig:
+    """Settings every deployment starts from; each can be overridden."""
+
+    SECRET_KEY = "dev"
+    #: SQLAlchemy URL; empty means SQLite in the instance folder.
+    DATABASE_URL = ""
+    #: Public base URL of this service, e.g. https://consent.example.com (no trailing slash).
+    PUBLIC_URL = ""
+    #: How many reverse proxies in front of the app set X-Forwarded-* headers.
+    TRUSTED_PROXIES = 0
+    #: Allow the default secret: tests and the local development server only.
+    DEV = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en", "ru")
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+
+def load_config(app, test_config=None):
+    """Fill app.config from defaults, instance/config.py, the environment and test overrides."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    # Hosting platforms conventionally export a bare DATABASE_URL.
+    if not app.config["DATABASE_URL"] and os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        app.config["DATABASE_URL"], Path(app.instance_path)
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def check_config(app):
+    """Refuse to run with settings that are unsafe outside tests and development."""
+    relaxed = app.testing or app.debug or app.config["DEV"]
+    if not relaxed and app.config["SECRET_KEY"] in INSECURE_SECRETS:
+        raise ConfigError(
+            f"{ENV_PREFIX}_SECRET_KEY is missing or a known default; set a long random value "
+            f"(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    try:
+        app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}_TRUSTED_PROXIES must be a whole number of proxy hops") from None
+    app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
+
+
+def database_uri(url, instance_path):
+    """Return a SQLAlchemy URL with a supported driver; default to SQLite in instance/."""
+    if not url:
+        return f"sqlite:///{instance_path / 'consent-gate.sqlite3'}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{ENV_PREFIX}_DATABASE_URL is not a database URL: {mask_url(url)!r}") from None
+    driver = SUPPORTED_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ConfigError(
+            f"{ENV_PREFIX}_DATABASE_URL scheme {parsed.drivername!r} is not supported; "
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        )
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def engine_options(uri):
+    """Return engine options that make commits durable on the chosen database."""
+    if uri.startswith("sqlite"):
+        # A locked SQLite file should fail fast enough to answer 503, not hang a worker.
+        return {"connect_args": {"timeout": 5}}
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+
+
+def mask_url(url):
+    """Return the URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable URL>"

@@ -1,0 +1,43 @@
+"""GET /demo/ and /demo/<site id>."""
+from flask import abort, g, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from app.demo import bp
+from app.embed import embed_snippet
+from app.extensions import db
+from app.sites.repository import SiteRepository
+
+#: What each sample operator does, shown as the page's headline.
+TAGLINES = {
+    # i18n: headline of the Flomni demo page (an omnichannel customer-service platform)
+    "flomni": _l("One inbox for every customer conversation"),
+    # i18n: headline of the oomnis demo page (a business software vendor)
+    "oomnis": _l("Software that keeps your business running"),
+    # i18n: headline of the Familami demo page (a marketplace of family-run shops)
+    "familami": _l("A marketplace of small family shops"),
+    # i18n: headline of the SENS demo page (a mobile app)
+    "sens": _l("Your day, in one calm app"),
+    # i18n: headline of the Loginom demo page (a data-analysis platform)
+    "loginom": _l("Low-code analytics for everyone"),
+}
+
+
+@bp.get("/")
+def index():
+    """List the demo pages."""
+    return render_template("demo/index.html", sites=SiteRepository(db.session).list())
+
+
+@bp.get("/<site_id>")
+def page(site_id):
+    """Render a small page of the operator that embeds the service."""
+    site = SiteRepository(db.session).get(site_id)
+    if site is None:
+        abort(404)
+    g.page_languages = site.languages
+    return render_template(
+        "demo/page.html",
+        site=site,
+        tagline=TAGLINES.get(site.id, site.name),
+        snippet=embed_snippet(request.host_url, site.id),
+    )

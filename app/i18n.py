@@ -1,0 +1,23 @@
+"""Languages: which locale a page is rendered in."""
+from flask import request
+from flask_babel import get_locale
+
+from app.extensions import babel
+
+
+def init_app(app, translations_dir):
+    """Bind Flask-Babel with the project's translations folder."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations_dir))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = get_locale
+
+
+def select_locale():
+    """Pick ?lang=, then a view's preferred languages, then the browser's, then the default."""
+    from flask import current_app, g
+
+    supported = list(getattr(g, "page_languages", None) or current_app.config["LANGUAGES"])
+    requested = request.args.get("lang")
+    if requested in supported:
+        return requested
+    return request.accept_languages.best_match(supported) or supported[0]

@@ -1,0 +1,71 @@
+"""Database models: sites and their versioned cookie catalogs."""
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+#: Timestamps are UTC and keep their zone where the database can.
+Timestamp = DateTime(timezone=True)
+
+
+def utc_now():
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class Site(db.Model):
+    """A website that embeds the banner, as its site file or console last described it."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The data controller: legal name, registration number, address, e-mail.
+    operator_legal_name: Mapped[str] = mapped_column(String(2000))
+    operator_registration_number: Mapped[str] = mapped_column(String(500), default="")
+    operator_address: Mapped[str] = mapped_column(String(500), default="")
+    operator_email: Mapped[str] = mapped_column(String(320))
+    #: Origins allowed to embed the banner and report consents.
+    origins: Mapped[list[str]] = mapped_column(JSON)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    default_language: Mapped[str] = mapped_column(String(12))
+    #: Legal regimes, a sorted list of "gdpr" and/or "ru152".
+    regimes: Mapped[list[str]] = mapped_column(JSON)
+    privacy_policy_url: Mapped[str] = mapped_column(String(500))
+    privacy_policy_version: Mapped[str] = mapped_column(String(60))
+    consent_document_url: Mapped[str | None] = mapped_column(String(500))
+    consent_document_version: Mapped[str | None] = mapped_column(String(60))
+    consent_lifetime_days: Mapped[int] = mapped_column(default=180)
+    refusal_lifetime_days: Mapped[int | None]
+    yandex_metrica_id: Mapped[str | None] = mapped_column(String(20))
+    ga4_measurement_id: Mapped[str | None] = mapped_column(String(20))
+    meta_pixel_id: Mapped[str | None] = mapped_column(String(20))
+    #: Number of the catalog version visitors are shown now.
+    catalog_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now, onupdate=utc_now)
+
+    catalogs: Mapped[list["CatalogVersion"]] = relationship(
+        back_populates="site", order_by="CatalogVersion.version"
+    )
+
+
+class CatalogVersion(db.Model):
+    """One immutable version of a site's cookie catalog; proofs refer to it forever."""
+
+    __tablename__ = "catalog_versions"
+    __table_args__ = (UniqueConstraint("site_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    version: Mapped[int]
+    #: SHA-256 of the canonical JSON of content.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The catalog by category, purposes keyed by language.
+    content: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+
+    site: Mapped[Site] = relationship(back_populates="catalogs")

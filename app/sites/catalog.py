@@ -1,0 +1,69 @@
+"""Cookie catalogs as canonical documents: content hash, matching and display."""
+import hashlib
+import json
+import re
+
+from app.sites.schema import Catalog, MatchKind
+
+
+def catalog_document(catalog, default_language):
+    """Return the catalog as a plain, canonical document (purposes keyed by language)."""
+    return {
+        category: [_item_document(item, default_language) for item in items]
+        for category, items in catalog.categories()
+    }
+
+
+def _item_document(item, default_language):
+    purpose = item.purpose if isinstance(item.purpose, dict) else {default_language: item.purpose}
+    return {
+        "name": item.name,
+        "match": item.match.value,
+        "storage": item.storage.value,
+        "provider": item.provider,
+        "purpose": dict(sorted(purpose.items())),
+        "lifetime": item.lifetime,
+        "domain": item.domain,
+    }
+
+
+def catalog_from_document(document):
+    """Rebuild a validated Catalog from its stored document."""
+    return Catalog.model_validate(document)
+
+
+def canonical_json(document):
+    """Serialize a document the same way on every machine, for hashing."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(document):
+    """Return the SHA-256 hex digest of a document's canonical JSON."""
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def item_matches(item, key):
+    """Tell whether a catalog item's name or pattern covers a cookie or storage key."""
+    if item.match is MatchKind.EXACT:
+        return item.name == key
+    if item.match is MatchKind.PREFIX:
+        return key.startswith(item.name.rstrip("*"))
+    return re.fullmatch(item.name, key) is not None
+
+
+def describe_pattern(item):
+    """Return the item's name as the site owner would read it (ym* for a prefix)."""
+    if item.match is MatchKind.PREFIX:
+        return item.name if item.name.endswith("*") else f"{item.name}*"
+    if item.match is MatchKind.REGEX:
+        return f"/{item.name}/"
+    return item.name
+
+
+def find_item(catalog, key, storage):
+    """Return (category, item) for the first item that covers key in storage, or None."""
+    for category, items in catalog.categories():
+        for item in items:
+            if item.storage == storage and item_matches(item, key):
+                return category, item
+    return None

@@ -1,0 +1,130 @@
+"""The catalog check: compare what a site declares with what its trackers really do."""
+from dataclasses import dataclass
+
+from app.sites.catalog import describe_pattern, find_item, item_matches
+from app.sites.schema import Regime, StorageKind
+from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the check found; code is stable, message is for people."""
+
+    code: str
+    message: str
+
+    def __str__(self):
+        return f"[{self.code}] {self.message}"
+
+
+def check_site(spec):
+    """Return every finding for a site spec, most serious first."""
+    return [
+        *_check_regime(spec),
+        *_check_undeclared(spec),
+        *_check_unclearable(spec),
+        *_check_advertising_as_analytics(spec),
+        *_check_lifetimes(spec),
+    ]
+
+
+def _check_regime(spec):
+    if Regime.RU152 not in spec.regime:
+        return
+    if spec.consent_document is None:
+        yield Finding(
+            "ru152-consent-document",
+            "152-FZ requires consent as a separate document (since 1 September 2025); "
+            "set consent_document with its url and version",
+        )
+    for name in spec.trackers.enabled():
+        tracker = TRACKERS[name]
+        if tracker.cross_border:
+            yield Finding(
+                "ru152-cross-border",
+                f"{tracker.label} is enabled on a 152-FZ site: its data leaves Russia "
+                "(cross-border transfer, 152-FZ Art. 12 and 18(5))",
+            )
+
+
+def _check_undeclared(spec):
+    for name in spec.trackers.enabled():
+        tracker = TRACKERS[name]
+        tracker_id = getattr(spec.trackers, name)
+        for key in tracker.first_party:
+            real_name = key.name_for(tracker_id)
+            if find_item(spec.catalog, real_name, key.storage) is None:
+                yield Finding(
+                    "undeclared",
+                    f"{tracker.label} writes {_storage_label(key.storage)} {real_name}, which no "
+                    f"catalog item declares{_near_miss_hint(spec, real_name, key.storage)}",
+                )
+
+
+def _near_miss_hint(spec, real_name, storage):
+    # A pattern written without the leading underscore is the usual slip (ym* for _ym_uid).
+    misses = [
+        describe_pattern(item)
+        for _category, items in spec.catalog.categories()
+        for item in items
+        if item.storage == storage and item_matches(item, real_name.lstrip("_"))
+    ]
+    return f" ({', '.join(misses)} does not match it)" if misses else ""
+
+
+def _check_unclearable(spec):
+    site_domains = _site_domains(spec)
+    for category, items in spec.catalog.categories():
+        for item in items:
+            if item.storage != StorageKind.COOKIE:
+                continue
+            label = f"{category} item {describe_pattern(item)}"
+            if item.domain and not _within(item.domain, site_domains):
+                yield Finding(
+                    "cannot-clear",
+                    f"{label} lives on {item.domain}; the site cannot clear it on withdrawal",
+                )
+                continue
+            for tracker in TRACKERS.values():
+                covered = [cookie for cookie in tracker.third_party if item_matches(item, cookie)]
+                if covered:
+                    yield Finding(
+                        "cannot-clear",
+                        f"{label} also covers {', '.join(covered)}, {tracker.label} cookies on "
+                        f".{tracker.vendor_domain}; the site cannot clear them on withdrawal",
+                    )
+
+
+def _check_advertising_as_analytics(spec):
+    for item in spec.catalog.analytical:
+        covered = [name for name in ADVERTISING_IDENTIFIERS if item_matches(item, name)]
+        if covered:
+            yield Finding(
+                "advertising-as-analytics",
+                f"analytical item {describe_pattern(item)} holds the advertising identifier "
+                f"{', '.join(covered)}; file it under marketing",
+            )
+
+
+def _check_lifetimes(spec):
+    for category, items in spec.catalog.categories():
+        for item in items:
+            if item.lifetime is None and item.storage != StorageKind.PIXEL:
+                yield Finding(
+                    "missing-lifetime",
+                    f"{category} item {describe_pattern(item)} has no lifetime",
+                )
+
+
+def _storage_label(storage):
+    return "cookie" if storage == StorageKind.COOKIE else f"{storage.value} key"
+
+
+def _site_domains(spec):
+    return {origin.split("://", 1)[1].split(":")[0] for origin in spec.origins}
+
+
+def _within(domain, site_domains):
+    # A cookie domain is clearable when it is a site host or one of its parent domains.
+    bare = domain.lstrip(".")
+    return any(host == bare or host.endswith(f".{bare}") for host in site_domains)

@@ -1,0 +1,92 @@
+"""Read site files (YAML or TOML) into validated specs, with errors that name file and field."""
+import tomllib
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from app.sites.schema import SiteSpec
+
+SITE_FILE_SUFFIXES = (".yaml", ".yml", ".toml")
+
+
+class SiteFileError(Exception):
+    """A site file cannot be used; str() is one line naming the file, the field and the problem."""
+
+    def __init__(self, path, field, problem):
+        self.path, self.field, self.problem = str(path), field, problem
+        where = f"{self.path}: {field}" if field else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+def site_files(path):
+    """Return the site files at path: the file itself, or every site file in a folder."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in SITE_FILE_SUFFIXES)
+    return [path]
+
+
+def load_site_file(path):
+    """Parse and validate one site file; raise SiteFileError on the first problem."""
+    path = Path(path)
+    return parse_site_document(read_site_document(path), path)
+
+
+def read_site_document(path):
+    """Read a YAML or TOML site file into plain data."""
+    if path.suffix not in SITE_FILE_SUFFIXES:
+        raise SiteFileError(path, None, "a site file must end in .yaml, .yml or .toml")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SiteFileError(path, None, error.strerror or str(error)) from None
+    try:
+        if path.suffix == ".toml":
+            return tomllib.loads(raw.decode("utf-8"))
+        return yaml.safe_load(raw)
+    except UnicodeDecodeError:
+        raise SiteFileError(path, None, "the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SiteFileError(path, None, f"invalid TOML: {error}") from None
+    except yaml.YAMLError as error:
+        raise SiteFileError(path, None, f"invalid YAML: {_yaml_problem(error)}") from None
+
+
+def parse_site_document(document, path):
+    """Validate plain data as a site spec; raise SiteFileError naming the first bad field."""
+    if not isinstance(document, dict):
+        raise SiteFileError(path, None, "the file must hold a mapping of site fields")
+    try:
+        return SiteSpec.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise SiteFileError(path, _field_path(first["loc"]) or None, _problem(first)) from None
+
+
+def _field_path(location):
+    # Pydantic names union branches ("str", "dict[...]") in loc; people need only the keys.
+    parts = []
+    for part in location:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif part.startswith(("str", "dict[", "list[", "function-")) or "[" in part:
+            continue
+        else:
+            parts.append(f".{part}" if parts else part)
+    return "".join(parts)
+
+
+def _problem(error):
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field"
+    return message
+
+
+def _yaml_problem(error):
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    return f"line {mark.line + 1}: {problem}" if mark else problem

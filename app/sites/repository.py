@@ -1,0 +1,114 @@
+"""Store and load sites: site specs in, Site rows and catalog versions out."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.models import CatalogVersion, Site
+from app.sites.catalog import catalog_document, catalog_from_document, content_hash
+from app.sites.schema import SiteSpec
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What storing a site spec changed."""
+
+    site: Site
+    created: bool
+    catalog_version: int
+    new_catalog_version: bool
+
+
+class SiteRepository:
+    """Sites and catalog versions in one SQLAlchemy session."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, site_id):
+        """Return the site with this id, or None."""
+        return self.session.get(Site, site_id)
+
+    def list(self):
+        """Return every site, ordered by id."""
+        return list(self.session.scalars(select(Site).order_by(Site.id)))
+
+    def catalog(self, site_id, version):
+        """Return one stored catalog version, or None."""
+        return self.session.scalar(
+            select(CatalogVersion).filter_by(site_id=site_id, version=version)
+        )
+
+    def save(self, spec):
+        """Create or update a site from its spec; add a catalog version when the catalog changed."""
+        site = self.get(spec.id)
+        created = site is None
+        if created:
+            site = Site(id=spec.id, catalog_version=0)
+            self.session.add(site)
+        _apply_spec(site, spec)
+        document = catalog_document(spec.catalog, spec.default_language)
+        digest = content_hash(document)
+        current = None if created else self.catalog(site.id, site.catalog_version)
+        changed = current is None or current.content_hash != digest
+        if changed:
+            site.catalog_version += 1
+            self.session.add(CatalogVersion(
+                site=site, version=site.catalog_version, content_hash=digest, content=document
+            ))
+        self.session.flush()
+        return ImportOutcome(site, created, site.catalog_version, changed)
+
+
+def _apply_spec(site, spec):
+    site.name = spec.name
+    site.operator_legal_name = spec.operator.legal_name
+    site.operator_registration_number = spec.operator.registration_number
+    site.operator_address = spec.operator.address
+    site.operator_email = str(spec.operator.email)
+    site.origins = list(spec.origins)
+    site.languages = list(spec.languages)
+    site.default_language = spec.default_language
+    site.regimes = [regime.value for regime in spec.regime]
+    site.privacy_policy_url = spec.privacy_policy.url
+    site.privacy_policy_version = spec.privacy_policy.version
+    document = spec.consent_document
+    site.consent_document_url = document.url if document else None
+    site.consent_document_version = document.version if document else None
+    site.consent_lifetime_days = spec.consent_lifetime_days
+    site.refusal_lifetime_days = spec.refusal_lifetime_days
+    site.yandex_metrica_id = spec.trackers.yandex_metrica
+    site.ga4_measurement_id = spec.trackers.ga4
+    site.meta_pixel_id = spec.trackers.meta_pixel
+
+
+def site_spec(site, catalog_version):
+    """Rebuild the spec of a stored site with one of its catalog versions."""
+    consent_document = None
+    if site.consent_document_url:
+        consent_document = {
+            "url": site.consent_document_url, "version": site.consent_document_version
+        }
+    return SiteSpec.model_validate({
+        "id": site.id,
+        "name": site.name,
+        "operator": {
+            "legal_name": site.operator_legal_name,
+            "registration_number": site.operator_registration_number,
+            "address": site.operator_address,
+            "email": site.operator_email,
+        },
+        "origins": site.origins,
+        "languages": site.languages,
+        "default_language": site.default_language,
+        "regime": site.regimes,
+        "privacy_policy": {"url": site.privacy_policy_url, "version": site.privacy_policy_version},
+        "consent_document": consent_document,
+        "consent_lifetime_days": site.consent_lifetime_days,
+        "refusal_lifetime_days": site.refusal_lifetime_days,
+        "trackers": {
+            "yandex_metrica": site.yandex_metrica_id,
+            "ga4": site.ga4_measurement_id,
+            "meta_pixel": site.meta_pixel_id,
+        },
+        "catalog": catalog_from_document(catalog_version.content),
+    })

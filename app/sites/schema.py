@@ -1,0 +1,202 @@
+"""The site file schema: what a site owner declares once, validated field by field."""
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from babel import Locale, UnknownLocaleError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.sites.lifetimes import normalize_lifetime
+
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$"
+ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(:\d{1,5})?$")
+HOSTNAME = re.compile(r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+FIRST_PARTY = "first_party"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class Regime(StrEnum):
+    """A legal regime the banner and the proof must satisfy."""
+
+    RU152 = "ru152"
+    GDPR = "gdpr"
+
+
+class MatchKind(StrEnum):
+    """How a catalog item's name is compared with a cookie or storage key."""
+
+    EXACT = "exact"
+    PREFIX = "prefix"
+    REGEX = "regex"
+
+
+class StorageKind(StrEnum):
+    """Where a catalog item lives in the browser."""
+
+    COOKIE = "cookie"
+    LOCAL_STORAGE = "localStorage"
+    SESSION_STORAGE = "sessionStorage"
+    PIXEL = "pixel"
+
+
+def _check_language(code):
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{code!r} is not a known language code") from None
+    return code
+
+
+Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=12),
+                     AfterValidator(_check_language)]
+
+
+class Strict(BaseModel):
+    """A schema node that rejects unknown keys and keeps the file's spelling."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Operator(Strict):
+    """The data controller named in the privacy policy."""
+
+    legal_name: Text
+    registration_number: OptionalText = ""
+    address: OptionalText = ""
+    email: EmailStr
+
+
+class Document(Strict):
+    """A published legal text and the version a visitor is shown."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+
+
+class Trackers(Strict):
+    """Built-in trackers the gate loads after consent; each is off unless set."""
+
+    yandex_metrica: Annotated[str, StringConstraints(pattern=r"^\d{5,12}$")] | None = None
+    ga4: Annotated[str, StringConstraints(pattern=r"^G-[A-Z0-9]{4,14}$")] | None = None
+    meta_pixel: Annotated[str, StringConstraints(pattern=r"^\d{8,20}$")] | None = None
+
+    def enabled(self):
+        """Return the names of the trackers that are switched on."""
+        return [name for name, value in self if value]
+
+
+class CatalogItem(Strict):
+    """One cookie, storage key or pixel a site declares."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    match: MatchKind = MatchKind.EXACT
+    storage: StorageKind = StorageKind.COOKIE
+    provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    purpose: Text | dict[Language, Text]
+    lifetime: str | None = None
+    domain: str | None = None
+
+    @field_validator("lifetime", mode="before")
+    @classmethod
+    def _canonical_lifetime(cls, value):
+        return None if value is None else normalize_lifetime(value)
+
+    @field_validator("domain")
+    @classmethod
+    def _valid_domain(cls, value):
+        if value is not None and not HOSTNAME.match(value.lower()):
+            raise ValueError(f"{value!r} is not a domain name")
+        return None if value is None else value.lower()
+
+    @model_validator(mode="after")
+    def _valid_pattern(self):
+        if self.match is MatchKind.REGEX:
+            try:
+                re.compile(self.name)
+            except re.error as error:
+                raise ValueError(f"name {self.name!r} is not a valid regular expression: {error}")
+        return self
+
+    @property
+    def first_party(self):
+        """Tell whether the site itself provides this item."""
+        return self.provider == FIRST_PARTY
+
+
+class Catalog(Strict):
+    """A site's cookie catalog by category; mandatory is always on."""
+
+    mandatory: list[CatalogItem]
+    analytical: list[CatalogItem]
+    marketing: list[CatalogItem] | None = None
+    functional: list[CatalogItem] | None = None
+
+    def categories(self):
+        """Return (category, items) pairs for the categories this site has, in display order."""
+        return [(name, items) for name, items in self if items is not None]
+
+
+class SiteSpec(Strict):
+    """Everything a site file declares about one site."""
+
+    id: Annotated[str, StringConstraints(pattern=SLUG)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    operator: Operator
+    origins: list[str] = Field(min_length=1)
+    languages: list[Language] = Field(min_length=1)
+    default_language: Language
+    regime: list[Regime] = Field(min_length=1)
+    privacy_policy: Document
+    consent_document: Document | None = None
+    consent_lifetime_days: int = Field(default=180, ge=1, le=3650)
+    refusal_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
+    trackers: Trackers = Trackers()
+    catalog: Catalog
+
+    @field_validator("origins")
+    @classmethod
+    def _valid_origins(cls, origins):
+        for origin in origins:
+            match = ORIGIN.match(origin)
+            if not match:
+                raise ValueError(f"{origin!r} is not an origin like https://example.com")
+            if match.group(1) == "http" and match.group(2) not in LOCAL_HOSTS:
+                raise ValueError(f"{origin!r} must use https (http only for localhost)")
+        return list(dict.fromkeys(origins))
+
+    @field_validator("regime")
+    @classmethod
+    def _unique_regimes(cls, regimes):
+        return sorted(set(regimes))
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        if self.refusal_lifetime_days and self.refusal_lifetime_days > self.consent_lifetime_days:
+            raise ValueError("refusal_lifetime_days must not exceed consent_lifetime_days")
+        for category, items in self.catalog.categories():
+            for index, item in enumerate(items):
+                if isinstance(item.purpose, dict) and self.default_language not in item.purpose:
+                    raise ValueError(
+                        f"catalog.{category}[{index}].purpose has no text in the default "
+                        f"language {self.default_language!r}"
+                    )
+        return self
+
+    @property
+    def refusal_days(self):
+        """Return how long a refusal is remembered."""
+        return self.refusal_lifetime_days or self.consent_lifetime_days

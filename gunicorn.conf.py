@@ -1,0 +1,23 @@
+"""Gunicorn settings for Consent Gate; see https://docs.gunicorn.org/en/stable/settings.html."""
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+timeout = 30
+graceful_timeout = 20
+# The access log leaves out the client address: raw IPs are personal data.
+accesslog = "-"
+access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"
+
+
+def on_starting(server):
+    """Refuse to start when the database cannot be reached, with a one-line reason."""
+    from app.db import DatabaseUnavailable, ping_database
+
+    app = server.app.wsgi()
+    try:
+        with app.app_context():
+            ping_database()
+    except DatabaseUnavailable as error:
+        raise SystemExit(f"consent-gate: {error}") from None
