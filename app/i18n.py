@@ -1,6 +1,6 @@
 """Languages: which locale a page is rendered in."""
 from flask import request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from app.extensions import babel
 
@@ -10,6 +10,8 @@ def init_app(app, translations_dir):
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations_dir))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = get_locale
+    # Flask-Babel caches the locale on the app context, which a request may share with its caller.
+    app.teardown_request(lambda _error: refresh())
 
 
 def select_locale():

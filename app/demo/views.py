@@ -15,8 +15,8 @@ TAGLINES = {
     "oomnis": _l("Software that keeps your business running"),
     # i18n: headline of the Familami demo page (a marketplace of family-run shops)
     "familami": _l("A marketplace of small family shops"),
-    # i18n: headline of the SENS demo page (a mobile app)
-    "sens": _l("Your day, in one calm app"),
+    # i18n: headline of the SENS demo page (a dating app)
+    "sens": _l("Meet people who share your interests"),
     # i18n: headline of the Loginom demo page (a data-analysis platform)
     "loginom": _l("Low-code analytics for everyone"),
 }

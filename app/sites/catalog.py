@@ -48,7 +48,8 @@ def item_matches(item, key):
         return item.name == key
     if item.match is MatchKind.PREFIX:
         return key.startswith(item.name.rstrip("*"))
-    return re.fullmatch(item.name, key) is not None
+    # Like most cookie tools, a pattern is searched; authors anchor it with ^ and $.
+    return re.search(item.name, key) is not None
 
 
 def describe_pattern(item):

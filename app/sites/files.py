@@ -60,21 +60,31 @@ def parse_site_document(document, path):
     try:
         return SiteSpec.model_validate(document)
     except ValidationError as error:
-        first = error.errors()[0]
+        first = _most_telling(error.errors())
         raise SiteFileError(path, _field_path(first["loc"]) or None, _problem(first)) from None
 
 
+def _most_telling(errors):
+    # For "text or mapping" fields pydantic reports a type mismatch for the branch not taken.
+    telling = [e for e in errors if e["type"] not in ("string_type", "dict_type")]
+    return (telling or errors)[0]
+
+
 def _field_path(location):
-    # Pydantic names union branches ("str", "dict[...]") in loc; people need only the keys.
     parts = []
     for part in location:
         if isinstance(part, int):
             parts.append(f"[{part}]")
-        elif part.startswith(("str", "dict[", "list[", "function-")) or "[" in part:
-            continue
-        else:
+        elif not _is_branch_tag(part):
             parts.append(f".{part}" if parts else part)
     return "".join(parts)
+
+
+def _is_branch_tag(part):
+    # Pydantic names union branches and key checks ("constrained-str", "dict[...]", "[key]").
+    return part in ("str", "int", "[key]") or part.startswith(
+        ("constrained-", "function-", "dict[", "list[")
+    )
 
 
 def _problem(error):

@@ -1,0 +1,63 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, and a live server of the app."""
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.sites.files import load_site_file, site_files
+from app.sites.repository import SiteRepository
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Debian's Chromium once per run."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page; console errors fail the test."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Serve the app with the sample sites on SQLite in a background thread; yield its base URL."""
+    from tests.conftest import SAMPLE_SITES, make_test_app
+
+    folder = tmp_path_factory.mktemp("live")
+    app = make_test_app(f"sqlite:///{folder / 'live.sqlite3'}", folder / "instance")
+    with app.app_context():
+        upgrade()
+        repository = SiteRepository(db.session)
+        for path in site_files(SAMPLE_SITES):
+            repository.save(load_site_file(path))
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

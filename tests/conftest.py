@@ -1,0 +1,162 @@
+"""Shared fixtures: an app per test on SQLite and PostgreSQL, site file factories, a browser."""
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import tomli_w
+import yaml
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_SITES = PROJECT_ROOT / "sites"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONSENT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgresql")
+
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Create a database of this run's own on the local server; drop it afterwards."""
+    name = f"consent_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL is required for the storage tests ({POSTGRES_ADMIN_URL}): {error}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_urls(tmp_path_factory, request):
+    """Return a migrated database URL per backend, each migrated once per run."""
+    urls = {}
+
+    def url_for(backend):
+        if backend not in urls:
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("sqlite") / "consent.sqlite3"
+                urls[backend] = f"sqlite:///{path}"
+            else:
+                urls[backend] = request.getfixturevalue("postgres_url")
+            app = make_test_app(urls[backend], tmp_path_factory.mktemp("instance"))
+            with app.app_context():
+                upgrade()
+                db.engine.dispose()
+        return urls[backend]
+
+    return url_for
+
+
+def make_test_app(database_url, instance_path, **overrides):
+    """Build an app configured for tests."""
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
+              "WTF_CSRF_ENABLED": False, **overrides}
+    return create_app(test_config=config, instance_path=instance_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Run the test once on SQLite and once on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture
+def app(backend, migrated_urls, tmp_path):
+    """An app on a freshly emptied, migrated database."""
+    app = make_test_app(migrated_urls(backend), tmp_path / "instance")
+    with app.app_context():
+        empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def empty_tables():
+    """Delete every row, children first, keeping the schema."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+def valid_site_document(**overrides):
+    """Return a complete, valid site document; overrides replace top-level keys."""
+    document = {
+        "id": "example",
+        "name": "Example Shop",
+        "operator": {
+            "legal_name": "Example LLC",
+            "registration_number": "7801234567",
+            "address": "1 Example Street, St. Petersburg",
+            "email": "privacy@example.com",
+        },
+        "origins": ["https://example.com", "https://www.example.com"],
+        "languages": ["en", "ru"],
+        "default_language": "en",
+        "regime": ["gdpr"],
+        "privacy_policy": {"url": "https://example.com/privacy", "version": "2025-01-01"},
+        "consent_lifetime_days": 180,
+        "trackers": {"yandex_metrica": "12345678"},
+        "catalog": {
+            "mandatory": [{
+                "name": "cookie_consent", "provider": "first_party",
+                "purpose": {"en": "Remembers your choice", "ru": "Запоминает ваш выбор"},
+                "lifetime": "6 months",
+            }],
+            "analytical": [
+                {"name": "^_ym_", "match": "regex", "provider": "Yandex LLC",
+                 "purpose": "Yandex.Metrica visitor statistics", "lifetime": "1 year"},
+                {"name": "_ym", "match": "prefix", "storage": "localStorage",
+                 "provider": "Yandex LLC", "purpose": "Yandex.Metrica state",
+                 "lifetime": "persistent"},
+            ],
+        },
+    }
+    document.update(overrides)
+    return document
+
+
+@pytest.fixture
+def site_document():
+    """Factory: a valid site document with top-level overrides."""
+    return valid_site_document
+
+
+@pytest.fixture
+def write_site_file(tmp_path):
+    """Factory: write a site document (or raw text) to a YAML or TOML file and return its path."""
+
+    def write(document=None, name="example.yaml", raw=None):
+        path = tmp_path / name
+        if raw is not None:
+            path.write_text(raw, encoding="utf-8")
+        elif name.endswith(".toml"):
+            path.write_text(tomli_w.dumps(document), encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,34 @@
+"""The demo pages in a real browser: they render, obey their CSP and show the embed code."""
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(("site_id", "language", "headline"), [
+    ("flomni", "ru-RU", "Все диалоги с клиентами в одном окне"),
+    ("familami", "en-US", "A marketplace of small family shops"),
+    ("loginom", "ru-RU", "Low-code аналитика для всех"),
+])
+def test_demo_page_renders_in_chromium(browser, live_server, site_id, language, headline):
+    context = browser.new_context(locale=language)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: message.type == "error" and violations.append(message.text))
+    response = page.goto(f"{live_server}/demo/{site_id}")
+    assert response.status == 200
+    assert page.locator("h1").inner_text() == headline
+    snippet = page.locator("#embed-snippet").inner_text()
+    assert snippet == f'<script src="{live_server}/c/{site_id}.js" async></script>'
+    # The stylesheet loaded under the strict CSP: the header is laid out as flex.
+    display = page.eval_on_selector(".site-header .container", "e => getComputedStyle(e).display")
+    assert display == "flex"
+    assert violations == []
+    context.close()
+
+
+def test_demo_index_links_every_sample(page, live_server):
+    page.goto(f"{live_server}/demo/")
+    links = page.locator(".site-list a")
+    assert links.count() == 5
+    links.first.click()
+    page.wait_for_url(f"{live_server}/demo/familami")

@@ -1,0 +1,141 @@
+"""Sites and catalog versions in the database, through the CLI, on SQLite and PostgreSQL."""
+import yaml
+
+from app.extensions import db
+from app.models import CatalogVersion, Site
+from app.sites.repository import SiteRepository
+from tests.conftest import SAMPLE_SITES
+
+SAMPLE_IDS = ["familami", "flomni", "loginom", "oomnis", "sens"]
+
+
+def _import(runner, *paths, only_new=False):
+    args = ["sites", "import", *(["--only-new"] if only_new else []), *map(str, paths)]
+    return runner.invoke(args=args)
+
+
+def test_import_samples_creates_five_sites(runner):
+    result = _import(runner, SAMPLE_SITES)
+    assert result.exit_code == 0, result.output
+    assert [site.id for site in SiteRepository(db.session).list()] == SAMPLE_IDS
+    assert "familami: created, catalog version 1" in result.output
+    assert "warning: [undeclared]" in result.output
+
+
+def test_reimport_unchanged_keeps_catalog_version(runner, write_site_file, site_document):
+    path = write_site_file(site_document())
+    _import(runner, path)
+    result = _import(runner, path)
+    assert "example: updated, catalog version 1 (unchanged)" in result.output
+    assert db.session.query(CatalogVersion).count() == 1
+
+
+def test_reimport_changed_catalog_adds_version_and_keeps_old(runner, write_site_file, site_document):
+    document = site_document()
+    path = write_site_file(document)
+    _import(runner, path)
+    document["catalog"]["analytical"][0]["lifetime"] = "2 years"
+    write_site_file(document)
+    result = _import(runner, path)
+    assert "example: updated, catalog version 2 (new)" in result.output
+    repository = SiteRepository(db.session)
+    old, new = repository.catalog("example", 1), repository.catalog("example", 2)
+    assert old.content["analytical"][0]["lifetime"] == "1 year"
+    assert new.content["analytical"][0]["lifetime"] == "2 years"
+    assert old.content_hash != new.content_hash
+    assert repository.get("example").catalog_version == 2
+
+
+def test_import_with_an_invalid_file_imports_nothing(runner, write_site_file, site_document):
+    good = write_site_file(site_document(), name="good.yaml")
+    bad_document = site_document(id="other")
+    bad_document["catalog"]["analytical"][0]["lifetime"] = "forever"
+    bad = write_site_file(bad_document, name="bad.yaml")
+    result = _import(runner, good, bad)
+    assert result.exit_code == 1
+    assert f"error: {bad}: catalog.analytical[0].lifetime: lifetime 'forever'" in result.output
+    assert "nothing imported: 1 invalid site file(s)" in result.output
+    assert db.session.query(Site).count() == 0
+
+
+def test_import_refuses_duplicate_ids(runner, write_site_file, site_document):
+    first = write_site_file(site_document(), name="a.yaml")
+    second = write_site_file(site_document(), name="b.yaml")
+    result = _import(runner, first, second)
+    assert result.exit_code == 1
+    assert "id: 'example' is already declared" in result.output
+    assert db.session.query(Site).count() == 0
+
+
+def test_invalid_reimport_keeps_stored_site(runner, write_site_file, site_document):
+    path = write_site_file(site_document())
+    _import(runner, path)
+    write_site_file(site_document(origins=["ftp://example.com"]))
+    result = _import(runner, path)
+    assert result.exit_code == 1
+    assert SiteRepository(db.session).get("example").origins == [
+        "https://example.com", "https://www.example.com"]
+
+
+def test_import_only_new_keeps_existing_sites(runner, write_site_file, site_document):
+    path = write_site_file(site_document())
+    _import(runner, path)
+    write_site_file(site_document(name="Renamed"))
+    result = _import(runner, path, only_new=True)
+    assert result.exit_code == 0
+    assert SiteRepository(db.session).get("example").name == "Example Shop"
+
+
+def test_list_shows_sites(runner):
+    _import(runner, SAMPLE_SITES)
+    result = runner.invoke(args=["sites", "list"])
+    assert result.exit_code == 0
+    for site_id in SAMPLE_IDS:
+        assert site_id in result.output
+
+
+def test_show_round_trips_as_a_site_file(runner, write_site_file, site_document, tmp_path):
+    _import(runner, write_site_file(site_document()))
+    shown = runner.invoke(args=["sites", "show", "example"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("# catalog version 1, sha256 ")
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(shown.output, encoding="utf-8")
+    assert yaml.safe_load(shown.output)["operator"]["legal_name"] == "Example LLC"
+    assert "(unchanged)" in _import(runner, copy).output
+
+
+def test_show_old_catalog_version(runner, write_site_file, site_document):
+    document = site_document()
+    path = write_site_file(document)
+    _import(runner, path)
+    document["catalog"]["mandatory"][0]["lifetime"] = "1 year"
+    write_site_file(document)
+    _import(runner, path)
+    result = runner.invoke(args=["sites", "show", "example", "--version", "1", "--format", "json"])
+    assert '"lifetime": "6 months"' in result.output
+    missing = runner.invoke(args=["sites", "show", "example", "--version", "9"])
+    assert missing.exit_code == 1
+    assert "has no catalog version 9" in missing.output
+
+
+def test_check_familami_reports_and_fails(runner):
+    _import(runner, SAMPLE_SITES)
+    result = runner.invoke(args=["sites", "check", "familami"])
+    assert result.exit_code == 1
+    assert "ym* does not match it" in result.output
+    assert "[advertising-as-analytics] analytical item _fbp" in result.output
+
+
+def test_check_clean_site_passes(runner, write_site_file, site_document):
+    _import(runner, write_site_file(site_document()))
+    result = runner.invoke(args=["sites", "check", "example"])
+    assert result.exit_code == 0
+    assert "example: no findings" in result.output
+
+
+def test_unknown_site_is_a_clear_error(runner):
+    for command in (["sites", "show", "nope"], ["sites", "check", "nope"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 1
+        assert "no site with id 'nope'" in result.output
