@@ -1,9 +1,15 @@
-"""GET /healthz: is this node able to serve, database included."""
-from flask import Blueprint, jsonify
+"""GET /healthz (is this node able to serve, database included) and the home redirect."""
+from flask import Blueprint, jsonify, redirect, url_for
 
 from app.db import DatabaseUnavailable, ping_database
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/")
+def home():
+    """Send visitors of the bare service to the demo pages."""
+    return redirect(url_for("demo.index"))
 
 
 @bp.get("/healthz")
