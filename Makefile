@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run dev test bench setup migrate samples translations clean
+.PHONY: run dev test lint bench setup migrate samples translations clean
 
 run: setup samples ## Set up and serve the demo with gunicorn on the embedded database
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
@@ -16,8 +16,11 @@ dev: setup samples ## Serve with the Flask reloader and debugger
 
 setup: $(VENV)/.installed instance/config.py translations migrate
 
-test: $(VENV)/.installed-test translations chromium ## Install test dependencies and run every test
+test: $(VENV)/.installed-test translations chromium lint ## Install test dependencies and run every test
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test ## Check style with ruff
+	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py
 
 bench: $(VENV)/.installed-test translations chromium ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench

@@ -14,10 +14,14 @@ errorlog = "-"
 def on_starting(server):
     """Refuse to start when the database cannot be reached, with a one-line reason."""
     from app.db import DatabaseUnavailable, ping_database
+    from app.extensions import db
 
     app = server.app.wsgi()
-    try:
-        with app.app_context():
+    with app.app_context():
+        try:
             ping_database()
-    except DatabaseUnavailable as error:
-        raise SystemExit(f"consent-gate: {error}") from None
+        except DatabaseUnavailable as error:
+            raise SystemExit(f"consent-gate: {error}") from None
+        finally:
+            # Workers are forked from this process: they must not share its pooled connection.
+            db.engine.dispose()

@@ -1,5 +1,5 @@
 """GET /healthz (is this node able to serve, database included) and the home redirect."""
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 
 from app.db import DatabaseUnavailable, ping_database
 
@@ -17,7 +17,8 @@ def healthz():
     """Report 200 when the database answers, 503 when it does not."""
     try:
         ping_database()
-    except DatabaseUnavailable:
+    except DatabaseUnavailable as error:
         # The reason can name hosts; it belongs in the server log, not a public probe.
+        current_app.logger.warning("health check failed: %s", error)
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -6,7 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
-
 #: Timestamps are UTC and keep their zone where the database can.
 Timestamp = DateTime(timezone=True)
 

@@ -1,8 +1,8 @@
 """Health check, demo pages and security headers."""
 import pytest
-from sqlalchemy import inspect
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect
 
 from app.extensions import db
 from tests.conftest import SAMPLE_SITES, make_test_app

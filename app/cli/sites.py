@@ -5,8 +5,8 @@ import click
 import yaml
 from flask.cli import AppGroup
 
-from app.extensions import db
 from app.cli.common import with_database
+from app.extensions import db
 from app.sites.check import check_site
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec

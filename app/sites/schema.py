@@ -1,7 +1,7 @@
 """The site file schema: what a site owner declares once, validated field by field."""
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
 from pydantic import (
@@ -126,7 +126,9 @@ class CatalogItem(Strict):
             try:
                 re.compile(self.name)
             except re.error as error:
-                raise ValueError(f"name {self.name!r} is not a valid regular expression: {error}")
+                raise ValueError(
+                    f"name {self.name!r} is not a valid regular expression: {error}"
+                ) from None
         return self
 
     @property

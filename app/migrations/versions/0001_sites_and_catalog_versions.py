@@ -1,13 +1,12 @@
 """sites and catalog versions
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 04:02:58.433448
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade():
-    
+
     op.create_table('sites',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -61,7 +60,7 @@ def upgrade():
 
 
 def downgrade():
-    
+
     with op.batch_alter_table('catalog_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_versions_site_id'))
 
