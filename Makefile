@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run dev test lint bench setup migrate samples translations clean
+.PHONY: run dev test lint bench setup migrate samples translations banner clean
 
 run: setup samples ## Set up and serve the demo with gunicorn on the embedded database
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
@@ -14,15 +14,15 @@ run: setup samples ## Set up and serve the demo with gunicorn on the embedded da
 dev: setup samples ## Serve with the Flask reloader and debugger
 	CONSENT_DEV=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
-setup: $(VENV)/.installed instance/config.py translations migrate
+setup: $(VENV)/.installed instance/config.py translations banner migrate
 
-test: $(VENV)/.installed-test translations chromium lint ## Install test dependencies and run every test
+test: $(VENV)/.installed-test translations banner chromium lint ## Install test dependencies and run every test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test ## Check style with ruff
 	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py
 
-bench: $(VENV)/.installed-test translations chromium ## Run the benchmarks and write bench/RESULTS.md
+bench: $(VENV)/.installed-test translations banner chromium ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench
 
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +40,16 @@ instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
+# The banner's gate is minified with terser from the npm registry (offline once installed).
+banner: static/banner/consent-gate.min.js
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/banner/consent-gate.min.js: static/banner/consent-gate.js node_modules/.installed
+	npm run -s build
+
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | tail -n 1
 
@@ -56,4 +66,4 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules static/banner/consent-gate.min.js

@@ -42,6 +42,12 @@ class Site(db.Model):
     yandex_metrica_id: Mapped[str | None] = mapped_column(String(20))
     ga4_measurement_id: Mapped[str | None] = mapped_column(String(20))
     meta_pixel_id: Mapped[str | None] = mapped_column(String(20))
+    #: "basic" (gtag.js waits for consent) or "advanced" (cookieless pings before it).
+    ga4_consent_mode: Mapped[str] = mapped_column(String(10), default="basic")
+    #: "refuse" (a GPC signal refuses analytical and marketing) or "ignore".
+    gpc_mode: Mapped[str] = mapped_column(String(10), default="refuse")
+    #: Banner text overrides: language -> text key -> text.
+    text_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Number of the catalog version visitors are shown now.
     catalog_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)

@@ -6,6 +6,8 @@ DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+#: Static documents (the demo's embedded page) may be framed by this service's own pages.
+STATIC_CSP = DEFAULT_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 def init_app(app):
@@ -21,7 +23,8 @@ def add_security_headers(response):
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+    csp = STATIC_CSP if request.endpoint == "static" else DEFAULT_CSP
+    headers.setdefault("Content-Security-Policy", csp)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

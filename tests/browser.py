@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, and a live server of the app."""
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -10,6 +11,9 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.sites.files import load_site_file, site_files
 from app.sites.repository import SiteRepository
+from tests.banner_harness import SERVICE_HOST, HostPage, host_html, route_host
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,7 +56,7 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade()
         repository = SiteRepository(db.session)
-        for path in site_files(SAMPLE_SITES):
+        for path in [*site_files(SAMPLE_SITES), FIXTURES / "testshop.yaml"]:
             repository.save(load_site_file(path))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -61,3 +65,33 @@ def live_server(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def host_page(browser, live_server):
+    """Factory: open a host page of a site on https://www.<site>.test that embeds the banner."""
+    contexts = []
+
+    def open_page(site_id="testshop", lang="en", locale="en-US", head="", body="", csp=None,
+                  nonce=None, gpc=False, embed_src=None, path="/"):
+        context = browser.new_context(locale=locale)
+        contexts.append(context)
+        if gpc:
+            context.add_init_script(
+                "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
+                "{get: () => true})")
+        host = f"www.{site_id}.test"
+        src = embed_src or f"https://{SERVICE_HOST}/c/{site_id}.js"
+        log = route_host(context, host, lambda _path: host_html(src, lang, head, body, nonce),
+                         live_server, csp)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        url = f"https://{host}{path}"
+        page.goto(url)
+        page.errors = errors
+        return HostPage(page=page, context=context, url=url, tracker_requests=log)
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -3,7 +3,7 @@ from flask import abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.demo import bp
-from app.embed import embed_snippet
+from app.embed import embed_snippet, embed_src
 from app.extensions import db
 from app.sites.repository import SiteRepository
 
@@ -35,9 +35,24 @@ def page(site_id):
     if site is None:
         abort(404)
     g.page_languages = site.languages
-    return render_template(
+    categories = SiteRepository(db.session).catalog(site.id, site.catalog_version).content
+    page = render_template(
         "demo/page.html",
         site=site,
         tagline=TAGLINES.get(site.id, site.name),
         snippet=embed_snippet(request.host_url, site.id),
+        embed_src=embed_src(request.host_url, site.id),
+        embed_category="marketing" if "marketing" in categories else "analytical",
     )
+    return page, {"Content-Security-Policy": DEMO_CSP}
+
+
+#: Like a real site's policy: its own scripts plus the trackers' hosts, nothing inline.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self' https://mc.yandex.ru https://www.googletagmanager.com "
+    "https://connect.facebook.net; img-src 'self' data: https://mc.yandex.ru "
+    "https://*.google-analytics.com https://www.googletagmanager.com https://www.facebook.com; "
+    "connect-src 'self' https://mc.yandex.ru https://*.google-analytics.com "
+    "https://www.facebook.com; style-src 'self'; frame-src 'self'; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'self'"
+)

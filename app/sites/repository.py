@@ -79,6 +79,9 @@ def _apply_spec(site, spec):
     site.yandex_metrica_id = spec.trackers.yandex_metrica
     site.ga4_measurement_id = spec.trackers.ga4
     site.meta_pixel_id = spec.trackers.meta_pixel
+    site.ga4_consent_mode = spec.ga4_consent_mode.value
+    site.gpc_mode = spec.gpc.value
+    site.text_overrides = {language: dict(texts) for language, texts in spec.texts.items()}
 
 
 def site_spec(site, catalog_version):
@@ -110,5 +113,8 @@ def site_spec(site, catalog_version):
             "ga4": site.ga4_measurement_id,
             "meta_pixel": site.meta_pixel_id,
         },
+        "ga4_consent_mode": site.ga4_consent_mode,
+        "gpc": site.gpc_mode,
+        "texts": site.text_overrides or {},
         "catalog": catalog_from_document(catalog_version.content),
     })

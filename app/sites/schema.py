@@ -27,6 +27,20 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
+class GpcMode(StrEnum):
+    """What a Global Privacy Control signal means for a site."""
+
+    REFUSE = "refuse"
+    IGNORE = "ignore"
+
+
+class GoogleConsentMode(StrEnum):
+    """Whether gtag.js waits for consent (basic) or loads before it (advanced)."""
+
+    BASIC = "basic"
+    ADVANCED = "advanced"
+
+
 class Regime(StrEnum):
     """A legal regime the banner and the proof must satisfy."""
 
@@ -165,6 +179,10 @@ class SiteSpec(Strict):
     consent_lifetime_days: int = Field(default=180, ge=1, le=3650)
     refusal_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     trackers: Trackers = Trackers()
+    ga4_consent_mode: GoogleConsentMode = GoogleConsentMode.BASIC
+    gpc: GpcMode = GpcMode.REFUSE
+    #: Banner text overrides: language -> text key -> text.
+    texts: dict[Language, dict[str, Text]] = Field(default_factory=dict)
     catalog: Catalog
 
     @field_validator("origins")
@@ -189,6 +207,7 @@ class SiteSpec(Strict):
             raise ValueError(f"default_language {self.default_language!r} is not in languages")
         if self.refusal_lifetime_days and self.refusal_lifetime_days > self.consent_lifetime_days:
             raise ValueError("refusal_lifetime_days must not exceed consent_lifetime_days")
+        self._check_texts()
         for category, items in self.catalog.categories():
             for index, item in enumerate(items):
                 if isinstance(item.purpose, dict) and self.default_language not in item.purpose:
@@ -197,6 +216,19 @@ class SiteSpec(Strict):
                         f"language {self.default_language!r}"
                     )
         return self
+
+    def _check_texts(self):
+        from app.banner.texts import BANNER_TEXTS
+
+        for language, overrides in self.texts.items():
+            if language not in self.languages:
+                raise ValueError(f"texts.{language}: {language!r} is not in languages")
+            unknown = sorted(set(overrides) - set(BANNER_TEXTS))
+            if unknown:
+                raise ValueError(
+                    f"texts.{language}.{unknown[0]}: not a banner text key "
+                    f"(known keys: {', '.join(BANNER_TEXTS)})"
+                )
 
     @property
     def refusal_days(self):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from app.sites.schema import StorageKind
 
-COOKIE, LOCAL = StorageKind.COOKIE, StorageKind.LOCAL_STORAGE
+COOKIE, LOCAL, SESSION = (StorageKind.COOKIE, StorageKind.LOCAL_STORAGE,
+                          StorageKind.SESSION_STORAGE)
 
 #: Click and browser identifiers that exist to attribute advertising, whatever a policy calls them.
 ADVERTISING_IDENTIFIERS = ("_fbp", "_fbc", "gclid", "yclid")
@@ -37,6 +38,8 @@ class Tracker:
     vendor_domain: str
     #: Data goes to servers outside Russia (152-FZ Art. 12 and 18(5)).
     cross_border: bool
+    #: Key prefixes the gate deletes on withdrawal, covering keys the vendor adds later.
+    clear_prefixes: tuple[TrackerKey, ...] = ()
 
 
 TRACKERS = {
@@ -56,6 +59,7 @@ TRACKERS = {
         third_party=("yandexuid", "yuidss", "ymex", "usst", "yabs-sid", "i"),
         vendor_domain="yandex.ru",
         cross_border=False,
+        clear_prefixes=(TrackerKey("_ym_"), TrackerKey("_ym", LOCAL), TrackerKey("_ym", SESSION)),
     ),
     "ga4": Tracker(
         label="Google Analytics 4",
@@ -64,6 +68,7 @@ TRACKERS = {
         third_party=("NID", "AEC"),
         vendor_domain="google.com",
         cross_border=True,
+        clear_prefixes=(TrackerKey("_ga"), TrackerKey("_gcl_"), TrackerKey("_gid")),
     ),
     "meta_pixel": Tracker(
         label="Meta pixel",
@@ -72,5 +77,6 @@ TRACKERS = {
         third_party=("fr", "datr", "sb"),
         vendor_domain="facebook.com",
         cross_border=True,
+        clear_prefixes=(TrackerKey("_fbp"), TrackerKey("_fbc")),
     ),
 }

@@ -1,0 +1,115 @@
+"""Build what the banner script needs to know about one site, in every language it offers."""
+from babel import Locale
+from babel.units import format_unit
+
+from app.banner.texts import resolve_texts, texts_digest
+from app.sites.catalog import catalog_from_document, find_item
+from app.sites.lifetimes import PERSISTENT, SESSION
+from app.sites.schema import FIRST_PARTY, StorageKind
+from app.sites.trackers import TRACKERS
+
+#: Built-in tracker -> (config key of its id, the key name the browser-side gate uses).
+TRACKER_FIELDS = (
+    ("yandex_metrica", "yandex_metrica_id", "yandexMetrica"),
+    ("ga4", "ga4_measurement_id", "ga4"),
+    ("meta_pixel", "meta_pixel_id", "metaPixel"),
+)
+#: A tracker's key that shows which category a site filed it under.
+ANCHOR_KEYS = {"yandex_metrica": "_ym_uid", "ga4": "_ga", "meta_pixel": "_fbp"}
+DEFAULT_CATEGORY = {"yandex_metrica": "analytical", "ga4": "analytical", "meta_pixel": "marketing"}
+
+
+def banner_config(site, catalog_version, api_url, build, css):
+    """Return the banner's configuration as plain data, ready for JSON."""
+    catalog = catalog_from_document(catalog_version.content)
+    categories = [name for name, _items in catalog.categories()]
+    trackers = _trackers(site, catalog, categories)
+    return {
+        "site": site.id,
+        "api": api_url,
+        "build": build,
+        "css": css,
+        "languages": site.languages,
+        "defaultLanguage": site.default_language,
+        "versions": {"catalog": catalog_version.version, "policy": site.privacy_policy_version,
+                     "document": site.consent_document_version},
+        "lifetimeDays": site.consent_lifetime_days,
+        "refusalDays": site.refusal_lifetime_days or site.consent_lifetime_days,
+        "gpc": site.gpc_mode,
+        "categories": categories,
+        "trackers": trackers,
+        "clear": _clear_patterns(site, catalog, trackers),
+        "links": {"policy": site.privacy_policy_url, "document": site.consent_document_url},
+        "texts": {language: _texts(site, catalog, language) for language in site.languages},
+    }
+
+
+def _trackers(site, catalog, categories):
+    trackers = {}
+    for name, column, key in TRACKER_FIELDS:
+        tracker_id = getattr(site, column)
+        if not tracker_id:
+            continue
+        declared = find_item(catalog, ANCHOR_KEYS[name], StorageKind.COOKIE)
+        category = declared[0] if declared else DEFAULT_CATEGORY[name]
+        if category not in categories or category == "mandatory":
+            category = "analytical"
+        trackers[key] = {"id": tracker_id, "category": category}
+    if "ga4" in trackers:
+        trackers["ga4"]["mode"] = site.ga4_consent_mode
+    return trackers
+
+
+def _clear_patterns(site, catalog, trackers):
+    """Return, per optional category, the keys to delete when a visitor withdraws it."""
+    clear = {}
+    for category, items in catalog.categories():
+        if category == "mandatory":
+            continue
+        clear[category] = [
+            {"name": item.name, "match": item.match.value, "storage": item.storage.value}
+            for item in items if item.storage != StorageKind.PIXEL
+        ]
+    # Clear what the built-in trackers really write, even where the catalog forgot it.
+    for name, column, key in TRACKER_FIELDS:
+        if key in trackers:
+            tracker_id = getattr(site, column)
+            tracker = TRACKERS[name]
+            clear[trackers[key]["category"]] += [
+                {"name": tracker_key.name_for(tracker_id), "match": match,
+                 "storage": tracker_key.storage.value}
+                for match, keys in (("exact", tracker.first_party),
+                                    ("prefix", tracker.clear_prefixes))
+                for tracker_key in keys
+            ]
+    return clear
+
+
+def _texts(site, catalog, language):
+    texts = resolve_texts(language, site.operator_legal_name, site.text_overrides)
+    texts["rows"] = {
+        category: [_row(item, language, site.default_language, texts) for item in items]
+        for category, items in catalog.categories()
+    }
+    texts["digest"] = texts_digest(texts)
+    return texts
+
+
+def _row(item, language, default_language, texts):
+    purpose = item.purpose if isinstance(item.purpose, str) else (
+        item.purpose.get(language) or item.purpose[default_language])
+    provider = texts["first_party"] if item.provider == FIRST_PARTY else item.provider
+    name = item.name + ("*" if item.match.value == "prefix" else "")
+    return [name, provider, purpose, _lifetime(item.lifetime, language, texts)]
+
+
+def _lifetime(lifetime, language, texts):
+    if lifetime is None:
+        return "—"
+    if lifetime == SESSION:
+        return texts["lifetime_session"]
+    if lifetime == PERSISTENT:
+        return texts["lifetime_persistent"]
+    count, unit = lifetime.split()
+    locale = Locale.parse(language.replace("-", "_"))
+    return format_unit(int(count), f"duration-{unit.rstrip('s')}", length="long", locale=locale)

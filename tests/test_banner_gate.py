@@ -1,0 +1,153 @@
+"""The gate in Chromium: nothing analytical before consent, everything after, cleared on withdrawal."""
+import pytest
+
+from tests.banner_harness import DOWN_HOST, SERVICE_HOST
+
+pytestmark = pytest.mark.browser
+SETTLE_MS = 600
+
+
+def test_nothing_loads_before_a_choice(host_page):
+    visit = host_page()
+    visit.banner().wait_for()
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.tracker_requests == []
+    assert visit.tracker_cookies() == []
+    assert visit.tracker_storage() == []
+
+
+def test_accept_all_loads_every_tracker_without_reload(host_page):
+    visit = host_page()
+    visit.page.evaluate("window.marker = 'same page'")
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    assert visit.requests_to("mc.yandex.ru/metrika/tag.js")
+    assert visit.requests_to("mc.yandex.ru/watch/44556677")
+    assert visit.requests_to("googletagmanager.com/gtag/js?id=G-TEST123456")
+    assert visit.requests_to("google-analytics.com/g/collect?tid=G-TEST123456&en=page_view&gcs=G111")
+    assert visit.requests_to("facebook.com/tr?id=1234567890123&ev=PageView")
+    assert visit.page.evaluate("window.marker") == "same page"
+    assert {"_ym_uid", "_ga", "_ga_TEST123456", "_fbp"} <= set(visit.tracker_cookies())
+    assert not visit.banner().is_visible()
+
+
+def test_stored_consent_loads_trackers_on_the_next_page(host_page):
+    visit = host_page()
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
+    visit.tracker_requests.clear()
+    visit.page.goto(visit.url + "next")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    visit.page.wait_for_timeout(200)
+    assert visit.requests_to("metrika/tag.js") and visit.requests_to("gtag/js")
+    assert visit.requests_to("fbevents.js")
+    assert not visit.banner().is_visible()
+    assert visit.page.locator("#consent-gate .launcher").is_visible()
+
+
+@pytest.mark.parametrize("action", ["reject", "close"])
+def test_reject_or_close_loads_nothing(host_page, action):
+    visit = host_page()
+    if action == "close":
+        visit.page.locator("#consent-gate .close").click()
+    else:
+        visit.click("reject")
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.tracker_requests == []
+    assert visit.tracker_cookies() == []
+    consent = visit.page.evaluate("ConsentGate.getConsent()")
+    assert consent["choices"] == {"mandatory": True, "analytical": False, "marketing": False}
+
+
+def test_withdrawal_stops_trackers_and_clears_parent_domain_cookies(host_page):
+    visit = host_page()
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    parent_domains = {c["domain"] for c in visit.context.cookies() if c["name"] == "_ym_uid"}
+    assert parent_domains == {".testshop.test"}
+    assert "_ym_uid" in visit.tracker_storage()
+    visit.page.locator("#consent-gate .launcher").click()
+    visit.click("reject")
+    assert visit.tracker_cookies() == []
+    assert visit.tracker_storage() == []
+    visit.tracker_requests.clear()
+    visit.page.evaluate("""() => { ym(44556677, 'hit', '/after'); gtag('event', 'after');
+                                   fbq('track', 'AfterWithdrawal'); }""")
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.tracker_requests == []
+    assert visit.page.evaluate("window['disableYaCounter44556677']") is True
+    assert visit.page.evaluate("window['ga-disable-G-TEST123456']") is True
+
+
+def test_granting_one_category_loads_only_its_trackers(host_page):
+    visit = host_page()
+    visit.click("settings")
+    visit.page.locator("#consent-gate #cg-marketing").check()
+    visit.click("save")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    visit.page.wait_for_timeout(300)
+    assert visit.requests_to("fbevents.js")
+    assert not visit.requests_to("metrika") and not visit.requests_to("gtag")
+
+
+def test_gpc_counts_as_refusal_and_still_offers_opt_in(host_page):
+    visit = host_page(gpc=True)
+    notice = visit.page.locator("#consent-gate .notice")
+    notice.wait_for()
+    assert "Global Privacy Control" in notice.inner_text()
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.tracker_requests == []
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
+
+
+def test_site_owner_markup_waits_for_its_category(host_page, live_server):
+    body = """
+      <script type="text/plain" data-consent="analytical">window.order = ['inline-1'];</script>
+      <script type="text/plain" data-consent="analytical"
+              src="data:text/javascript,window.order.push('external')"></script>
+      <script type="text/plain" data-consent="analytical">window.order.push('inline-2');</script>
+      <iframe data-consent="marketing" data-src="about:blank#video" title="video"></iframe>
+      <img data-consent="marketing" data-src="https://www.facebook.com/tr?id=1&ev=img" alt="">"""
+    visit = host_page(body=body)
+    visit.banner().wait_for()
+    assert visit.page.evaluate("window.order") is None
+    assert visit.page.locator("[data-consent-placeholder='marketing']").count() == 1
+    visit.click("accept")
+    visit.page.wait_for_function("window.order && window.order.length === 3")
+    assert visit.page.evaluate("window.order") == ["inline-1", "external", "inline-2"]
+    assert visit.page.locator("iframe").get_attribute("src") == "about:blank#video"
+    assert visit.page.locator("[data-consent-placeholder]").count() == 0
+    visit.page.wait_for_timeout(200)
+    assert visit.requests_to("ev=img")
+
+
+def test_strict_csp_page_with_nonce(host_page):
+    csp = ("default-src 'none'; script-src 'nonce-r4nd0m' 'strict-dynamic'; style-src 'self'; "
+           "img-src https:; connect-src 'self'")
+    head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
+    visit = host_page(csp=csp, nonce="r4nd0m", head=head)
+    visit.banner().wait_for()
+    assert visit.banner().locator("button.button").first.evaluate(
+        "b => getComputedStyle(b).backgroundColor") == "rgb(29, 78, 216)"
+    visit.click("accept")
+    visit.page.wait_for_function("window.ownerRan === true")
+    visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
+    assert visit.page.errors == []
+
+
+def test_service_down_fails_closed(host_page):
+    head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
+    visit = host_page(embed_src=f"https://{DOWN_HOST}/c/testshop.js", head=head)
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.page.locator("h1").inner_text() == "Host page"
+    assert visit.page.evaluate("window.ownerRan") is None
+    assert visit.tracker_requests == []
+    assert visit.page.errors == []
+
+
+def test_unknown_site_script_is_harmless(host_page):
+    visit = host_page(embed_src=f"https://{SERVICE_HOST}/c/no-such-site.js")
+    visit.page.wait_for_timeout(SETTLE_MS)
+    assert visit.page.errors == []
+    assert visit.page.locator("#consent-gate").count() == 0
