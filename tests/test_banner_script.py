@@ -1,0 +1,115 @@
+"""GET /c/<site>.js: caching, compression, config contents and a harmless 404."""
+import gzip
+import json
+import re
+
+import brotli
+import pytest
+
+from app.banner.texts import BANNER_TEXTS, resolve_texts
+from app.sites.files import SiteFileError, parse_site_document
+from tests.conftest import SAMPLE_SITES, make_test_app
+from tests.test_web import samples  # noqa: F401  (fixture)
+
+SHIPPED_LANGUAGES = [
+    "bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
+    "nl", "pl", "pt", "ro", "sk", "sl", "sv", "ru", "uk", "kk", "be", "tr", "zh_Hans", "ja", "ar",
+    "he",
+]
+
+
+def _config(body):
+    match = re.search(rb"\}\)\((\{.*\}),document\.currentScript\);\s*$", body, re.S)
+    return json.loads(match.group(1))
+
+
+def test_script_is_cacheable_with_a_strong_etag(client, samples):  # noqa: F811
+    first = client.get("/c/familami.js")
+    assert first.status_code == 200
+    assert first.mimetype == "text/javascript"
+    assert first.headers["Cache-Control"].startswith("public, max-age=300")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith('W/')
+    again = client.get("/c/familami.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+@pytest.mark.parametrize(("accept", "encoding", "decode"), [
+    ("gzip, deflate, br", "br", brotli.decompress),
+    ("gzip", "gzip", gzip.decompress),
+    ("", None, lambda data: data),
+])
+def test_script_is_compressed_by_negotiation(client, samples, accept, encoding, decode):  # noqa: F811
+    plain = client.get("/c/familami.js", headers={"Accept-Encoding": ""}).data
+    response = client.get("/c/familami.js", headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert decode(response.data) == plain
+
+
+def test_unknown_site_gets_a_harmless_404(client):
+    response = client.get("/c/<img src=x onerror=alert(1)>.js")
+    assert response.status_code == 404
+    assert response.mimetype == "text/javascript"
+    body = response.get_data(as_text=True)
+    assert body.startswith("/*") and body.rstrip().endswith("*/") and "<" not in body
+
+
+def test_config_carries_versions_trackers_and_texts(client, samples):  # noqa: F811
+    config = _config(client.get("/c/familami.js").data)
+    assert config["site"] == "familami"
+    assert config["versions"] == {"catalog": 1, "policy": "2022-07-05", "document": None}
+    assert config["trackers"]["yandexMetrica"]["category"] == "analytical"
+    assert config["trackers"]["ga4"] == {"id": "G-FAMILAMI01", "category": "analytical",
+                                         "mode": "basic"}
+    # Familami files _fbp under analytical, so its pixel waits for analytical consent.
+    assert config["trackers"]["metaPixel"]["category"] == "analytical"
+    assert set(config["texts"]) == {"en", "ru"}
+    assert config["texts"]["ru"]["accept_all"] == "Принять все"
+    cleared = {(p["name"], p["storage"]) for p in config["clear"]["analytical"]}
+    assert {("_ym_uid", "cookie"), ("_ym", "localStorage"), ("_ga", "cookie")} <= cleared
+
+
+def test_config_changes_when_the_catalog_does(client, runner, write_site_file):
+    document = json.loads(json.dumps(__import__("yaml").safe_load(
+        (SAMPLE_SITES / "flomni.yaml").read_text())))
+    path = write_site_file(document, name="flomni.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    before = client.get("/c/flomni.js")
+    document["catalog"]["analytical"][0]["lifetime"] = "1 year"
+    write_site_file(document, name="flomni.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    after = client.get("/c/flomni.js", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert _config(after.data)["versions"]["catalog"] == 2
+
+
+#: Words that are the same in English and some other languages ("Marketing", German "Name").
+SAME_IN_ENGLISH = ("category_marketing", "column_name")
+
+
+@pytest.fixture(scope="module")
+def texts_app(tmp_path_factory):
+    """An app for rendering texts; it never touches its database."""
+    folder = tmp_path_factory.mktemp("texts")
+    return make_test_app(f"sqlite:///{folder / 'unused.sqlite3'}", folder / "instance")
+
+
+@pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
+def test_every_shipped_language_translates_every_banner_text(texts_app, language):
+    with texts_app.app_context():
+        english = resolve_texts("en", "ACME")
+        translated = resolve_texts(language.replace("_", "-"), "ACME")
+    untranslated = [key for key in BANNER_TEXTS
+                    if translated[key] == english[key] and key not in SAME_IN_ENGLISH]
+    assert untranslated == []
+    assert "ACME" in translated["intro"]
+    assert translated["settings_title"] in translated["settings_intro"]
+
+
+def test_site_text_overrides_are_validated(site_document):
+    with pytest.raises(SiteFileError, match="texts.en.titel: not a banner text key"):
+        parse_site_document(site_document(texts={"en": {"titel": "Hi"}}), "x.yaml")
+    with pytest.raises(SiteFileError, match="texts.de: 'de' is not in languages"):
+        parse_site_document(site_document(texts={"de": {"title": "Hallo"}}), "x.yaml")

@@ -1,0 +1,168 @@
+"""The banner as a visitor meets it: languages, layers, keyboard, accessibility, re-asking."""
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    """Run axe-core (WCAG 2.x A and AA) on the page, shadow roots included."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize(("site_id", "lang", "locale", "title", "direction"), [
+    ("testshop", "en", "en-US", "Test Shop cares about your privacy", "ltr"),
+    ("testshop", "ar", "en-US", "نحن نحترم خصوصيتك", "rtl"),
+    ("testshop", "", "he-IL", None, "rtl"),
+    ("flomni", "", "ru-RU", "Мы ценим вашу конфиденциальность", "ltr"),
+    ("familami", "fr", "de-DE", "We value your privacy", "ltr"),
+    ("loginom", "", "en-GB", "We value your privacy", "ltr"),
+])
+def test_banner_language_and_direction(host_page, site_id, lang, locale, title, direction):
+    visit = host_page(site_id=site_id, lang=lang, locale=locale)
+    dialog = visit.banner()
+    dialog.wait_for()
+    assert dialog.get_attribute("dir") == direction
+    if title:
+        assert visit.page.locator("#consent-gate h2").inner_text() == title
+
+
+@pytest.mark.parametrize(("site_id", "lang"), [
+    ("testshop", "en"), ("testshop", "ru"), ("testshop", "ar"), ("flomni", "ru"),
+    ("familami", "en"), ("loginom", "ru"),
+])
+def test_axe_finds_no_violations_in_any_state(host_page, site_id, lang):
+    visit = host_page(site_id=site_id, lang=lang)
+    visit.banner().wait_for()
+    assert axe_violations(visit.page) == []
+    visit.click("settings")
+    visit.page.locator("#consent-gate details").first.evaluate("d => d.open = true")
+    assert axe_violations(visit.page) == []
+    visit.click("reject")
+    assert axe_violations(visit.page) == []
+
+
+def test_first_layer_shows_operator_links_and_equal_buttons(host_page):
+    visit = host_page()
+    visit.banner().wait_for()
+    text = visit.banner().inner_text()
+    assert "Test Shop LLC uses cookies" in text
+    links = visit.page.locator("#consent-gate .links a")
+    assert links.nth(0).get_attribute("href") == "https://testshop.test/privacy"
+    assert links.nth(1).get_attribute("href") == "https://testshop.test/consent"
+    boxes = [visit.page.locator(f'#consent-gate [data-action="{a}"]').bounding_box()
+             for a in ("accept", "reject", "settings")]
+    assert len({(round(b["width"]), round(b["height"])) for b in boxes}) == 1
+    styles = visit.page.evaluate("""() => ['accept', 'reject', 'settings'].map(a => {
+        const s = getComputedStyle(document.querySelector('#consent-gate').shadowRoot
+            .querySelector(`[data-action="${a}"]`));
+        return [s.backgroundColor, s.color, s.fontWeight, s.fontSize].join(); })""")
+    assert len(set(styles)) == 1
+    visit.click("settings")
+    assert visit.page.locator("#consent-gate #cg-mandatory").is_checked()
+    assert visit.page.locator("#consent-gate #cg-mandatory").is_disabled()
+    assert not visit.page.locator("#consent-gate #cg-analytical").is_checked()
+    visit.page.locator("#consent-gate details").nth(1).evaluate("d => d.open = true")
+    rows = visit.page.locator("#consent-gate details").nth(1).locator("tbody tr")
+    assert rows.first.inner_text().split("\t") == ["^_ym_", "Yandex LLC", "Visitor statistics",
+                                                  "1 year"]
+
+
+def test_keyboard_only_flow(host_page):
+    visit = host_page()
+    page = visit.page
+    visit.banner().wait_for()
+    focused = "() => document.querySelector('#consent-gate').shadowRoot.activeElement?.className"
+    assert page.evaluate("document.activeElement.id") == "consent-gate"
+    for _ in range(12):  # focus never leaves the dialog
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "consent-gate"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "consent-gate"
+    while page.evaluate("() => document.querySelector('#consent-gate').shadowRoot"
+                        ".activeElement?.dataset.action") != "settings":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate(focused) == ""  # the first switch has focus
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    while page.evaluate("() => document.querySelector('#consent-gate').shadowRoot"
+                        ".activeElement?.dataset.action") != "save":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.cookie.includes('_ym_uid=')")
+    assert not visit.banner().is_visible()
+    page.locator("#outside").focus()
+    page.locator("a[data-consent-open]").press("Enter")
+    visit.banner().wait_for()
+    page.keyboard.press("Escape")
+    assert not visit.banner().is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "Cookie settings"
+    assert page.evaluate("ConsentGate.getConsent().choices.analytical") is True
+
+
+def _stored_consent(visit):
+    raw = next(c["value"] for c in visit.context.cookies() if c["name"] == "cg_consent")
+    from urllib.parse import unquote
+
+    return json.loads(unquote(raw))
+
+
+@pytest.mark.parametrize(("change", "notice"), [
+    ({"catalog": 0}, "The list of cookies has changed since your last choice."),
+    ({"policy": "2000-01-01"}, "Our privacy policy has been updated since your last choice."),
+    ({"expires": 1}, "Your previous choice has expired."),
+])
+def test_banner_asks_again_and_says_what_changed(host_page, change, notice):
+    visit = host_page()
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    visit.page.wait_for_timeout(300)
+    stored = {**_stored_consent(visit), **change}
+    visit.context.add_cookies([{"name": "cg_consent", "value": json.dumps(stored),
+                                "url": visit.url}])
+    visit.tracker_requests.clear()
+    visit.page.reload()
+    visit.banner().wait_for()
+    assert visit.page.locator("#consent-gate .notice").inner_text() == notice
+    visit.page.wait_for_timeout(400)
+    assert visit.tracker_requests == []
+
+
+def test_consent_cookie_holds_the_choice(host_page):
+    visit = host_page()
+    visit.click("reject")
+    cookie = next(c for c in visit.context.cookies() if c["name"] == "cg_consent")
+    stored = _stored_consent(visit)
+    assert cookie["sameSite"] == "Lax" and cookie["secure"] is True
+    assert set(stored) >= {"id", "subject", "choices", "catalog", "given", "expires"}
+    refusal_days = (stored["expires"] - stored["given"]) / 86_400_000
+    assert refusal_days == pytest.approx(90)
+
+
+def test_js_api_and_events(host_page):
+    visit = host_page()
+    visit.banner().wait_for()
+    visit.page.evaluate("""() => { window.events = [];
+        addEventListener('consent:change', e => events.push(e.detail.choices)); }""")
+    visit.page.evaluate("ConsentGate.acceptCategory('marketing')")
+    assert visit.page.evaluate("window.events") == [
+        {"mandatory": True, "analytical": False, "marketing": True}]
+    visit.page.evaluate("ConsentGate.withdraw()")
+    assert visit.page.evaluate("ConsentGate.getConsent().choices.marketing") is False
+    visit.page.evaluate("ConsentGate.show()")
+    assert visit.banner().is_visible()
+
+
+def test_texts_are_inserted_as_text(host_page):
+    visit = host_page(lang="ru")
+    visit.banner().wait_for()
+    assert visit.page.locator("#consent-gate h2").inner_text().startswith("<img src=x")
+    assert visit.page.locator("#consent-gate img").count() == 0
+    assert visit.page.evaluate("window.pwned") is None
