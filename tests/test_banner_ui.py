@@ -166,3 +166,15 @@ def test_texts_are_inserted_as_text(host_page):
     assert visit.page.locator("#consent-gate h2").inner_text().startswith("<img src=x")
     assert visit.page.locator("#consent-gate img").count() == 0
     assert visit.page.evaluate("window.pwned") is None
+
+
+def test_banner_causes_no_layout_shift(host_page):
+    visit = host_page(body="<p>" + "Some host page text. " * 200 + "</p>")
+    visit.page.evaluate("""() => { window.shifts = 0; new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) window.shifts += entry.value;
+    }).observe({type: 'layout-shift', buffered: true}); }""")
+    visit.banner().wait_for()
+    visit.click("settings")
+    visit.click("accept")
+    visit.page.wait_for_timeout(300)
+    assert visit.page.evaluate("window.shifts") == 0
