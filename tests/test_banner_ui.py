@@ -171,7 +171,8 @@ def test_texts_are_inserted_as_text(host_page):
 def test_banner_causes_no_layout_shift(host_page):
     visit = host_page(body="<p>" + "Some host page text. " * 200 + "</p>")
     visit.page.evaluate("""() => { window.shifts = 0; new PerformanceObserver(list => {
-        for (const entry of list.getEntries()) window.shifts += entry.value;
+        // As Cumulative Layout Shift counts them: shifts right after the visitor's input are expected.
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.shifts += entry.value;
     }).observe({type: 'layout-shift', buffered: true}); }""")
     visit.banner().wait_for()
     visit.click("settings")
