@@ -64,25 +64,30 @@ def _clear_patterns(site, catalog, trackers):
     """Return, per optional category, the keys to delete when a visitor withdraws it."""
     clear = {}
     for category, items in catalog.categories():
-        if category == "mandatory":
-            continue
-        clear[category] = [
-            {"name": item.name, "match": item.match.value, "storage": item.storage.value}
-            for item in items if item.storage != StorageKind.PIXEL
-        ]
+        if category != "mandatory":
+            clear[category] = [key_pattern(item.storage, item.match.value, item.name)
+                               for item in items if item.storage != StorageKind.PIXEL]
     # Clear what the built-in trackers really write, even where the catalog forgot it.
     for name, column, key in TRACKER_FIELDS:
         if key in trackers:
             tracker_id = getattr(site, column)
             tracker = TRACKERS[name]
             clear[trackers[key]["category"]] += [
-                {"name": tracker_key.name_for(tracker_id), "match": match,
-                 "storage": tracker_key.storage.value}
+                key_pattern(tracker_key.storage, match, tracker_key.name_for(tracker_id))
                 for match, keys in (("exact", tracker.first_party),
                                     ("prefix", tracker.clear_prefixes))
                 for tracker_key in keys
             ]
-    return clear
+    return {category: list(dict.fromkeys(patterns)) for category, patterns in clear.items()}
+
+
+def key_pattern(storage, match, name):
+    """Encode a key pattern as the gate reads it: storage letter, match letter, name."""
+    storage_letter = {StorageKind.COOKIE: "c", StorageKind.LOCAL_STORAGE: "l",
+                      StorageKind.SESSION_STORAGE: "s"}[StorageKind(storage)]
+    if match == "prefix":
+        name = name.rstrip("*")
+    return f"{storage_letter}{match[0]}{name}"
 
 
 def _texts(site, catalog, language):

@@ -2,10 +2,11 @@
  * (function (CONFIG, SCRIPT) { ... })(config, document.currentScript). No framework, no eval. */
 
 /**
- * @typedef {{name: string, match: "exact"|"prefix"|"regex", storage: string}} KeyPattern
+ * A key the gate deletes on withdrawal: storage (c cookie, l localStorage, s sessionStorage),
+ * match (e exact, p prefix, r regular expression), then the name, e.g. "cp_ym_".
+ * @typedef {string} KeyPattern
  * @typedef {{id: string, subject: string, choices: Object<string, boolean>, catalog: number,
- *            policy: string, document: (string|null), given: number, expires: number,
- *            receipt: (string|undefined)}} StoredConsent
+ *            policy: string, document: (string|null), given: number, expires: number}} StoredConsent
  * @typedef {{event_id: string, consent_id: string, subject_id: string, site: string,
  *            event: string, ui_action: string, choices: Object<string, boolean>,
  *            catalog_version: number, policy_version: string, consent_document_version: (string|null),
@@ -14,308 +15,254 @@
  */
 
 // ---- constants -------------------------------------------------------------------------------
-var COOKIE_NAME = "cg_consent";
-var OUTBOX_KEY = "cg_outbox";
-var MANDATORY = "mandatory";
-var DAY_MS = 86400000;
-var RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
-var TRACKER_URLS = {
-  yandexMetrica: "https://mc.yandex.ru/metrika/tag.js",
-  ga4: "https://www.googletagmanager.com/gtag/js?id=",
-  metaPixel: "https://connect.facebook.net/en_US/fbevents.js"
-};
-var GA_DENIED = {
-  ad_storage: "denied", ad_user_data: "denied", ad_personalization: "denied",
-  analytics_storage: "denied", functionality_storage: "denied", personalization_storage: "denied",
-  security_storage: "granted"
-};
-var EVENT_READY = "consent:ready";
-var EVENT_CHANGE = "consent:change";
+const COOKIE_NAME = "cg_consent";
+const OUTBOX_KEY = "cg_outbox";
+const MANDATORY = "mandatory";
+const DAY_MS = 864e5;
+const RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
+const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
+const GTAG_URL = "https://www.googletagmanager.com/gtag/js?id=";
+const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
+const DENIED = "denied";
+const GRANTED = "granted";
 
-var nonce = (SCRIPT && (SCRIPT.nonce || SCRIPT.getAttribute("nonce"))) || "";
-var language = pickLanguage();
-var texts = CONFIG.texts[language];
-var gpc = navigator.globalPrivacyControl === true;
+const nonce = (SCRIPT && SCRIPT.nonce) || "";
+const language = pickLanguage();
+const texts = CONFIG.texts[language];
+const gpc = navigator.globalPrivacyControl === true;
+const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
 /** @type {StoredConsent|null} */
-var consent = null;
-var granted = {};          // category -> true once its trackers and markup were started
-var ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
-var ui = null;
+let consent = null;
+const granted = {};          // category -> true once its trackers and markup were started
+const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
+let ui = null;
 
 // ---- language ---------------------------------------------------------------------------------
 function pickLanguage() {
-  var wanted = [document.documentElement.lang].concat(navigator.languages || [navigator.language]);
-  for (var i = 0; i < wanted.length; i++) {
-    var match = matchLanguage(wanted[i]);
+  const base = (tag) => tag.toLowerCase().split("-")[0];
+  for (const tag of [document.documentElement.lang, ...(navigator.languages || [])]) {
+    if (!tag) continue;
+    const match = CONFIG.languages.find((code) => code.toLowerCase() === tag.toLowerCase()) ||
+      CONFIG.languages.find((code) => base(code) === base(tag));
     if (match) return match;
   }
   return CONFIG.defaultLanguage;
 }
 
-function matchLanguage(tag) {
-  if (!tag) return null;
-  var wanted = tag.toLowerCase();
-  var base = wanted.split("-")[0];
-  var exact = CONFIG.languages.filter(function (code) { return code.toLowerCase() === wanted; });
-  var sameBase = CONFIG.languages.filter(function (code) {
-    return code.toLowerCase().split("-")[0] === base;
-  });
-  return exact[0] || sameBase[0] || null;
+// ---- the consent cookie -----------------------------------------------------------------------
+function cookieNames() {
+  return document.cookie ? document.cookie.split("; ").map((pair) => pair.split("=")[0]) : [];
 }
 
-// ---- the consent cookie -----------------------------------------------------------------------
 function readConsent() {
-  var raw = readCookie(COOKIE_NAME);
-  if (!raw) return null;
+  const pair = document.cookie.split("; ").find((item) => item.startsWith(COOKIE_NAME + "="));
   try {
-    var parsed = JSON.parse(raw);
+    const parsed = pair && JSON.parse(decodeURIComponent(pair.slice(COOKIE_NAME.length + 1)));
     return parsed && typeof parsed.choices === "object" ? parsed : null;
   } catch (error) {
     return null;
   }
 }
 
-function readCookie(name) {
-  var pairs = document.cookie ? document.cookie.split("; ") : [];
-  for (var i = 0; i < pairs.length; i++) {
-    var at = pairs[i].indexOf("=");
-    if (pairs[i].slice(0, at) === name) return decodeURIComponent(pairs[i].slice(at + 1));
-  }
-  return null;
-}
-
-function writeConsent(stored) {
-  var secure = location.protocol === "https:" ? "; Secure" : "";
-  var maxAge = Math.round((stored.expires - Date.now()) / 1000);
-  document.cookie = COOKIE_NAME + "=" + encodeURIComponent(JSON.stringify(stored)) +
-    "; Path=/; Max-Age=" + maxAge + "; SameSite=Lax" + secure;
+function writeConsent() {
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${COOKIE_NAME}=${encodeURIComponent(JSON.stringify(consent))}; Path=/; ` +
+    `Max-Age=${Math.round((consent.expires - Date.now()) / 1000)}; SameSite=Lax${secure}`;
 }
 
 /** Return why a stored consent no longer holds: "" when it does. */
 function staleReason(stored) {
+  const versions = CONFIG.versions;
   if (!stored) return "";
   if (stored.expires <= Date.now()) return "changed_expired";
-  if (stored.catalog !== CONFIG.versions.catalog) return "changed_catalog";
-  if (stored.policy !== CONFIG.versions.policy || stored.document !== CONFIG.versions.document) {
+  if (stored.catalog !== versions.catalog) return "changed_catalog";
+  if (stored.policy !== versions.policy || stored.document !== versions.document) {
     return "changed_policy";
   }
   return "";
 }
 
+function current() {
+  return consent && !staleReason(consent) ? consent : null;
+}
+
 function randomId() {
-  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-  var bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); })
-    .join("");
+  return crypto.randomUUID ? crypto.randomUUID() :
+    [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1))
+      .join("");
 }
 
 // ---- choosing ---------------------------------------------------------------------------------
-function optionalCategories() {
-  return CONFIG.categories.filter(function (name) { return name !== MANDATORY; });
-}
-
 function choicesWhere(allow) {
-  var choices = {};
-  CONFIG.categories.forEach(function (name) { choices[name] = name === MANDATORY || allow(name); });
+  const choices = {};
+  for (const name of CONFIG.categories) choices[name] = name === MANDATORY || allow(name);
   return choices;
 }
 
 /** Store, apply and report a choice; uiAction names the control that made it. */
 function choose(choices, uiAction) {
-  var previous = consent;
-  var now = Date.now();
-  var allRefused = optionalCategories().every(function (name) { return !choices[name]; });
-  var days = allRefused ? CONFIG.refusalDays : CONFIG.lifetimeDays;
-  consent = {
-    id: randomId(),
-    subject: previous ? previous.subject : randomId(),
-    choices: choices,
-    catalog: CONFIG.versions.catalog,
-    policy: CONFIG.versions.policy,
-    document: CONFIG.versions.document,
-    given: now,
-    expires: now + days * DAY_MS
-  };
-  writeConsent(consent);
-  report(previous, uiAction);
+  const previous = current();
+  const now = Date.now();
+  const refused = optional.every((name) => !choices[name]);
+  const days = refused ? CONFIG.refusalDays : CONFIG.lifetimeDays;
+  const versions = CONFIG.versions;
+  consent = { id: randomId(), subject: consent ? consent.subject : randomId(), choices,
+              catalog: versions.catalog, policy: versions.policy, document: versions.document,
+              given: now, expires: now + days * DAY_MS };
+  writeConsent();
+  report(eventName(previous, choices), uiAction);
   apply(choices);
-  emit(EVENT_CHANGE);
+  emit("consent:change");
 }
 
 function eventName(previous, choices) {
-  var withdrawn = previous && optionalCategories().some(function (name) {
-    return previous.choices[name] && !choices[name];
-  });
-  if (withdrawn) return "withdraw";
+  if (previous && optional.some((name) => previous.choices[name] && !choices[name])) {
+    return "withdraw";
+  }
   if (previous) return "update";
-  return optionalCategories().some(function (name) { return choices[name]; }) ? "grant" : "deny";
+  return optional.some((name) => choices[name]) ? "grant" : "deny";
 }
 
 function emit(type) {
-  window.dispatchEvent(new CustomEvent(type, { detail: publicConsent() }));
+  dispatchEvent(new CustomEvent(type, { detail: publicConsent() }));
 }
 
 function publicConsent() {
-  if (!consent) return null;
-  return { id: consent.id, choices: Object.assign({}, consent.choices),
-           given: new Date(consent.given).toISOString(),
-           expires: new Date(consent.expires).toISOString() };
+  return consent && { id: consent.id, choices: { ...consent.choices },
+                      given: new Date(consent.given).toISOString(),
+                      expires: new Date(consent.expires).toISOString() };
 }
 
 // ---- applying: the gate -----------------------------------------------------------------------
 function apply(choices) {
-  optionalCategories().forEach(function (name) {
-    if (choices[name] && !granted[name]) start(name);
-    else if (!choices[name] && granted[name]) stop(name);
-  });
+  for (const name of optional) {
+    if (choices[name] && !granted[name]) toggle(name, true);
+    else if (!choices[name] && granted[name]) toggle(name, false);
+  }
 }
 
-function start(category) {
-  granted[category] = true;
-  Object.keys(CONFIG.trackers).forEach(function (kind) {
-    var tracker = CONFIG.trackers[kind];
-    if (tracker.category === category) TRACKERS[kind].start(tracker);
-  });
-  activateMarkup(category);
-}
-
-function stop(category) {
-  granted[category] = false;
-  Object.keys(CONFIG.trackers).forEach(function (kind) {
-    var tracker = CONFIG.trackers[kind];
-    if (tracker.category === category) TRACKERS[kind].stop(tracker);
-  });
+function toggle(category, on) {
+  granted[category] = on;
+  for (const [kind, tracker] of Object.entries(CONFIG.trackers)) {
+    if (tracker.category === category) TRACKERS[kind][on ? 0 : 1](tracker);
+  }
+  if (on) return activateMarkup(category);
   clearStoredData(CONFIG.clear[category] || []);
   // A site owner's script that already ran cannot be unloaded: only a reload stops it.
   if (ranOwnerScripts[category]) location.reload();
 }
 
 function injectScript(src) {
-  var script = document.createElement("script");
+  const script = document.createElement("script");
   script.async = true;
   script.src = src;
-  if (nonce) script.nonce = nonce;
+  script.nonce = nonce;
   document.head.appendChild(script);
-  return script;
 }
 
-function gtag() { window.dataLayer.push(arguments); }
+function gtag() {
+  dataLayer.push(arguments);
+}
 
-var TRACKERS = {
-  yandexMetrica: {
-    start: function (tracker) {
-      window["disableYaCounter" + tracker.id] = false;
+function googleConsent() {
+  const analytics = granted[CONFIG.trackers.ga4.category] ? GRANTED : DENIED;
+  const ads = granted.marketing ? GRANTED : DENIED;
+  return { analytics_storage: analytics, ad_storage: ads, ad_user_data: ads,
+           ad_personalization: ads };
+}
+
+function loadGoogle(tracker) {
+  tracker.loaded = true;
+  injectScript(GTAG_URL + encodeURIComponent(tracker.id));
+  gtag("js", new Date());
+  gtag("config", tracker.id);
+}
+
+/** Built-in trackers: [start, stop] for each. */
+const TRACKERS = {
+  yandexMetrica: [
+    ({ id }) => {
+      window["disableYaCounter" + id] = false;
       if (!window.ym) {
-        window.ym = function () { (window.ym.a = window.ym.a || []).push(arguments); };
-        window.ym.l = Date.now();
-        injectScript(TRACKER_URLS.yandexMetrica);
+        window.ym = function () { (ym.a = ym.a || []).push(arguments); };
+        ym.l = Date.now();
+        injectScript(METRICA_URL);
       }
-      window.ym(Number(tracker.id), "init", { clickmap: true, trackLinks: true,
-                                             accurateTrackBounce: true });
+      ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
     },
-    stop: function (tracker) {
-      window["disableYaCounter" + tracker.id] = true;
-      if (window.ym) window.ym(Number(tracker.id), "destruct");
+    ({ id }) => {
+      window["disableYaCounter" + id] = true;
+      if (window.ym) ym(+id, "destruct");
     }
-  },
-  ga4: {
-    start: function (tracker) {
+  ],
+  ga4: [
+    (tracker) => {
       window["ga-disable-" + tracker.id] = false;
       gtag("consent", "update", googleConsent());
-      if (!tracker.loaded) {
-        tracker.loaded = true;
-        injectScript(TRACKER_URLS.ga4 + encodeURIComponent(tracker.id));
-        gtag("js", new Date());
-        gtag("config", tracker.id);
-      }
+      if (!tracker.loaded) loadGoogle(tracker);
     },
-    stop: function (tracker) {
+    (tracker) => {
       gtag("consent", "update", googleConsent());
       window["ga-disable-" + tracker.id] = true;
     }
-  },
-  metaPixel: {
-    start: function () {
+  ],
+  metaPixel: [
+    ({ id }) => {
       if (!window.fbq) {
-        var fbq = window.fbq = function () {
-          if (fbq.callMethod) fbq.callMethod.apply(fbq, arguments);
-          else fbq.queue.push(arguments);
+        const fbq = window.fbq = window._fbq = function () {
+          fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
         };
-        window._fbq = fbq;
-        fbq.push = fbq; fbq.loaded = true; fbq.version = "2.0"; fbq.queue = [];
-        injectScript(TRACKER_URLS.metaPixel);
+        Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
+        injectScript(PIXEL_URL);
         fbq("consent", "revoke");
-        fbq("init", CONFIG.trackers.metaPixel.id);
+        fbq("init", id);
       }
-      window.fbq("consent", "grant");
-      window.fbq("track", "PageView");
+      fbq("consent", "grant");
+      fbq("track", "PageView");
     },
-    stop: function () {
-      if (window.fbq) window.fbq("consent", "revoke");
-    }
-  }
+    () => window.fbq && fbq("consent", "revoke")
+  ]
 };
-
-function googleConsent() {
-  var state = Object.assign({}, GA_DENIED);
-  var analytics = CONFIG.trackers.ga4.category;
-  if (granted[analytics]) state.analytics_storage = "granted";
-  if (granted.marketing) {
-    state.ad_storage = state.ad_user_data = state.ad_personalization = "granted";
-  }
-  if (granted.functional) state.functionality_storage = state.personalization_storage = "granted";
-  return state;
-}
 
 /** Set Consent Mode defaults before anything else can talk to Google. */
 function prepareGoogle() {
-  var tracker = CONFIG.trackers.ga4;
+  const tracker = CONFIG.trackers.ga4;
   if (!tracker) return;
   window.dataLayer = window.dataLayer || [];
   // Site owners call gtag() as Google's snippet defines it; events queue until consent.
   window.gtag = window.gtag || gtag;
-  gtag("consent", "default", GA_DENIED);
-  if (tracker.mode === "advanced") {
-    tracker.loaded = true;
-    injectScript(TRACKER_URLS.ga4 + encodeURIComponent(tracker.id));
-    gtag("js", new Date());
-    gtag("config", tracker.id);
-  }
+  gtag("consent", "default", googleConsent());
+  if (tracker.mode === "advanced") loadGoogle(tracker);
 }
 
 // ---- site-owner markup ------------------------------------------------------------------------
 function activateMarkup(category) {
-  var selector = '[data-consent="' + category + '"]';
-  var pending = Array.prototype.slice.call(document.querySelectorAll(
-    'script[type="text/plain"]' + selector));
-  runScriptsInOrder(pending, category);
-  document.querySelectorAll("iframe" + selector + "[data-src], img" + selector + "[data-src]")
-    .forEach(function (element) {
-      element.src = element.getAttribute("data-src");
-      element.removeAttribute("data-src");
-      element.hidden = false;
-      var placeholder = element.previousElementSibling;
-      if (placeholder && placeholder.hasAttribute("data-consent-placeholder")) placeholder.remove();
-    });
+  const selector = `[data-consent="${category}"]`;
+  runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
+                    category);
+  for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
+    element.src = element.dataset.src;
+    element.removeAttribute("data-src");
+    element.hidden = false;
+    const placeholder = element.previousElementSibling;
+    if (placeholder && placeholder.hasAttribute("data-consent-placeholder")) placeholder.remove();
+  }
 }
 
 function runScriptsInOrder(scripts, category) {
-  if (!scripts.length) return;
-  var original = scripts.shift();
-  var script = document.createElement("script");
-  Array.prototype.forEach.call(original.attributes, function (attribute) {
-    if (attribute.name !== "type" && attribute.name !== "data-consent") {
-      script.setAttribute(attribute.name, attribute.value);
-    }
-  });
-  script.type = original.getAttribute("data-type") || "text/javascript";
-  if (nonce) script.nonce = nonce;
+  const original = scripts.shift();
+  if (!original) return;
+  const script = document.createElement("script");
+  for (const { name, value } of original.attributes) {
+    if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
+  }
+  script.type = original.dataset.type || "text/javascript";
+  script.nonce = nonce;
   ranOwnerScripts[category] = true;
-  var next = function () { runScriptsInOrder(scripts, category); };
+  const next = () => runScriptsInOrder(scripts, category);
   if (original.src) {
     script.async = false;
     script.onload = script.onerror = next;
-    script.src = original.src;
     original.replaceWith(script);
   } else {
     script.textContent = original.textContent;
@@ -325,72 +272,58 @@ function runScriptsInOrder(scripts, category) {
 }
 
 function placeholders() {
-  document.querySelectorAll("iframe[data-consent][data-src]").forEach(function (frame) {
-    var category = frame.getAttribute("data-consent");
-    var previous = frame.previousElementSibling;
-    if (granted[category] || (previous && previous.hasAttribute("data-consent-placeholder"))) return;
+  for (const frame of document.querySelectorAll("iframe[data-consent][data-src]")) {
+    const category = frame.dataset.consent;
+    const previous = frame.previousElementSibling;
+    if (granted[category] || (previous && previous.hasAttribute("data-consent-placeholder"))) continue;
     frame.hidden = true;
-    frame.parentNode.insertBefore(renderPlaceholder(category), frame);
-  });
+    frame.before(renderPlaceholder(category));
+  }
 }
 
 // ---- withdrawal: clearing what the trackers left ----------------------------------------------
-function matches(pattern, key) {
-  if (pattern.match === "prefix") return key.indexOf(pattern.name.replace(/\*$/, "")) === 0;
-  if (pattern.match === "regex") {
-    try { return new RegExp(pattern.name).test(key); } catch (error) { return false; }
-  }
-  return key === pattern.name;
+/** Tell whether a key pattern ("cp_ym_": cookie, prefix, _ym_) covers a key in a storage. */
+function matches(pattern, storage, key) {
+  const name = pattern.slice(2);
+  if (pattern[0] !== storage) return false;
+  if (pattern[1] === "p") return key.startsWith(name);
+  if (pattern[1] === "e") return key === name;
+  try { return new RegExp(name).test(key); } catch (error) { return false; }
 }
 
 function clearStoredData(patterns) {
-  var cookies = document.cookie ? document.cookie.split("; ") : [];
-  cookies.forEach(function (pair) {
-    var name = pair.slice(0, pair.indexOf("="));
-    if (name === COOKIE_NAME) return;
-    patterns.forEach(function (pattern) {
-      if (pattern.storage === "cookie" && matches(pattern, name)) deleteCookie(name);
-    });
-  });
-  [["localStorage", window.localStorage], ["sessionStorage", window.sessionStorage]]
-    .forEach(function (entry) {
-      var storage = entry[1];
-      var keys = [];
-      for (var i = 0; storage && i < storage.length; i++) keys.push(storage.key(i));
-      keys.forEach(function (key) {
-        patterns.forEach(function (pattern) {
-          if (pattern.storage === entry[0] && matches(pattern, key)) storage.removeItem(key);
-        });
-      });
-    });
+  const covered = (storage, key) => patterns.some((pattern) => matches(pattern, storage, key));
+  for (const name of cookieNames()) {
+    if (name !== COOKIE_NAME && covered("c", name)) deleteCookie(name);
+  }
+  for (const [letter, storage] of [["l", localStorage], ["s", sessionStorage]]) {
+    for (const key of Object.keys(storage)) if (covered(letter, key)) storage.removeItem(key);
+  }
 }
 
 /** Delete a cookie on this host and on every parent domain a tracker may have used. */
 function deleteCookie(name) {
-  var expired = name + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/";
+  const expired = name + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/";
+  const labels = location.hostname.split(".");
   document.cookie = expired;
-  var labels = location.hostname.split(".");
-  for (var i = 0; i < labels.length - 1; i++) {
-    document.cookie = expired + "; Domain=." + labels.slice(i).join(".");
+  for (let i = 0; i < labels.length - 1; i++) {
+    document.cookie = `${expired}; Domain=.${labels.slice(i).join(".")}`;
   }
 }
 
 // ---- reporting ----------------------------------------------------------------------------------
-function report(previous, uiAction) {
+function report(event, uiAction) {
   if (!CONFIG.api) return;
   /** @type {ConsentReport} */
-  var body = {
+  const body = {
     event_id: randomId(), consent_id: consent.id, subject_id: consent.subject, site: CONFIG.site,
-    event: eventName(previous, consent.choices), ui_action: uiAction, choices: consent.choices,
-    catalog_version: consent.catalog, policy_version: consent.policy,
-    consent_document_version: consent.document, language: language,
-    texts_digest: texts.digest, banner_build: CONFIG.build, gpc: gpc,
+    event, ui_action: uiAction, choices: consent.choices, catalog_version: consent.catalog,
+    policy_version: consent.policy, consent_document_version: consent.document, language,
+    texts_digest: texts.digest, banner_build: CONFIG.build, gpc,
     page: location.origin + location.pathname, client_time: new Date(consent.given).toISOString(),
     expires: new Date(consent.expires).toISOString()
   };
-  var outbox = readOutbox();
-  outbox.push(body);
-  writeOutbox(outbox);
+  writeOutbox([...readOutbox(), body]);
   flushOutbox();
 }
 
@@ -407,251 +340,222 @@ function writeOutbox(outbox) {
 
 /** Send queued reports; keep those that fail, to retry on the next page or when online. */
 function flushOutbox() {
-  readOutbox().forEach(function (body) {
+  for (const body of readOutbox()) {
     // text/plain keeps this a simple request: no CORS preflight.
     fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
                         credentials: "omit", headers: { "Content-Type": "text/plain" } })
-      .then(function (response) {
-        if (response.status >= 500) return;
-        writeOutbox(readOutbox().filter(function (queued) {
-          return queued.event_id !== body.event_id;
-        }));
-      })
-      .catch(function () { /* offline: retried later */ });
-  });
+      .then((response) => response.status < 500 &&
+        writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id)))
+      .catch(() => { /* offline: retried later */ });
+  }
 }
 
 // ---- the banner -------------------------------------------------------------------------------
 /** Create an element; strings in children become text nodes, never HTML. */
-function el(tag, attributes, children) {
-  var element = document.createElement(tag);
-  Object.keys(attributes || {}).forEach(function (name) {
-    var value = attributes[name];
+function el(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
     if (typeof value === "function") element.addEventListener(name, value);
-    else if (value === true) element.setAttribute(name, "");
-    else if (value !== false && value != null) element.setAttribute(name, value);
-  });
-  (children || []).forEach(function (child) {
-    if (child != null) element.append(child);
-  });
+    else if (value != null && value !== false) element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.filter((child) => child != null));
   return element;
 }
 
+function button(action, label, click, extra) {
+  return el("button", { type: "button", class: "button", "data-action": action, click, ...extra },
+            label);
+}
+
 function shadowHost(id) {
-  var host = el("div", { id: id, "data-consent-gate": true });
-  var root = host.attachShadow({ mode: "open" });
-  var sheet = new CSSStyleSheet();
+  const host = el("div", { id, "data-consent-gate": true });
+  const root = host.attachShadow({ mode: "open" });
+  const sheet = new CSSStyleSheet();
   sheet.replaceSync(CONFIG.css);
   root.adoptedStyleSheets = [sheet];
-  return { host: host, root: root };
+  return [host, root];
 }
 
 function renderPlaceholder(category) {
-  var shell = shadowHost("");
-  shell.host.setAttribute("data-consent-placeholder", category);
-  shell.root.append(el("div", { class: "placeholder", lang: language, dir: direction() }, [
-    el("p", {}, [texts.blocked_content + " " + texts["category_" + category]]),
-    el("button", { type: "button", class: "button", click: function () {
-      window.ConsentGate.acceptCategory(category);
-    } }, [texts.allow])
-  ]));
-  return shell.host;
+  const [host, root] = shadowHost();
+  host.setAttribute("data-consent-placeholder", category);
+  root.append(el("div", { class: "placeholder", lang: language, dir: direction() },
+    el("p", {}, texts.blocked_content + " " + texts["category_" + category]),
+    button("allow", texts.allow, () => ConsentGate.acceptCategory(category))));
+  return host;
 }
 
 function direction() {
-  return RTL_LANGUAGES.indexOf(language.split("-")[0]) >= 0 ? "rtl" : "ltr";
+  return RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
 }
 
 function buildUi() {
-  var shell = shadowHost("consent-gate");
-  var switches = {};
-  var notice = el("p", { class: "notice", role: "status", hidden: true });
-  var settings = el("div", { class: "settings", hidden: true }, [
-    el("h3", {}, [texts.settings_title]),
-    el("p", {}, [texts.settings_intro])
-  ].concat(CONFIG.categories.map(function (name) {
-    var input = el("input", { type: "checkbox", role: "switch", id: "cg-" + name,
-                              disabled: name === MANDATORY, checked: name === MANDATORY });
-    switches[name] = input;
-    return el("section", { class: "category" }, [
-      el("div", { class: "switch-row" }, [
-        input,
-        el("label", { for: "cg-" + name }, [texts["category_" + name]]),
-        name === MANDATORY ? el("span", { class: "always" }, [texts.always_on]) : null
-      ]),
-      el("p", {}, [texts["about_" + name]]),
-      catalogTable(name)
-    ]);
-  })).concat([
-    el("button", { type: "button", class: "button", "data-action": "save",
-                   click: function () { choose(choicesWhere(function (name) {
-                     return switches[name].checked; }), "save_choices"); close(); } },
-       [texts.save])
-  ]));
-  var dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true",
-                           "aria-labelledby": "cg-title", "aria-describedby": "cg-intro",
-                           lang: language, dir: direction(), tabindex: "-1", hidden: true,
-                           keydown: onKeydown }, [
-    el("button", { type: "button", class: "close", "aria-label": texts.close,
-                   click: function () { dismiss(); } }, ["×"]),
-    el("h2", { id: "cg-title" }, [texts.title]),
+  const [host, root] = shadowHost("consent-gate");
+  const switches = {};
+  const notice = el("p", { class: "notice", role: "status", hidden: true });
+  const settings = el("div", { class: "settings", hidden: true },
+    el("h3", {}, texts.settings_title),
+    el("p", {}, texts.settings_intro),
+    ...CONFIG.categories.map((name) => {
+      const id = "cg-" + name;
+      switches[name] = el("input", { type: "checkbox", role: "switch", id,
+                                     disabled: name === MANDATORY, checked: name === MANDATORY });
+      return el("section", { class: "category" },
+        el("div", { class: "switch-row" }, switches[name], el("label", { for: id },
+           texts["category_" + name]),
+           name === MANDATORY ? el("span", { class: "always" }, texts.always_on) : null),
+        el("p", {}, texts["about_" + name]),
+        catalogTable(name));
+    }),
+    button("save", texts.save, () => {
+      choose(choicesWhere((name) => switches[name].checked), "save_choices");
+      close();
+    }));
+  const documentLink = CONFIG.links.document;
+  const dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true",
+                             "aria-labelledby": "cg-title", "aria-describedby": "cg-intro",
+                             lang: language, dir: direction(), tabindex: "-1", hidden: true,
+                             keydown: onKeydown },
+    el("button", { type: "button", class: "close", "aria-label": texts.close, click: dismiss }, "×"),
+    el("h2", { id: "cg-title" }, texts.title),
     notice,
-    el("p", { id: "cg-intro" }, [texts.intro]),
-    el("ul", { class: "purposes" }, optionalCategories().map(function (name) {
-      return el("li", {}, [el("strong", {}, [texts["category_" + name] + ": "]),
-                           texts["about_" + name]]);
-    })),
-    el("p", { class: "links" }, [
-      el("a", { href: CONFIG.links.policy, target: "_blank", rel: "noopener" },
-         [texts.privacy_policy]),
-      CONFIG.links.document ? " · " : null,
-      CONFIG.links.document ? el("a", { href: CONFIG.links.document, target: "_blank",
-                                        rel: "noopener" }, [texts.consent_document]) : null
-    ]),
+    el("p", { id: "cg-intro" }, texts.intro),
+    el("ul", {}, ...optional.map((name) => el("li", {},
+      el("strong", {}, texts["category_" + name] + ": "), texts["about_" + name]))),
+    el("p", { class: "links" }, link(CONFIG.links.policy, texts.privacy_policy),
+       documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null),
     settings,
-    el("div", { class: "actions" }, [
-      el("button", { type: "button", class: "button", "data-action": "accept",
-                     click: function () { choose(choicesWhere(function () { return true; }),
-                                                 "accept_all"); close(); } }, [texts.accept_all]),
-      el("button", { type: "button", class: "button", "data-action": "reject",
-                     click: function () { rejectAll(); close(); } }, [texts.reject_all]),
-      el("button", { type: "button", class: "button", "data-action": "settings",
-                     "aria-expanded": "false", click: toggleSettings }, [texts.settings])
-    ])
-  ]);
-  var launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
-                                title: texts.settings_title, lang: language, hidden: true,
-                                click: function () { open(""); } }, [cookieIcon()]);
-  shell.root.append(dialog, launcher);
-  document.body.appendChild(shell.host);
-  return { dialog: dialog, settings: settings, switches: switches, notice: notice,
-           launcher: launcher, root: shell.root, returnFocus: null };
+    el("div", { class: "actions" },
+      button("accept", texts.accept_all, () => {
+        choose(choicesWhere(() => true), "accept_all");
+        close();
+      }),
+      button("reject", texts.reject_all, () => {
+        rejectAll();
+        close();
+      }),
+      button("settings", texts.settings, toggleSettings, { "aria-expanded": "false" })));
+  const launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
+                                  title: texts.settings_title, lang: language, hidden: true,
+                                  click: () => open("") }, cookieIcon());
+  root.append(dialog, launcher);
+  document.body.append(host);
+  return { dialog, settings, switches, notice, launcher, root, returnFocus: null };
+}
+
+function link(href, label) {
+  return el("a", { href, target: "_blank", rel: "noopener" }, label);
 }
 
 function catalogTable(category) {
-  var rows = texts.rows[category] || [];
-  if (!rows.length) return null;
-  var headers = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
-  return el("details", {}, [
-    el("summary", {}, [texts["category_" + category] + " (" + rows.length + ")"]),
-    el("table", {}, [
-      el("thead", {}, [el("tr", {}, headers.map(function (key) {
-        return el("th", { scope: "col" }, [texts[key]]);
-      }))]),
-      el("tbody", {}, rows.map(function (row) {
-        return el("tr", {}, row.map(function (cell) { return el("td", {}, [cell]); }));
-      }))
-    ])
-  ]);
+  const rows = texts.rows[category] || [];
+  const cells = (tag, values) => el("tr", {}, ...values.map((value) => el(tag, {}, value)));
+  return rows.length ? el("details", {},
+    el("summary", {}, `${texts["category_" + category]} (${rows.length})`),
+    el("table", {},
+      el("thead", {}, cells("th", ["column_name", "column_provider", "column_purpose",
+                                   "column_lifetime"].map((key) => texts[key]))),
+      el("tbody", {}, ...rows.map((row) => cells("td", row))))) : null;
 }
 
 function cookieIcon() {
-  var ns = "http://www.w3.org/2000/svg";
-  var svg = document.createElementNS(ns, "svg");
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const path = document.createElementNS(ns, "path");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
-  var path = document.createElementNS(ns, "path");
-  path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zm-4 9a1.5 1.5 0 1 1 " +
+  path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 11a1.5 1.5 0 1 1 " +
     "0 3 1.5 1.5 0 0 1 0-3zm5 4a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm-1-8a1 1 0 1 1 0 2 1 1 0 0 1 0-2z");
-  svg.appendChild(path);
+  svg.append(path);
   return svg;
 }
 
 function toggleSettings() {
-  var showing = ui.settings.hidden;
+  const showing = ui.settings.hidden;
   ui.settings.hidden = !showing;
-  ui.dialog.querySelector('[data-action="settings"]').setAttribute("aria-expanded", String(showing));
-  if (showing) ui.switches[optionalCategories()[0] || MANDATORY].focus();
+  ui.dialog.querySelector('[data-action="settings"]').setAttribute("aria-expanded", showing);
+  if (showing) ui.switches[optional[0] || MANDATORY].focus();
 }
 
 /** Show the banner; reason names a text that says why it is shown again. */
 function open(reason) {
-  if (!ui) ui = buildUi();
-  ui.returnFocus = document.activeElement;
-  var notices = [reason ? texts[reason] : "", gpc && CONFIG.gpc === "refuse" ? texts.gpc_notice : ""]
+  const notices = [texts[reason], gpc && CONFIG.gpc === "refuse" && texts.gpc_notice]
     .filter(Boolean);
+  ui.returnFocus = document.activeElement;
   ui.notice.textContent = notices.join(" ");
   ui.notice.hidden = !notices.length;
-  CONFIG.categories.forEach(function (name) {
-    ui.switches[name].checked = name === MANDATORY || Boolean(consent && consent.choices[name] &&
-                                                              !staleReason(consent));
-  });
+  const stored = current();
+  for (const name of CONFIG.categories) {
+    ui.switches[name].checked = name === MANDATORY || Boolean(stored && stored.choices[name]);
+  }
   ui.launcher.hidden = true;
   ui.dialog.hidden = false;
   ui.dialog.focus();
 }
 
 function close() {
-  ui.dialog.hidden = true;
-  ui.settings.hidden = true;
+  const target = ui.returnFocus;
+  ui.dialog.hidden = ui.settings.hidden = true;
   ui.launcher.hidden = false;
-  var target = ui.returnFocus;
-  if (target && target.focus && target !== document.body) target.focus();
-  else ui.launcher.focus();
+  (target && target !== document.body ? target : ui.launcher).focus();
 }
 
 /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
 function dismiss() {
-  if (!consent || staleReason(consent)) rejectAll();
+  if (!current()) rejectAll();
   close();
 }
 
 function rejectAll() {
-  choose(choicesWhere(function () { return false; }),
-         consent && !staleReason(consent) ? "withdraw" : "reject_all");
+  choose(choicesWhere(() => false), current() ? "withdraw" : "reject_all");
 }
 
 function onKeydown(event) {
   if (event.key === "Escape") {
     event.preventDefault();
     dismiss();
-    return;
   }
   if (event.key !== "Tab") return;
-  var focusable = Array.prototype.filter.call(
-    ui.dialog.querySelectorAll("button, a[href], input:not([disabled]), summary"),
-    function (element) { return element.offsetParent !== null || element === ui.root.activeElement; });
-  var first = focusable[0];
-  var last = focusable[focusable.length - 1];
-  var active = ui.root.activeElement;
-  if (event.shiftKey && (active === first || active === ui.dialog)) {
+  const focusable = [...ui.dialog.querySelectorAll("button, a[href], input:not([disabled]), summary")]
+    .filter((element) => element.offsetParent !== null);
+  const active = ui.root.activeElement;
+  const edge = event.shiftKey ? focusable[0] : focusable[focusable.length - 1];
+  if (active === edge || (event.shiftKey && active === ui.dialog)) {
     event.preventDefault();
-    last.focus();
-  } else if (!event.shiftKey && active === last) {
-    event.preventDefault();
-    first.focus();
+    (event.shiftKey ? focusable[focusable.length - 1] : focusable[0]).focus();
   }
 }
 
 // ---- public API and start-up ------------------------------------------------------------------
 window.ConsentGate = {
-  show: function () { open(""); },
+  show: () => open(""),
   getConsent: publicConsent,
-  acceptCategory: function (category) {
-    if (CONFIG.categories.indexOf(category) < 0) return;
-    var current = consent && !staleReason(consent) ? consent.choices : choicesWhere(function () {
-      return false; });
-    choose(Object.assign({}, current, (function () { var c = {}; c[category] = true; return c; })()),
-           "api");
+  acceptCategory(category) {
+    if (!CONFIG.categories.includes(category)) return;
+    const stored = current();
+    choose({ ...(stored ? stored.choices : choicesWhere(() => false)), [category]: true }, "api");
   },
-  withdraw: function () { choose(choicesWhere(function () { return false; }), "withdraw"); }
+  withdraw: () => choose(choicesWhere(() => false), "withdraw")
 };
 
 function startUp() {
   consent = readConsent();
-  var reason = staleReason(consent);
+  const reason = staleReason(consent);
   if (consent && !reason) apply(consent.choices);
   placeholders();
   flushOutbox();
-  window.addEventListener("online", flushOutbox);
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest && event.target.closest("[data-consent-open]");
-    if (opener) { event.preventDefault(); open(""); }
+  addEventListener("online", flushOutbox);
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest && event.target.closest("[data-consent-open]");
+    if (opener) {
+      event.preventDefault();
+      open("");
+    }
   });
   ui = buildUi();
-  if (!consent || reason) open(reason);
-  else ui.launcher.hidden = false;
-  emit(EVENT_READY);
+  if (current()) ui.launcher.hidden = false;
+  else open(reason);
+  emit("consent:ready");
 }
 
 prepareGoogle();
