@@ -90,14 +90,31 @@ def key_pattern(storage, match, name):
     return f"{storage_letter}{match[0]}{name}"
 
 
+#: Texts the server renders into the catalog table; the browser never needs them on their own.
+SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
+
+
 def _texts(site, catalog, language):
-    texts = resolve_texts(language, site.operator_legal_name, site.text_overrides)
+    """Return the texts a visitor of this site can see in one language, with their digest."""
+    resolved = resolve_texts(language, site.operator_legal_name, site.text_overrides)
+    categories = [name for name, _items in catalog.categories()]
+    texts = {key: text for key, text in resolved.items() if _shown(key, site, categories)}
     texts["rows"] = {
-        category: [_row(item, language, site.default_language, texts) for item in items]
+        category: [_row(item, language, site.default_language, resolved) for item in items]
         for category, items in catalog.categories()
     }
     texts["digest"] = texts_digest(texts)
     return texts
+
+
+def _shown(key, site, categories):
+    if key in SERVER_ONLY_TEXTS:
+        return False
+    if key.startswith(("category_", "about_")):
+        return key.split("_", 1)[1] in categories
+    if key == "consent_document":
+        return bool(site.consent_document_url)
+    return key != "gpc_notice" or site.gpc_mode == "refuse"
 
 
 def _row(item, language, default_language, texts):
