@@ -34,10 +34,12 @@ def create_app(test_config=None, instance_path=None):
 
 def register_blueprints(app):
     """Mount every area of the service."""
+    from app.api import bp as api_bp
     from app.banner import bp as banner_bp
     from app.demo import bp as demo_bp
     from app.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(banner_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(demo_bp)

@@ -37,6 +37,9 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "ru")
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: Consent reports allowed per client network (/24, /48) and per site (limits syntax).
+    RATE_LIMIT_CLIENT = "60/minute"
+    RATE_LIMIT_SITE = "6000/minute"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 
@@ -53,7 +56,8 @@ def load_config(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config["DATABASE_URL"], Path(app.instance_path)
     )
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
 
 
 def check_config(app):
@@ -93,7 +97,9 @@ def engine_options(uri):
     if uri.startswith("sqlite"):
         # A locked SQLite file should fail fast enough to answer 503, not hang a worker.
         return {"connect_args": {"timeout": 5}}
-    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    # synchronous_commit=on (the server default, made explicit): a commit is on disk before 201.
+    return {"pool_pre_ping": True,
+            "connect_args": {"connect_timeout": 5, "options": "-c synchronous_commit=on"}}
 
 
 def mask_url(url):

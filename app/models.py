@@ -1,7 +1,7 @@
-"""Database models: sites and their versioned cookie catalogs."""
+"""Database models: sites, versioned catalogs, banner texts and the consent ledger."""
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,6 +48,8 @@ class Site(db.Model):
     gpc_mode: Mapped[str] = mapped_column(String(10), default="refuse")
     #: Banner text overrides: language -> text key -> text.
     text_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: How proofs keep the client address: "truncate" (/24, /48) or "hash" (keyed HMAC).
+    ip_mode: Mapped[str] = mapped_column(String(10), default="truncate")
     #: Number of the catalog version visitors are shown now.
     catalog_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
@@ -74,3 +76,52 @@ class CatalogVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
 
     site: Mapped[Site] = relationship(back_populates="catalogs")
+
+
+class TextSet(db.Model):
+    """The exact banner texts one language showed, stored once by their SHA-256."""
+
+    __tablename__ = "text_sets"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    language: Mapped[str] = mapped_column(String(12))
+    content: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+
+
+class LedgerHead(db.Model):
+    """The end of a site's record chain; appends lock this row to keep the chain linear."""
+
+    __tablename__ = "ledger_heads"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentRecord(db.Model):
+    """One consent event, append-only; record_hash chains it to the site's previous record."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        UniqueConstraint("site_id", "seq", name="uq_consent_records_site_seq"),
+        UniqueConstraint("site_id", "event_id", name="uq_consent_records_site_event"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    #: Position in the site's chain, from 1.
+    seq: Mapped[int]
+    record_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: The banner's idempotency key: a retried report stores nothing twice.
+    event_id: Mapped[str] = mapped_column(String(64))
+    consent_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    server_time: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    #: Everything the hash covers, exactly as hashed.
+    content: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))

@@ -68,8 +68,11 @@ def route_host(context, host, html_for, service_url, csp=None):
         request = route.request
         parts = urlsplit(request.url)
         if parts.hostname == SERVICE_HOST:
+            # Like a reverse proxy in front of the service: it names the public host and client.
             target = service_url + parts.path + (f"?{parts.query}" if parts.query else "")
-            return route.fulfill(response=route.fetch(url=target))
+            headers = {**request.headers, "x-forwarded-host": SERVICE_HOST,
+                       "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7"}
+            return route.fulfill(response=route.fetch(url=target, headers=headers))
         if parts.hostname == DOWN_HOST:
             return route.abort("connectionrefused")
         if parts.hostname in TRACKER_HOSTS:

@@ -151,3 +151,35 @@ def test_unknown_site_script_is_harmless(host_page):
     visit.page.wait_for_timeout(SETTLE_MS)
     assert visit.page.errors == []
     assert visit.page.locator("#consent-gate").count() == 0
+
+
+def test_every_choice_is_reported_and_the_receipt_kept(host_page, live_server):
+    visit = host_page()
+    visit.click("accept")
+    visit.page.wait_for_function("ConsentGate.getConsent().receipt")
+    receipt = visit.page.evaluate("ConsentGate.getConsent().receipt")
+    visit.page.locator("#consent-gate .launcher").click()
+    visit.click("reject")
+    visit.page.wait_for_function(f"ConsentGate.getConsent().receipt && "
+                                 f"ConsentGate.getConsent().receipt !== '{receipt}'")
+    latest = visit.page.evaluate("ConsentGate.getConsent().receipt")
+    proof = visit.context.request.get(f"{live_server}/api/v1/receipts/{latest}").json()
+    assert proof["verified"] is True
+    assert proof["record"]["event"] == "withdraw" and proof["record"]["ui_action"] == "withdraw"
+    assert proof["record"]["page_origin"] == "https://www.testshop.test"
+    assert [entry["event"] for entry in proof["history"]] == ["grant", "withdraw"]
+    assert proof["texts"]["title"] == "Test Shop cares about your privacy"
+
+
+def test_a_choice_made_offline_is_sent_later(host_page):
+    visit = host_page()
+    offline = "**/api/v1/consents"
+    visit.context.route(offline, lambda route: route.abort("internetdisconnected"))
+    visit.click("accept")
+    visit.page.wait_for_timeout(300)
+    assert len(visit.page.evaluate("JSON.parse(localStorage.getItem('cg_outbox'))")) == 1
+    assert visit.page.evaluate("ConsentGate.getConsent().receipt") is None
+    visit.context.unroute(offline)
+    visit.page.evaluate("dispatchEvent(new Event('online'))")
+    visit.page.wait_for_function("ConsentGate.getConsent().receipt")
+    assert visit.page.evaluate("localStorage.getItem('cg_outbox')") is None

@@ -23,7 +23,7 @@ def banner_config(site, catalog_version, api_url, build, css):
     """Return the banner's configuration as plain data, ready for JSON."""
     catalog = catalog_from_document(catalog_version.content)
     categories = [name for name, _items in catalog.categories()]
-    trackers = _trackers(site, catalog, categories)
+    trackers = _trackers(site, catalog)
     return {
         "site": site.id,
         "api": api_url,
@@ -44,17 +44,25 @@ def banner_config(site, catalog_version, api_url, build, css):
     }
 
 
-def _trackers(site, catalog, categories):
-    trackers = {}
-    for name, column, key in TRACKER_FIELDS:
-        tracker_id = getattr(site, column)
-        if not tracker_id:
-            continue
-        declared = find_item(catalog, ANCHOR_KEYS[name], StorageKind.COOKIE)
-        category = declared[0] if declared else DEFAULT_CATEGORY[name]
-        if category not in categories or category == "mandatory":
-            category = "analytical"
-        trackers[key] = {"id": tracker_id, "category": category}
+def tracker_categories(site, catalog):
+    """Return the category each enabled built-in tracker waits for, as the catalog files it."""
+    categories = [name for name, _items in catalog.categories()]
+    found = {}
+    for name, column, _key in TRACKER_FIELDS:
+        if getattr(site, column):
+            declared = find_item(catalog, ANCHOR_KEYS[name], StorageKind.COOKIE)
+            category = declared[0] if declared else DEFAULT_CATEGORY[name]
+            found[name] = category if category in categories and category != "mandatory" else (
+                "analytical")
+    return found
+
+
+def _trackers(site, catalog):
+    found = tracker_categories(site, catalog)
+    trackers = {
+        key: {"id": getattr(site, column), "category": found[name]}
+        for name, column, key in TRACKER_FIELDS if name in found
+    }
     if "ga4" in trackers:
         trackers["ga4"]["mode"] = site.ga4_consent_mode
     return trackers

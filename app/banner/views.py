@@ -7,6 +7,7 @@ from app.banner import bp
 from app.banner.bundle import build_bundle, gate_code
 from app.banner.config import banner_config
 from app.extensions import db
+from app.ledger.repository import LedgerRepository
 from app.sites.repository import SiteRepository
 
 SCRIPT_TYPE = "text/javascript"
@@ -52,8 +53,13 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     site = repository.get(site_id)
     catalog = repository.catalog(site_id, catalog_version)
     code, css, build = gate_code()
-    api = _consent_api(service_url)
-    return build_bundle(banner_config(site, catalog, api, build, css))
+    config = banner_config(site, catalog, _consent_api(service_url), build, css)
+    # Proofs name the texts a visitor saw by digest: keep every served set, once.
+    ledger = LedgerRepository(db.session)
+    for language, texts in config["texts"].items():
+        ledger.store_text_set(site_id, language, texts["digest"], texts)
+    db.session.commit()
+    return build_bundle(config)
 
 
 def _consent_api(service_url):

@@ -1,5 +1,6 @@
 """Command-line groups, registered on the app by init_app."""
 from app.cli.i18n import i18n_group
+from app.cli.ledger import ledger_group
 from app.cli.sites import sites_group
 
 
@@ -7,3 +8,4 @@ def init_app(app):
     """Register every CLI group on the app."""
     app.cli.add_command(sites_group)
     app.cli.add_command(i18n_group)
+    app.cli.add_command(ledger_group)

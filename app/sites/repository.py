@@ -81,6 +81,7 @@ def _apply_spec(site, spec):
     site.meta_pixel_id = spec.trackers.meta_pixel
     site.ga4_consent_mode = spec.ga4_consent_mode.value
     site.gpc_mode = spec.gpc.value
+    site.ip_mode = spec.client_ip.value
     site.text_overrides = {language: dict(texts) for language, texts in spec.texts.items()}
 
 
@@ -115,6 +116,7 @@ def site_spec(site, catalog_version):
         },
         "ga4_consent_mode": site.ga4_consent_mode,
         "gpc": site.gpc_mode,
+        "client_ip": site.ip_mode,
         "texts": site.text_overrides or {},
         "catalog": catalog_from_document(catalog_version.content),
     })

@@ -41,6 +41,13 @@ class GoogleConsentMode(StrEnum):
     ADVANCED = "advanced"
 
 
+class IpMode(StrEnum):
+    """How consent records keep the visitor's address."""
+
+    TRUNCATE = "truncate"
+    HASH = "hash"
+
+
 class Regime(StrEnum):
     """A legal regime the banner and the proof must satisfy."""
 
@@ -181,6 +188,7 @@ class SiteSpec(Strict):
     trackers: Trackers = Trackers()
     ga4_consent_mode: GoogleConsentMode = GoogleConsentMode.BASIC
     gpc: GpcMode = GpcMode.REFUSE
+    client_ip: IpMode = IpMode.TRUNCATE
     #: Banner text overrides: language -> text key -> text.
     texts: dict[Language, dict[str, Text]] = Field(default_factory=dict)
     catalog: Catalog

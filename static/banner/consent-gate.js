@@ -6,7 +6,8 @@
  * match (e exact, p prefix, r regular expression), then the name, e.g. "cp_ym_".
  * @typedef {string} KeyPattern
  * @typedef {{id: string, subject: string, choices: Object<string, boolean>, catalog: number,
- *            policy: string, document: (string|null), given: number, expires: number}} StoredConsent
+ *            policy: string, document: (string|null), given: number, expires: number,
+ *            receipt: (string|undefined)}} StoredConsent
  * @typedef {{event_id: string, consent_id: string, subject_id: string, site: string,
  *            event: string, ui_action: string, choices: Object<string, boolean>,
  *            catalog_version: number, policy_version: string, consent_document_version: (string|null),
@@ -128,7 +129,7 @@ function emit(type) {
 }
 
 function publicConsent() {
-  return consent && { id: consent.id, choices: { ...consent.choices },
+  return consent && { id: consent.id, choices: { ...consent.choices }, receipt: consent.receipt,
                       given: new Date(consent.given).toISOString(),
                       expires: new Date(consent.expires).toISOString() };
 }
@@ -344,10 +345,24 @@ function flushOutbox() {
     // text/plain keeps this a simple request: no CORS preflight.
     fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
                         credentials: "omit", headers: { "Content-Type": "text/plain" } })
-      .then((response) => response.status < 500 &&
-        writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id)))
+      .then((response) => {
+        // 429 and 5xx are worth retrying; any other answer is final for this report.
+        if (response.status === 429 || response.status >= 500) return;
+        writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id));
+        return response.ok && response.json().then(keepReceipt(body));
+      })
       .catch(() => { /* offline: retried later */ });
   }
+}
+
+/** Keep the signed receipt of the current consent, so the visitor can prove it later. */
+function keepReceipt(body) {
+  return (answer) => {
+    if (consent && consent.id === body.consent_id) {
+      consent.receipt = answer.receipt;
+      writeConsent();
+    }
+  };
 }
 
 // ---- the banner -------------------------------------------------------------------------------

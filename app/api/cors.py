@@ -1,0 +1,16 @@
+"""CORS for the API: only a site's own origins (and this service's) get an answer they can read."""
+from flask import request
+
+from app.sites.origins import is_allowed_origin
+
+
+def allow_origin(response, site):
+    """Add CORS headers when the request's Origin may act for the site."""
+    origin = request.headers.get("Origin")
+    response.vary.add("Origin")
+    if site is not None and is_allowed_origin(origin, site.origins, request.host_url):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response

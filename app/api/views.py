@@ -1,0 +1,89 @@
+"""POST /api/v1/consents (the banner's reports) and GET /api/v1/receipts/<receipt>."""
+import hashlib
+
+from flask import current_app, jsonify, request
+
+from app.api import bp
+from app.api.cors import allow_origin
+from app.api.limits import within_limits
+from app.extensions import db
+from app.ledger.client import anonymize_ip
+from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
+from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
+from app.ledger.repository import LedgerRepository
+from app.ledger.service import ClientContext, record_consent
+from app.sites.origins import is_allowed_origin
+from app.sites.repository import SiteRepository
+
+
+@bp.post("/consents", endpoint="record_consent", provide_automatic_options=False)
+def consents():
+    """Store the banner's report of a choice; answer 201 with a signed receipt."""
+    request.max_content_length = MAX_REPORT_BYTES
+    report = parse_report(request.get_data(cache=False))
+    sites = SiteRepository(db.session)
+    site = sites.get(report.site)
+    if site is None:
+        raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
+    if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
+        raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
+                          "origin")
+    ledger = LedgerRepository(db.session)
+    client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), _ip_key())
+    _check_rate(site)
+    record, created, receipt = record_consent(report, site, sites, ledger, client,
+                                              receipt_serializer(current_app.secret_key))
+    db.session.commit()
+    body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
+            "record_hash": record.record_hash}
+    return allow_origin(jsonify(body), site), 201 if created else 200
+
+
+@bp.route("/consents", methods=["OPTIONS"])
+def consents_preflight():
+    """Answer a CORS preflight: allowed when some site lists the origin; the POST checks which."""
+    origin = request.headers.get("Origin")
+    site = next((site for site in SiteRepository(db.session).list()
+                 if is_allowed_origin(origin, site.origins, request.host_url)), None)
+    return allow_origin(current_app.response_class(status=204), site)
+
+
+@bp.get("/receipts/<receipt>")
+def receipt_view(receipt):
+    """Verify a receipt; return the record, the texts shown and the subject's history."""
+    try:
+        site_id, record_id, record_hash = read_receipt(
+            receipt_serializer(current_app.secret_key), receipt)
+    except ReceiptError as error:
+        raise IntakeError(400, "invalid_receipt", str(error), "receipt") from None
+    ledger = LedgerRepository(db.session)
+    record = ledger.by_record_id(record_id)
+    if record is None or record.site_id != site_id:
+        raise IntakeError(404, "record_not_found",
+                          "the record is no longer in the ledger (retention may have purged it)",
+                          "receipt")
+    intact = (record.record_hash == record_hash and
+              chain_hash(record.prev_hash, record.content) == record_hash)
+    texts = ledger.text_set(record.content["texts_digest"])
+    history = [{"record_id": r.record_id, "seq": r.seq, "event": r.event,
+                "server_time": r.content["server_time"], "choices": r.content["choices"]}
+               for r in ledger.history(site_id, record.subject_id)]
+    return jsonify(record={**record.content, "prev_hash": record.prev_hash,
+                           "record_hash": record.record_hash},
+                   verified=intact, texts=texts.content if texts else None, history=history)
+
+
+def _ip_key():
+    # A key of its own, derived from the secret, so IP hashes cannot be matched across services.
+    return hashlib.sha256(b"consent-gate.ip:" + current_app.secret_key.encode()).digest()
+
+
+def _check_rate(site):
+    config = current_app.config
+    client_key = anonymize_ip(request.remote_addr, "truncate", b"") or "unknown"
+    wait = within_limits(client_key, site.id, config["RATE_LIMIT_CLIENT"],
+                         config["RATE_LIMIT_SITE"])
+    if wait:
+        error = IntakeError(429, "rate_limited", "too many reports; retry later", None)
+        error.headers = {"Retry-After": str(wait)}
+        raise error

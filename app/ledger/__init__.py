@@ -1,0 +1,1 @@
+"""The consent ledger: append-only, hash-chained consent records with signed receipts."""

@@ -1,0 +1,86 @@
+"""The banner's consent report: its wire shape and the checks the intake runs, in order."""
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+EVENTS = ("grant", "deny", "update", "withdraw", "expire", "renew")
+UI_ACTIONS = ("accept_all", "reject_all", "save_choices", "withdraw", "api")
+MAX_REPORT_BYTES = 8 * 1024
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,64}$")]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class IntakeError(Exception):
+    """A refused report: HTTP status, stable code, message and the field at fault."""
+
+    def __init__(self, status, code, message, field=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+    def body(self):
+        """Return the JSON error body."""
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+class ConsentReport(BaseModel):
+    """What the banner sends after every choice (see ConsentReport in consent-gate.js)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Id
+    consent_id: Id
+    subject_id: Id
+    site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")]
+    event: Short
+    ui_action: Short
+    choices: dict[Annotated[str, StringConstraints(max_length=32)], bool] = Field(max_length=8)
+    catalog_version: int = Field(ge=1, le=1_000_000)
+    policy_version: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    consent_document_version: Annotated[str, StringConstraints(max_length=60)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    texts_digest: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    banner_build: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")]
+    gpc: bool = False
+    page: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://")]
+    client_time: Annotated[str, StringConstraints(max_length=40)]
+    expires: Annotated[str, StringConstraints(max_length=40)]
+
+
+def parse_report(raw):
+    """Parse report bytes; raise IntakeError 400 naming the first bad field."""
+    try:
+        return ConsentReport.model_validate_json(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        if first["type"] == "json_invalid":
+            raise IntakeError(400, "invalid_json", "the body is not valid JSON") from None
+        if first["type"] == "model_type":
+            raise IntakeError(400, "invalid_json", "the body must be a JSON object") from None
+        message = "is required" if first["type"] == "missing" else first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "is not a known field"
+        raise IntakeError(400, "invalid_field", f"{field}: {message}", field) from None
+
+
+def check_choices(report, categories):
+    """Refuse unknown categories, missing ones, and a refused mandatory category."""
+    unknown = sorted(set(report.choices) - set(categories))
+    if unknown:
+        raise IntakeError(422, "unknown_category", f"unknown category {unknown[0]!r}", "choices")
+    missing = [name for name in categories if name not in report.choices]
+    if missing:
+        raise IntakeError(422, "missing_category", f"no choice for {missing[0]!r}", "choices")
+    if not report.choices.get("mandatory"):
+        raise IntakeError(422, "mandatory_refused", "mandatory must be granted", "choices")
+
+
+def check_actions(report):
+    """Refuse an event or UI action outside the fixed sets."""
+    if report.event not in EVENTS:
+        raise IntakeError(422, "unknown_event", f"event must be one of {', '.join(EVENTS)}",
+                          "event")
+    if report.ui_action not in UI_ACTIONS:
+        raise IntakeError(422, "unknown_ui_action",
+                          f"ui_action must be one of {', '.join(UI_ACTIONS)}", "ui_action")

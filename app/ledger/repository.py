@@ -1,0 +1,106 @@
+"""Append to and read the ledger; appends for one site are serialized by its head row."""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.ledger.proof import GENESIS_HASH, chain_hash
+from app.models import ConsentRecord, LedgerHead, TextSet, utc_now
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A record and whether this call stored it (False: an earlier retry already had)."""
+
+    record: ConsentRecord
+    created: bool
+
+
+class LedgerRepository:
+    """Consent records, text sets and chain heads in one SQLAlchemy session."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _insert(self, model):
+        dialect = self.session.get_bind().dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+    def store_text_set(self, site_id, language, digest, content):
+        """Store a text set once under its digest; later calls change nothing."""
+        statement = self._insert(TextSet).values(
+            digest=digest, site_id=site_id, language=language, content=content,
+            created_at=utc_now()).on_conflict_do_nothing(index_elements=["digest"])
+        self.session.execute(statement)
+
+    def text_set(self, digest):
+        """Return the text set with this digest, or None."""
+        return self.session.get(TextSet, digest)
+
+    def append(self, site_id, event_id, content):
+        """Chain content to the site's head and store it; idempotent per event_id.
+
+        The caller commits. Locking the head row first makes concurrent appends for one site
+        wait for each other on both databases, so the chain stays linear.
+        """
+        self.session.execute(self._insert(LedgerHead).values(
+            site_id=site_id, seq=0, head_hash=GENESIS_HASH
+        ).on_conflict_do_nothing(index_elements=["site_id"]))
+        # A real write takes SQLite's write lock (and PostgreSQL's row lock) before the head is read.
+        self.session.execute(
+            update(LedgerHead).where(LedgerHead.site_id == site_id).values(seq=LedgerHead.seq))
+        head = self.session.execute(
+            select(LedgerHead).where(LedgerHead.site_id == site_id).with_for_update()
+        ).scalar_one()
+        existing = self.session.scalar(select(ConsentRecord).filter_by(
+            site_id=site_id, event_id=event_id))
+        if existing is not None:
+            return Appended(existing, created=False)
+        seq = head.seq + 1
+        content = {**content, "seq": seq, "record_id": str(uuid.uuid4())}
+        record_hash = chain_hash(head.head_hash, content)
+        record = ConsentRecord(
+            site_id=site_id, seq=seq, record_id=content["record_id"], event_id=event_id,
+            consent_id=content["consent_id"], subject_id=content["subject_id"],
+            event=content["event"], server_time=utc_now_from(content["server_time"]),
+            content=content, prev_hash=head.head_hash, record_hash=record_hash)
+        self.session.add(record)
+        head.seq, head.head_hash = seq, record_hash
+        self.session.flush()
+        return Appended(record, created=True)
+
+    def by_record_id(self, record_id):
+        """Return the record with this public id, or None."""
+        return self.session.scalar(select(ConsentRecord).filter_by(record_id=record_id))
+
+    def history(self, site_id, subject_id):
+        """Return every record of one pseudonymous subject on a site, oldest first."""
+        return list(self.session.scalars(select(ConsentRecord).filter_by(
+            site_id=site_id, subject_id=subject_id).order_by(ConsentRecord.seq)))
+
+    def head(self, site_id):
+        """Return the site's chain head, or None before its first record."""
+        return self.session.get(LedgerHead, site_id)
+
+    def iter_chain(self, site_id, batch=5000):
+        """Yield a site's records in chain order without loading them all."""
+        statement = (select(ConsentRecord).filter_by(site_id=site_id)
+                     .order_by(ConsentRecord.seq).execution_options(yield_per=batch))
+        result = self.session.scalars(statement)
+        try:
+            yield from result
+        finally:
+            # A caller that stops early must not leave PostgreSQL's server-side cursor open.
+            result.close()
+
+    def site_ids(self):
+        """Return the ids of sites that have a ledger."""
+        return list(self.session.scalars(select(LedgerHead.site_id).order_by(LedgerHead.site_id)))
+
+
+def utc_now_from(iso_text):
+    """Parse the ISO 8601 server time a record carries."""
+    return datetime.fromisoformat(iso_text)

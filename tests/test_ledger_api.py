@@ -1,0 +1,158 @@
+"""The consent intake and receipts, on SQLite and PostgreSQL."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ConsentRecord
+from tests.browser import FIXTURES
+
+ORIGIN = "https://www.testshop.test"
+CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/156.0.0.0 Safari/537.36")
+
+
+def _config(client):
+    body = client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
+    start = body.index(b"})({") + 3
+    return json.loads(body[start:body.rindex(b",document.currentScript")])
+
+
+@pytest.fixture
+def make_report(runner, client):
+    """Factory: a valid report of the test shop's banner, with overrides."""
+    result = runner.invoke(args=["sites", "import", str(FIXTURES / "testshop.yaml")])
+    assert result.exit_code == 0, result.output
+    config = _config(client)
+    counter = iter(range(10_000))
+
+    def make(**overrides):
+        report = {
+            "event_id": f"evt-{next(counter):08d}", "consent_id": "cns-00000001",
+            "subject_id": "sbj-00000001", "site": "testshop", "event": "grant",
+            "ui_action": "accept_all",
+            "choices": {"mandatory": True, "analytical": True, "marketing": False},
+            "catalog_version": 1, "policy_version": "2025-01-01",
+            "consent_document_version": "2025-01-01", "language": "en",
+            "texts_digest": config["texts"]["en"]["digest"], "banner_build": config["build"],
+            "gpc": False, "page": f"{ORIGIN}/checkout?coupon=secret#top",
+            "client_time": "2026-11-22T10:00:00.000Z", "expires": "2027-05-21T10:00:00.000Z",
+        }
+        report.update(overrides)
+        return report
+
+    return make
+
+
+def post(client, body, origin=ORIGIN, content_type="text/plain"):
+    """Send a report as the banner does."""
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    headers = {"User-Agent": CHROME, **({"Origin": origin} if origin else {})}
+    return client.post("/api/v1/consents", data=data, content_type=content_type, headers=headers)
+
+
+def _count():
+    return db.session.scalar(select(func.count()).select_from(ConsentRecord))
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json"])
+def test_report_is_recorded_with_a_receipt(client, make_report, content_type):
+    response = post(client, make_report(), content_type=content_type)
+    assert response.status_code == 201, response.json
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert response.json["seq"] == 1
+    record = db.session.scalar(select(ConsentRecord))
+    content = record.content
+    assert content["page_origin"] == ORIGIN and content["page_path"] == "/checkout"
+    assert content["client_ip"] == "127.0.0.0/24"
+    assert content["user_agent"] == {"browser": "Chrome", "version": "156", "os": "Linux"}
+    assert content["trackers"] == ["ga4", "yandex_metrica"]
+    assert content["catalog_hash"] and content["regime"] == ["gdpr", "ru152"]
+
+
+def test_retried_report_is_stored_once(client, make_report):
+    report = make_report()
+    first, second = post(client, report), post(client, report)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json["record_id"] == second.json["record_id"]
+    assert _count() == 1
+
+
+@pytest.mark.parametrize(("change", "status", "code", "field"), [
+    (lambda r: "{not json", 400, "invalid_json", None),
+    (lambda r: "[1, 2]", 400, "invalid_json", None),
+    (lambda r: {k: v for k, v in r.items() if k != "consent_id"}, 400, "invalid_field", "consent_id"),
+    (lambda r: {**r, "extra": 1}, 400, "invalid_field", "extra"),
+    (lambda r: {**r, "catalog_version": "one"}, 400, "invalid_field", "catalog_version"),
+    (lambda r: {**r, "site": "nope"}, 404, "unknown_site", "site"),
+    (lambda r: {**r, "choices": {**r["choices"], "social": True}}, 422, "unknown_category",
+     "choices"),
+    (lambda r: {**r, "choices": {"mandatory": True, "analytical": True}}, 422,
+     "missing_category", "choices"),
+    (lambda r: {**r, "choices": {**r["choices"], "mandatory": False}}, 422, "mandatory_refused",
+     "choices"),
+    (lambda r: {**r, "event": "approve"}, 422, "unknown_event", "event"),
+    (lambda r: {**r, "ui_action": "swipe"}, 422, "unknown_ui_action", "ui_action"),
+    (lambda r: {**r, "catalog_version": 7}, 409, "unknown_catalog_version", "catalog_version"),
+    (lambda r: {**r, "texts_digest": "0" * 64}, 409, "unknown_texts", "texts_digest"),
+])
+def test_bad_reports_are_refused_with_the_field(client, make_report, change, status, code, field):
+    response = post(client, change(make_report()))
+    assert response.status_code == status
+    assert response.json["error"]["code"] == code
+    assert response.json["error"]["field"] == field
+    assert _count() == 0
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", None, "null"])
+def test_foreign_origin_is_refused_without_cors(client, make_report, origin):
+    response = post(client, make_report(), origin=origin)
+    assert response.status_code == 403
+    assert response.json["error"]["field"] == "origin"
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert _count() == 0
+
+
+def test_oversized_report_is_413(client, make_report):
+    response = post(client, json.dumps({**make_report(), "page": "https://x/" + "a" * 9000}))
+    assert response.status_code == 413
+    assert response.json["error"] == {"code": "too_large", "field": "body",
+                                      "message": response.json["error"]["message"]}
+
+
+def test_rate_limit_per_client(app, client, make_report):
+    app.config["RATE_LIMIT_CLIENT"] = "3/minute"
+    statuses = [post(client, make_report()).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert _count() == 3
+
+
+def test_preflight_allows_only_site_origins(client, make_report):
+    allowed = client.options("/api/v1/consents", headers={"Origin": ORIGIN})
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    foreign = client.options("/api/v1/consents",
+                             headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_receipt_returns_record_texts_and_history(client, make_report):
+    post(client, make_report())
+    receipt = post(client, make_report(event="withdraw", ui_action="withdraw", choices={
+        "mandatory": True, "analytical": False, "marketing": False})).json["receipt"]
+    response = client.get(f"/api/v1/receipts/{receipt}")
+    assert response.status_code == 200
+    assert response.json["verified"] is True
+    assert response.json["record"]["event"] == "withdraw"
+    assert response.json["texts"]["title"] == "Test Shop cares about your privacy"
+    assert [entry["event"] for entry in response.json["history"]] == ["grant", "withdraw"]
+
+
+@pytest.mark.parametrize("tamper", [lambda r: r[:-2] + "xx", lambda r: "x" + r[1:],
+                                    lambda r: "not-a-receipt"])
+def test_forged_receipt_is_400(client, make_report, tamper):
+    receipt = post(client, make_report()).json["receipt"]
+    response = client.get(f"/api/v1/receipts/{tamper(receipt)}")
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_receipt"
