@@ -55,6 +55,7 @@ translations: $(VENV)/.installed
 
 migrate: $(VENV)/.installed instance/config.py ## Create or upgrade the database schema
 	$(FLASK) db upgrade
+	$(FLASK) ledger keygen
 
 samples: setup ## Load the sample sites that are not there yet; existing data is kept
 	$(FLASK) sites import --only-new sites/

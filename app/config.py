@@ -37,6 +37,10 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "ru")
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: Ed25519 key that signs ledger checkpoints; relative paths are inside instance/.
+    LEDGER_SIGNING_KEY_FILE = "ledger-signing-key.pem"
+    #: Sign a checkpoint after every this many records of a site.
+    CHECKPOINT_EVERY = 1000
     #: Consent reports allowed per client network (/24, /48) and per site (limits syntax).
     RATE_LIMIT_CLIENT = "60/minute"
     RATE_LIMIT_SITE = "6000/minute"

@@ -125,3 +125,19 @@ class ConsentRecord(db.Model):
     content: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Checkpoint(db.Model):
+    """A signed statement of a site's chain head at one moment; purge anchors are checkpoints too."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    seq: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    #: ISO 8601 UTC time, exactly as signed.
+    created_at: Mapped[str] = mapped_column(String(40))
+    #: Fingerprint of the public key that verifies the signature.
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))

@@ -1,4 +1,5 @@
 """Shared fixtures: an app per test on SQLite and PostgreSQL, site file factories, a browser."""
+import json
 import os
 import uuid
 from pathlib import Path
@@ -11,9 +12,12 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.ledger.checkpoints import generate_key
+from app.signing import signing_key_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SITES = PROJECT_ROOT / "sites"
+TEST_SHOP = PROJECT_ROOT / "tests" / "fixtures" / "testshop.yaml"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSENT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -76,6 +80,7 @@ def backend(request):
 def app(backend, migrated_urls, tmp_path):
     """An app on a freshly emptied, migrated database."""
     app = make_test_app(migrated_urls(backend), tmp_path / "instance")
+    generate_key(signing_key_path(app))
     with app.app_context():
         empty_tables()
         yield app
@@ -88,6 +93,13 @@ def empty_tables():
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.fixture
+def samples(runner):
+    """Import the five sample sites."""
+    result = runner.invoke(args=["sites", "import", str(SAMPLE_SITES)])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
@@ -160,3 +172,47 @@ def write_site_file(tmp_path):
         return path
 
     return write
+
+
+ORIGIN = "https://www.testshop.test"
+CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/156.0.0.0 Safari/537.36")
+
+
+def _config(client):
+    body = client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
+    start = body.index(b"})({") + 3
+    return json.loads(body[start:body.rindex(b",document.currentScript")])
+
+
+@pytest.fixture
+def make_report(runner, client):
+    """Factory: a valid report of the test shop's banner, with overrides."""
+    result = runner.invoke(args=["sites", "import", str(TEST_SHOP)])
+    assert result.exit_code == 0, result.output
+    config = _config(client)
+    counter = iter(range(10_000))
+
+    def make(**overrides):
+        report = {
+            "event_id": f"evt-{next(counter):08d}", "consent_id": "cns-00000001",
+            "subject_id": "sbj-00000001", "site": "testshop", "event": "grant",
+            "ui_action": "accept_all",
+            "choices": {"mandatory": True, "analytical": True, "marketing": False},
+            "catalog_version": 1, "policy_version": "2025-01-01",
+            "consent_document_version": "2025-01-01", "language": "en",
+            "texts_digest": config["texts"]["en"]["digest"], "banner_build": config["build"],
+            "gpc": False, "page": f"{ORIGIN}/checkout?coupon=secret#top",
+            "client_time": "2026-11-22T10:00:00.000Z", "expires": "2027-05-21T10:00:00.000Z",
+        }
+        report.update(overrides)
+        return report
+
+    return make
+
+
+def post_report(client, body, origin=ORIGIN, content_type="text/plain"):
+    """Send a report as the banner does."""
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    headers = {"User-Agent": CHROME, **({"Origin": origin} if origin else {})}
+    return client.post("/api/v1/consents", data=data, content_type=content_type, headers=headers)

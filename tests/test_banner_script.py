@@ -9,7 +9,6 @@ import pytest
 from app.banner.texts import BANNER_TEXTS, resolve_texts
 from app.sites.files import SiteFileError, parse_site_document
 from tests.conftest import SAMPLE_SITES, make_test_app
-from tests.test_web import samples  # noqa: F401  (fixture)
 
 SHIPPED_LANGUAGES = [
     "bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
@@ -23,7 +22,7 @@ def _config(body):
     return json.loads(match.group(1))
 
 
-def test_script_is_cacheable_with_a_strong_etag(client, samples):  # noqa: F811
+def test_script_is_cacheable_with_a_strong_etag(client, samples):
     first = client.get("/c/familami.js")
     assert first.status_code == 200
     assert first.mimetype == "text/javascript"
@@ -40,7 +39,7 @@ def test_script_is_cacheable_with_a_strong_etag(client, samples):  # noqa: F811
     ("gzip", "gzip", gzip.decompress),
     ("", None, lambda data: data),
 ])
-def test_script_is_compressed_by_negotiation(client, samples, accept, encoding, decode):  # noqa: F811
+def test_script_is_compressed_by_negotiation(client, samples, accept, encoding, decode):
     plain = client.get("/c/familami.js", headers={"Accept-Encoding": ""}).data
     response = client.get("/c/familami.js", headers={"Accept-Encoding": accept})
     assert response.headers.get("Content-Encoding") == encoding
@@ -56,7 +55,7 @@ def test_unknown_site_gets_a_harmless_404(client):
     assert body.startswith("/*") and body.rstrip().endswith("*/") and "<" not in body
 
 
-def test_config_carries_versions_trackers_and_texts(client, samples):  # noqa: F811
+def test_config_carries_versions_trackers_and_texts(client, samples):
     config = _config(client.get("/c/familami.js").data)
     assert config["site"] == "familami"
     assert config["versions"] == {"catalog": 1, "policy": "2022-07-05", "document": None}

@@ -6,51 +6,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ConsentRecord
-from tests.browser import FIXTURES
+from tests.conftest import ORIGIN, post_report
 
-ORIGIN = "https://www.testshop.test"
-CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/156.0.0.0 Safari/537.36")
-
-
-def _config(client):
-    body = client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
-    start = body.index(b"})({") + 3
-    return json.loads(body[start:body.rindex(b",document.currentScript")])
-
-
-@pytest.fixture
-def make_report(runner, client):
-    """Factory: a valid report of the test shop's banner, with overrides."""
-    result = runner.invoke(args=["sites", "import", str(FIXTURES / "testshop.yaml")])
-    assert result.exit_code == 0, result.output
-    config = _config(client)
-    counter = iter(range(10_000))
-
-    def make(**overrides):
-        report = {
-            "event_id": f"evt-{next(counter):08d}", "consent_id": "cns-00000001",
-            "subject_id": "sbj-00000001", "site": "testshop", "event": "grant",
-            "ui_action": "accept_all",
-            "choices": {"mandatory": True, "analytical": True, "marketing": False},
-            "catalog_version": 1, "policy_version": "2025-01-01",
-            "consent_document_version": "2025-01-01", "language": "en",
-            "texts_digest": config["texts"]["en"]["digest"], "banner_build": config["build"],
-            "gpc": False, "page": f"{ORIGIN}/checkout?coupon=secret#top",
-            "client_time": "2026-11-22T10:00:00.000Z", "expires": "2027-05-21T10:00:00.000Z",
-        }
-        report.update(overrides)
-        return report
-
-    return make
-
-
-def post(client, body, origin=ORIGIN, content_type="text/plain"):
-    """Send a report as the banner does."""
-    data = body if isinstance(body, bytes | str) else json.dumps(body)
-    headers = {"User-Agent": CHROME, **({"Origin": origin} if origin else {})}
-    return client.post("/api/v1/consents", data=data, content_type=content_type, headers=headers)
-
+post = post_report
 
 def _count():
     return db.session.scalar(select(func.count()).select_from(ConsentRecord))

@@ -3,16 +3,16 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.ledger.proof import chain_hash
-from app.models import ConsentRecord
-from tests.test_ledger_api import make_report, post  # noqa: F401  (fixture)
+from app.models import Checkpoint, ConsentRecord, LedgerHead
+from tests.conftest import post_report as post
 
 
 @pytest.fixture
-def five_records(client, make_report):  # noqa: F811
+def five_records(client, make_report):
     """Five records for the test shop."""
     for _ in range(5):
         assert post(client, make_report()).status_code == 201
@@ -82,7 +82,7 @@ def test_tampering_is_detected_and_named(runner, five_records, tamper, message):
     assert message in result.output
 
 
-def test_concurrent_reports_keep_one_linear_chain(app, make_report, runner):  # noqa: F811
+def test_concurrent_reports_keep_one_linear_chain(app, make_report, runner):
     reports = [make_report() for _ in range(40)]
 
     def send(report):
@@ -96,7 +96,7 @@ def test_concurrent_reports_keep_one_linear_chain(app, make_report, runner):  # 
     assert result.output.strip() == "testshop: 40 records, chain intact"
 
 
-def test_locked_sqlite_answers_503_and_stores_nothing(migrated_urls, tmp_path, make_report):  # noqa: F811
+def test_locked_sqlite_answers_503_and_stores_nothing(migrated_urls, tmp_path, make_report):
     from tests.conftest import make_test_app
 
     url = migrated_urls("sqlite")
@@ -114,3 +114,61 @@ def test_locked_sqlite_answers_503_and_stores_nothing(migrated_urls, tmp_path, m
     assert response.json["error"]["code"] == "unavailable"
     with app.app_context():
         assert db.session.scalar(select(ConsentRecord).filter_by(event_id=report["event_id"])) is None
+
+
+def _rewrite_from(session, seq):
+    """Rewrite every record from seq on, recomputing each hash and the head: a full forgery."""
+    previous = _record(seq - 1).record_hash
+    for record in db.session.scalars(select(ConsentRecord).filter_by(site_id="testshop")
+                                     .where(ConsentRecord.seq >= seq).order_by(ConsentRecord.seq)):
+        record.content = {**record.content, "choices": {**record.content["choices"],
+                                                        "marketing": True}}
+        record.prev_hash, record.record_hash = previous, chain_hash(previous, record.content)
+        previous = record.record_hash
+    head = session.get(LedgerHead, "testshop")
+    head.head_hash = previous
+
+
+def _cut_tail_and_head(session):
+    session.execute(delete(ConsentRecord).where(ConsentRecord.seq == 5))
+    head = session.get(LedgerHead, "testshop")
+    head.seq, head.head_hash = 4, _record(4).record_hash
+
+
+def _forge_signature(session):
+    checkpoint = session.scalar(select(Checkpoint))
+    checkpoint.head_hash = "f" * 64
+
+
+@pytest.mark.parametrize(("tamper", "message"), [
+    (lambda session: _rewrite_from(session, 3), "differs from the signed checkpoint"),
+    (_cut_tail_and_head, "a signed checkpoint covers seq 5 but the chain ends at seq 4"),
+    (_forge_signature, "has no valid signature"),
+])
+def test_signed_checkpoints_catch_a_rewritten_ledger(app, client, make_report, runner,
+                                                      tamper, message):
+    app.config["CHECKPOINT_EVERY"] = 1
+    for _ in range(5):
+        assert post(client, make_report()).status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 5
+    tamper(db.session)
+    result = _verify(runner)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+
+
+def test_checkpoints_every_n_records_and_verify_with_the_published_key(
+        app, client, make_report, runner, tmp_path):
+    app.config["CHECKPOINT_EVERY"] = 2
+    for _ in range(5):
+        post(client, make_report())
+    assert [c.seq for c in db.session.scalars(select(Checkpoint))] == [2, 4]
+    assert runner.invoke(args=["ledger", "checkpoint"]).output.startswith("testshop: signed seq 5")
+    pem = client.get("/api/v1/ledger/public-key")
+    assert pem.status_code == 200 and b"BEGIN PUBLIC KEY" in pem.data
+    key_file = tmp_path / "public.pem"
+    key_file.write_bytes(pem.data)
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify", "--public-key", str(key_file)])
+    assert result.exit_code == 0
+    assert "testshop: 5 records, chain intact" in result.output

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.extensions import db
-from tests.conftest import SAMPLE_SITES, make_test_app
+from tests.conftest import make_test_app
 
 
 def test_healthz_reports_database_ok(client):
@@ -20,13 +20,6 @@ def test_healthz_is_503_when_database_is_unreachable(tmp_path):
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unreachable"}
     assert b"pw" not in response.data
-
-
-@pytest.fixture
-def samples(runner):
-    """Import the five sample sites."""
-    result = runner.invoke(args=["sites", "import", str(SAMPLE_SITES)])
-    assert result.exit_code == 0, result.output
 
 
 def test_demo_index_lists_sample_sites(client, samples):

@@ -7,11 +7,13 @@ from app.api import bp
 from app.api.cors import allow_origin
 from app.api.limits import within_limits
 from app.extensions import db
+from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
 from app.ledger.repository import LedgerRepository
 from app.ledger.service import ClientContext, record_consent
+from app.signing import signing_key
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
 
@@ -33,6 +35,8 @@ def consents():
     _check_rate(site)
     record, created, receipt = record_consent(report, site, sites, ledger, client,
                                               receipt_serializer(current_app.secret_key))
+    if created and record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
+        _checkpoint(ledger, site.id)
     db.session.commit()
     body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
             "record_hash": record.record_hash}
@@ -71,6 +75,24 @@ def receipt_view(receipt):
     return jsonify(record={**record.content, "prev_hash": record.prev_hash,
                            "record_hash": record.record_hash},
                    verified=intact, texts=texts.content if texts else None, history=history)
+
+
+@bp.get("/ledger/public-key")
+def public_key():
+    """Publish the key that verifies checkpoint signatures, for auditors."""
+    try:
+        key = signing_key(current_app)
+    except SigningKeyError:
+        raise IntakeError(404, "no_signing_key", "this service has no ledger signing key") from None
+    return current_app.response_class(public_pem(key), mimetype="application/x-pem-file")
+
+
+def _checkpoint(ledger, site_id):
+    try:
+        ledger.add_checkpoint(site_id, signing_key(current_app))
+    except SigningKeyError as error:
+        # Records are still chained and committed; only the periodic signature is missing.
+        current_app.logger.warning("checkpoint skipped: %s", error)
 
 
 def _ip_key():

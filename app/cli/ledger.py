@@ -1,34 +1,92 @@
-"""flask ledger verify: recompute every hash and link of the consent ledger."""
+"""flask ledger keygen|checkpoint|verify: sign and check the consent ledger."""
 from contextlib import closing
+from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.cli.common import with_database
 from app.extensions import db
+from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem
 from app.ledger.repository import LedgerRepository
 from app.ledger.verify import verify_chain
+from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
-ledger_group = AppGroup("ledger", help="Verify the consent ledger.")
+ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
+
+
+@ledger_group.command("keygen")
+def keygen_command():
+    """Create the Ed25519 key that signs checkpoints, unless one exists."""
+    path = signing_key_path(current_app)
+    if path.exists():
+        click.echo(f"{path}: a signing key exists; keeping it")
+        return
+    click.echo(f"{path}: created\n{public_pem(generate_key(path))}", nl=False)
+
+
+@ledger_group.command("checkpoint")
+@click.option("--site", "site_id", help="Sign one site's head (default: every site).")
+@with_database
+def checkpoint_command(site_id):
+    """Sign each site's current chain head (run it regularly, e.g. hourly from cron)."""
+    key = _private_key()
+    ledger = LedgerRepository(db.session)
+    for current in _site_ids(ledger, site_id):
+        checkpoint = ledger.add_checkpoint(current, key)
+        if checkpoint:
+            click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}")
+    db.session.commit()
 
 
 @ledger_group.command("verify")
 @click.option("--site", "site_id", help="Verify one site (default: every site).")
+@click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
+              help="Check checkpoint signatures with this PEM public key (default: this "
+                   "service's own key).")
 @with_database
-def verify_command(site_id):
+def verify_command(site_id, public_key_file):
     """Verify each site's chain; exit 1 and name the first bad record when one is broken."""
+    public_key = _public_key(public_key_file)
     ledger = LedgerRepository(db.session)
-    if site_id and SiteRepository(db.session).get(site_id) is None:
-        raise click.ClickException(f"no site with id {site_id!r}")
-    site_ids = [site_id] if site_id else ledger.site_ids()
+    site_ids = _site_ids(ledger, site_id)
     broken = False
     for current in site_ids:
         with closing(ledger.iter_chain(current)) as records:
-            verdict = verify_chain(current, records, ledger.head(current))
+            verdict = verify_chain(current, records, ledger.head(current),
+                                   ledger.checkpoints(current), public_key)
         click.echo(str(verdict))
         broken = broken or not verdict.ok
     if not site_ids:
         click.echo("the ledger is empty")
     if broken:
         raise SystemExit(1)
+
+
+def _site_ids(ledger, site_id):
+    if site_id and SiteRepository(db.session).get(site_id) is None:
+        raise click.ClickException(f"no site with id {site_id!r}")
+    return [site_id] if site_id else ledger.site_ids()
+
+
+def _private_key():
+    try:
+        return signing_key(current_app)
+    except SigningKeyError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _public_key(path):
+    if path:
+        try:
+            return serialization.load_pem_public_key(Path(path).read_bytes())
+        except ValueError as error:
+            raise click.ClickException(f"{path}: not a PEM public key ({error})") from None
+    try:
+        return signing_key(current_app).public_key()
+    except SigningKeyError:
+        click.echo("note: no signing key here, so checkpoint signatures are not checked", err=True)
+        return None

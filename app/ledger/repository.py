@@ -7,8 +7,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.ledger.checkpoints import checkpoint_payload, key_id, sign
 from app.ledger.proof import GENESIS_HASH, chain_hash
-from app.models import ConsentRecord, LedgerHead, TextSet, utc_now
+from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,26 @@ class LedgerRepository:
         finally:
             # A caller that stops early must not leave PostgreSQL's server-side cursor open.
             result.close()
+
+    def add_checkpoint(self, site_id, private_key):
+        """Sign the site's current head; return the checkpoint (None before the first record)."""
+        head = self.head(site_id)
+        if head is None:
+            return None
+        created_at = utc_now().isoformat()
+        checkpoint = Checkpoint(
+            site_id=site_id, seq=head.seq, head_hash=head.head_hash, created_at=created_at,
+            key_id=key_id(private_key.public_key()),
+            signature=sign(private_key, checkpoint_payload(site_id, head.seq, head.head_hash,
+                                                           created_at)))
+        self.session.add(checkpoint)
+        self.session.flush()
+        return checkpoint
+
+    def checkpoints(self, site_id):
+        """Return a site's checkpoints, oldest first."""
+        return list(self.session.scalars(select(Checkpoint).filter_by(site_id=site_id)
+                                         .order_by(Checkpoint.seq, Checkpoint.id)))
 
     def site_ids(self):
         """Return the ids of sites that have a ledger."""

@@ -1,6 +1,7 @@
 """Check a chain of records: every hash, every link, no gaps, nothing cut off the end."""
 from dataclasses import dataclass
 
+from app.ledger.checkpoints import checkpoint_payload, signature_holds
 from app.ledger.proof import GENESIS_HASH, chain_hash
 
 #: Columns kept beside the hashed content for searching; they must agree with it.
@@ -22,20 +23,54 @@ class Verdict:
         return f"{self.site_id}: BROKEN after {self.count} good records: {self.problem}"
 
 
-def verify_chain(site_id, records, head):
-    """Verify records in seq order against the site's head; stop at the first bad record."""
+def verify_chain(site_id, records, head, checkpoints=(), public_key=None):
+    """Verify records in seq order against signed checkpoints and the head; stop at the first fault.
+
+    Without a public key, checkpoints are compared with the chain but their signatures are not
+    checked.
+    """
+    bad = _bad_signature(site_id, checkpoints, public_key)
+    if bad:
+        return Verdict(site_id, 0, False, bad)
+    pending = {}
+    for checkpoint in checkpoints:
+        pending.setdefault(checkpoint.seq, []).append(checkpoint)
     expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
     for record in records:
-        problem = _record_problem(record, expected_prev, expected_seq)
+        problem = _record_problem(record, expected_prev, expected_seq) or _checkpoint_problem(
+            record, pending.pop(record.seq, []))
         if problem:
             return Verdict(site_id, count, False, problem)
         expected_prev, expected_seq, count = record.record_hash, record.seq + 1, count + 1
+    if pending:
+        seq = max(pending)
+        return Verdict(site_id, count, False, f"a signed checkpoint covers seq {seq} but the "
+                       f"chain ends at seq {count}: records were removed from the end")
     head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS_HASH)
     if (head_seq, head_hash) != (count, expected_prev):
         return Verdict(site_id, count, False,
                        f"the chain ends at seq {count} but its head says seq {head_seq}: "
                        "records were removed from the end")
     return Verdict(site_id, count, True)
+
+
+def _bad_signature(site_id, checkpoints, public_key):
+    if public_key is None:
+        return ""
+    for checkpoint in checkpoints:
+        payload = checkpoint_payload(site_id, checkpoint.seq, checkpoint.head_hash,
+                                     checkpoint.created_at)
+        if not signature_holds(public_key, payload, checkpoint.signature):
+            return f"checkpoint at seq {checkpoint.seq} has no valid signature (forged or altered)"
+    return ""
+
+
+def _checkpoint_problem(record, checkpoints):
+    for checkpoint in checkpoints:
+        if checkpoint.head_hash != record.record_hash:
+            return (f"record seq {record.seq} ({record.record_id}): differs from the signed "
+                    f"checkpoint of {checkpoint.created_at} (rewritten after it was signed)")
+    return ""
 
 
 def _record_problem(record, expected_prev, expected_seq):
