@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 from app.api import bp
 from app.api.cors import allow_origin
 from app.api.limits import within_limits
+from app.api.openapi import openapi_document
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
@@ -75,6 +76,12 @@ def receipt_view(receipt):
     return jsonify(record={**record.content, "prev_hash": record.prev_hash,
                            "record_hash": record.record_hash},
                    verified=intact, texts=texts.content if texts else None, history=history)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Describe the public API."""
+    return jsonify(openapi_document(request.host_url.rstrip("/")))
 
 
 @bp.get("/ledger/public-key")

@@ -1,0 +1,83 @@
+"""The OpenAPI 3.1 description of the public API, with the report schema taken from the model."""
+from app.ledger.report import EVENTS, UI_ACTIONS, ConsentReport
+
+
+def _error(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _report_schema():
+    schema = ConsentReport.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema["properties"]["event"]["enum"] = list(EVENTS)
+    schema["properties"]["ui_action"]["enum"] = list(UI_ACTIONS)
+    return schema
+
+
+def openapi_document(server_url):
+    """Return the OpenAPI document for this service."""
+    receipt_param = {"name": "receipt", "in": "path", "required": True,
+                     "schema": {"type": "string", "maxLength": 2000}}
+    report_body = {"required": True, "content": {
+        media: {"schema": {"$ref": "#/components/schemas/ConsentReport"}}
+        for media in ("application/json", "text/plain")}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Consent Gate API", "version": "1",
+                 "description": "Consent intake for the banner, and receipt checks for visitors "
+                                "and auditors."},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/v1/consents": {"post": {
+                "summary": "Record a consent choice reported by the banner",
+                "operationId": "recordConsent",
+                "requestBody": report_body,
+                "responses": {
+                    "201": {"description": "Stored; the receipt proves it",
+                            "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/Stored"}}}},
+                    "200": {"description": "A retry of a report already stored",
+                            "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/Stored"}}}},
+                    "400": _error("Malformed JSON or field"),
+                    "403": _error("Origin not allowed for the site"),
+                    "404": _error("Unknown site"),
+                    "409": _error("Unknown catalog version or texts"),
+                    "413": _error("Body too large"),
+                    "422": _error("Unknown category, event or UI action"),
+                    "429": _error("Rate limited"),
+                    "503": _error("The ledger cannot store records right now"),
+                }}},
+            "/api/v1/receipts/{receipt}": {"get": {
+                "summary": "Verify a receipt and show its record, texts and history",
+                "operationId": "checkReceipt",
+                "parameters": [receipt_param],
+                "responses": {
+                    "200": {"description": "The record behind the receipt",
+                            "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "400": _error("Forged or altered receipt"),
+                    "404": _error("Record no longer in the ledger"),
+                }}},
+            "/api/v1/ledger/public-key": {"get": {
+                "summary": "The Ed25519 public key that verifies checkpoint signatures",
+                "operationId": "ledgerPublicKey",
+                "responses": {
+                    "200": {"description": "PEM public key",
+                            "content": {"application/x-pem-file": {"schema": {"type": "string"}}}},
+                    "404": _error("No signing key configured"),
+                }}},
+        },
+        "components": {"schemas": {
+            "ConsentReport": _report_schema(),
+            "Stored": {"type": "object", "required": ["receipt", "record_id", "seq",
+                                                      "record_hash"],
+                       "properties": {"receipt": {"type": "string"},
+                                      "record_id": {"type": "string"},
+                                      "seq": {"type": "integer"},
+                                      "record_hash": {"type": "string"}}},
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message", "field"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "field": {"type": ["string", "null"]}}}}},
+        }},
+    }
