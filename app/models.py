@@ -48,6 +48,8 @@ class Site(db.Model):
     gpc_mode: Mapped[str] = mapped_column(String(10), default="refuse")
     #: Banner text overrides: language -> text key -> text.
     text_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Consent records older than this are purged, leaving a signed anchor.
+    retention_days: Mapped[int] = mapped_column(default=1095)
     #: How proofs keep the client address: "truncate" (/24, /48) or "hash" (keyed HMAC).
     ip_mode: Mapped[str] = mapped_column(String(10), default="truncate")
     #: Number of the catalog version visitors are shown now.
@@ -141,3 +143,5 @@ class Checkpoint(db.Model):
     #: Fingerprint of the public key that verifies the signature.
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(100))
+    #: "checkpoint", or "anchor": records up to seq were purged and the chain resumes from here.
+    kind: Mapped[str] = mapped_column(String(10), default="checkpoint")

@@ -172,3 +172,24 @@ def test_checkpoints_every_n_records_and_verify_with_the_published_key(
     result = runner.invoke(args=["ledger", "verify", "--public-key", str(key_file)])
     assert result.exit_code == 0
     assert "testshop: 5 records, chain intact" in result.output
+
+
+def test_purge_leaves_a_signed_anchor_and_a_verifiable_ledger(app, client, make_report, runner):
+    for _ in range(6):
+        post(client, make_report())
+    old = db.session.scalars(select(ConsentRecord).where(ConsentRecord.seq <= 4)).all()
+    for record in old:
+        record.server_time = record.server_time.replace(year=2020)
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "purge", "--as-of", "2022-06-01"])
+    assert result.output.strip() == "testshop: nothing older than 2019-06-02"
+    result = runner.invoke(args=["ledger", "purge"])
+    assert "testshop: purged records up to seq 4" in result.output
+    assert [r.seq for r in db.session.scalars(select(ConsentRecord))] == [5, 6]
+    anchor = db.session.scalar(select(Checkpoint).filter_by(kind="anchor"))
+    assert anchor.seq == 4
+    verified = _verify(runner)
+    assert verified.exit_code == 0, verified.output
+    assert "testshop: 2 records, chain intact" in verified.output
+    anchor.head_hash = "e" * 64
+    assert _verify(runner).exit_code == 1

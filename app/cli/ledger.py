@@ -1,5 +1,6 @@
-"""flask ledger keygen|checkpoint|verify: sign and check the consent ledger."""
+"""flask ledger keygen|checkpoint|purge|verify: sign, trim and check the consent ledger."""
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -39,6 +40,28 @@ def checkpoint_command(site_id):
         checkpoint = ledger.add_checkpoint(current, key)
         if checkpoint:
             click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}")
+    db.session.commit()
+
+
+@ledger_group.command("purge")
+@click.option("--site", "site_id", help="Purge one site (default: every site).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Purge as if it were this UTC date (default: now).")
+@with_database
+def purge_command(site_id, as_of):
+    """Delete records past each site's retention_days, leaving a signed anchor; run it daily."""
+    key = _private_key()
+    ledger = LedgerRepository(db.session)
+    sites = SiteRepository(db.session)
+    now = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
+    for current in _site_ids(ledger, site_id):
+        cutoff = now - timedelta(days=sites.get(current).retention_days)
+        anchor = ledger.purge_before(current, cutoff, key)
+        if anchor:
+            click.echo(f"{current}: purged records up to seq {anchor.seq} (older than "
+                       f"{cutoff:%Y-%m-%d}); signed anchor kept")
+        else:
+            click.echo(f"{current}: nothing older than {cutoff:%Y-%m-%d}")
     db.session.commit()
 
 

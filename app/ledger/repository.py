@@ -3,7 +3,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -102,15 +102,36 @@ class LedgerRepository:
         head = self.head(site_id)
         if head is None:
             return None
+        return self._signed(site_id, head.seq, head.head_hash, private_key, "checkpoint")
+
+    def _signed(self, site_id, seq, head_hash, private_key, kind):
         created_at = utc_now().isoformat()
         checkpoint = Checkpoint(
-            site_id=site_id, seq=head.seq, head_hash=head.head_hash, created_at=created_at,
+            site_id=site_id, seq=seq, head_hash=head_hash, created_at=created_at, kind=kind,
             key_id=key_id(private_key.public_key()),
-            signature=sign(private_key, checkpoint_payload(site_id, head.seq, head.head_hash,
-                                                           created_at)))
+            signature=sign(private_key, checkpoint_payload(site_id, seq, head_hash, created_at)))
         self.session.add(checkpoint)
         self.session.flush()
         return checkpoint
+
+    def purge_before(self, site_id, cutoff, private_key):
+        """Delete the oldest records up to the last one older than cutoff, behind a signed anchor.
+
+        Only a prefix of the chain goes, so what remains still links; the anchor records the
+        hash the remaining chain continues from. Returns the anchor, or None when nothing is due.
+        """
+        newer = self.session.scalar(select(func.min(ConsentRecord.seq)).where(
+            ConsentRecord.site_id == site_id, ConsentRecord.server_time >= cutoff))
+        last = self.session.scalar(select(func.max(ConsentRecord.seq)).where(
+            ConsentRecord.site_id == site_id, ConsentRecord.server_time < cutoff,
+            *([ConsentRecord.seq < newer] if newer else [])))
+        if last is None:
+            return None
+        boundary = self.session.scalar(select(ConsentRecord).filter_by(site_id=site_id, seq=last))
+        anchor = self._signed(site_id, last, boundary.record_hash, private_key, "anchor")
+        self.session.execute(delete(ConsentRecord).where(
+            ConsentRecord.site_id == site_id, ConsentRecord.seq <= last))
+        return anchor
 
     def checkpoints(self, site_id):
         """Return a site's checkpoints, oldest first."""

@@ -32,24 +32,27 @@ def verify_chain(site_id, records, head, checkpoints=(), public_key=None):
     bad = _bad_signature(site_id, checkpoints, public_key)
     if bad:
         return Verdict(site_id, 0, False, bad)
+    anchors = [c for c in checkpoints if c.kind == "anchor"]
+    start_seq, start_hash = (anchors[-1].seq, anchors[-1].head_hash) if anchors else (0, GENESIS_HASH)
     pending = {}
     for checkpoint in checkpoints:
-        pending.setdefault(checkpoint.seq, []).append(checkpoint)
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+        if checkpoint.seq > start_seq:
+            pending.setdefault(checkpoint.seq, []).append(checkpoint)
+    expected_prev, expected_seq, count = start_hash, start_seq + 1, 0
     for record in records:
         problem = _record_problem(record, expected_prev, expected_seq) or _checkpoint_problem(
             record, pending.pop(record.seq, []))
         if problem:
             return Verdict(site_id, count, False, problem)
         expected_prev, expected_seq, count = record.record_hash, record.seq + 1, count + 1
+    last_seq = expected_seq - 1
     if pending:
-        seq = max(pending)
-        return Verdict(site_id, count, False, f"a signed checkpoint covers seq {seq} but the "
-                       f"chain ends at seq {count}: records were removed from the end")
+        return Verdict(site_id, count, False, f"a signed checkpoint covers seq {max(pending)} but "
+                       f"the chain ends at seq {last_seq}: records were removed from the end")
     head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS_HASH)
-    if (head_seq, head_hash) != (count, expected_prev):
+    if (head_seq, head_hash) != (last_seq, expected_prev):
         return Verdict(site_id, count, False,
-                       f"the chain ends at seq {count} but its head says seq {head_seq}: "
+                       f"the chain ends at seq {last_seq} but its head says seq {head_seq}: "
                        "records were removed from the end")
     return Verdict(site_id, count, True)
 

@@ -82,6 +82,7 @@ def _apply_spec(site, spec):
     site.ga4_consent_mode = spec.ga4_consent_mode.value
     site.gpc_mode = spec.gpc.value
     site.ip_mode = spec.client_ip.value
+    site.retention_days = spec.retention_days
     site.text_overrides = {language: dict(texts) for language, texts in spec.texts.items()}
 
 
@@ -117,6 +118,7 @@ def site_spec(site, catalog_version):
         "ga4_consent_mode": site.ga4_consent_mode,
         "gpc": site.gpc_mode,
         "client_ip": site.ip_mode,
+        "retention_days": site.retention_days,
         "texts": site.text_overrides or {},
         "catalog": catalog_from_document(catalog_version.content),
     })

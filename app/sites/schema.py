@@ -189,6 +189,8 @@ class SiteSpec(Strict):
     ga4_consent_mode: GoogleConsentMode = GoogleConsentMode.BASIC
     gpc: GpcMode = GpcMode.REFUSE
     client_ip: IpMode = IpMode.TRUNCATE
+    #: How long consent records are kept as proof (default three years).
+    retention_days: int = Field(default=1095, ge=1, le=36500)
     #: Banner text overrides: language -> text key -> text.
     texts: dict[Language, dict[str, Text]] = Field(default_factory=dict)
     catalog: Catalog
