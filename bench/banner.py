@@ -135,3 +135,23 @@ def measure(our_script, runs=15):
     results["ours_median"] = statistics.median(results["ours_ms"])
     results["peer_median"] = statistics.median(results["peer_ms"])
     return results
+
+
+def banner_lines(banner):
+    """Return the banner comparison as Markdown."""
+    ours, peer = banner["ours_bytes"], banner["peer_bytes"]
+    return [
+        "", "## Banner: bytes before it is visible, and time to visible", "",
+        "Consent Gate serves the site `bench/shop.yaml` (one language, mandatory + analytical + "
+        "marketing, Yandex.Metrica, GA4, Meta pixel) as one script. vanilla-cookieconsent v3, "
+        "installed from npm at bench time, gets the same categories, texts and trackers: its UMD "
+        "script, its CSS and its config. Both are served from memory through the same Playwright "
+        "route in the same Chromium, page loads interleaved.", "",
+        "| | requests | raw bytes | gzip bytes | brotli bytes | median ms to visible |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| Consent Gate | 1 | {ours[0]} | {ours[1]} | {ours[2]} | {banner['ours_median']:.1f} |",
+        f"| vanilla-cookieconsent 3 | 3 | {peer[0]} | {peer[1]} | {peer[2]} | "
+        f"{banner['peer_median']:.1f} |",
+        f"| ratio (ours / peer) | | {ours[0] / peer[0]:.2f} | {ours[1] / peer[1]:.2f} | "
+        f"{ours[2] / peer[2]:.2f} | {banner['ours_median'] / banner['peer_median']:.2f} |",
+    ]

@@ -14,6 +14,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies: list
+    acknowledged: list = ()
 
     @property
     def per_second(self):
@@ -31,22 +32,30 @@ class LoadResult:
         return 1000 * statistics.median(self.latencies)
 
 
-def run_load(port, path, concurrency, seconds):
-    """Send GET path from `concurrency` clients for `seconds`; return what came back."""
+def run_load(port, path, concurrency, seconds, body=None, headers=None, ok=(200,)):
+    """Send requests to path from `concurrency` clients for `seconds`; return what came back.
+
+    With body (a function returning bytes) each request is a POST of a fresh body.
+    """
     deadline = time.perf_counter() + seconds
     latencies, errors, lock = [], [0], threading.Lock()
+    acknowledged = []
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine, failed = [], 0
+        mine, failed, acked = [], 0, []
         while time.perf_counter() < deadline:
+            payload = body() if body else None
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("POST" if body else "GET", path, body=payload,
+                                   headers=headers or {})
                 response = connection.getresponse()
-                response.read()
-                if response.status != 200:
+                answer = response.read()
+                if response.status not in ok:
                     failed += 1
+                elif body:
+                    acked.append(answer)
                 mine.append(time.perf_counter() - started)
             except (OSError, http.client.HTTPException):
                 failed += 1
@@ -56,6 +65,7 @@ def run_load(port, path, concurrency, seconds):
         with lock:
             latencies.extend(mine)
             errors[0] += failed
+            acknowledged.extend(acked)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
@@ -63,4 +73,5 @@ def run_load(port, path, concurrency, seconds):
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(len(latencies), errors[0], time.perf_counter() - started, latencies)
+    return LoadResult(len(latencies), errors[0], time.perf_counter() - started, latencies,
+                      acknowledged)

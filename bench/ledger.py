@@ -1,0 +1,118 @@
+"""Ledger benchmarks: recording consents under gunicorn, and verifying a million-record chain."""
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert
+
+from app.ledger.proof import GENESIS_HASH, chain_hash
+from app.models import ConsentRecord, LedgerHead
+
+ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = "https://www.shop.ru"
+
+
+def report_factory(config):
+    """Return a function that makes a fresh, valid report of the bench site for each request."""
+    texts = config["texts"]["en"]
+
+    def make():
+        return json.dumps({
+            "event_id": str(uuid.uuid4()), "consent_id": str(uuid.uuid4()),
+            "subject_id": str(uuid.uuid4()), "site": "shop", "event": "grant",
+            "ui_action": "accept_all",
+            "choices": {"mandatory": True, "analytical": True, "marketing": False},
+            "catalog_version": 1, "policy_version": "1", "consent_document_version": None,
+            "language": "en", "texts_digest": texts["digest"], "banner_build": config["build"],
+            "gpc": False, "page": f"{ORIGIN}/", "client_time": "2026-11-22T10:00:00.000Z",
+            "expires": "2027-05-21T10:00:00.000Z"}).encode()
+
+    return make
+
+
+def seed_chain(url, count, batch=20_000):
+    """Write a valid chain of count records for the site 'shop' into a database without one."""
+    engine = create_engine(url)
+    previous, digest = GENESIS_HASH, "0" * 64
+    with engine.begin() as connection:
+        for start in range(1, count + 1, batch):
+            rows = []
+            for seq in range(start, min(start + batch, count + 1)):
+                content = _content(seq, digest)
+                record_hash = chain_hash(previous, content)
+                rows.append({"site_id": "shop", "seq": seq, "record_id": content["record_id"],
+                             "event_id": content["event_id"], "consent_id": content["consent_id"],
+                             "subject_id": content["subject_id"], "event": "grant",
+                             "server_time": datetime.fromisoformat(content["server_time"]),
+                             "content": content,
+                             "prev_hash": previous, "record_hash": record_hash})
+                previous = record_hash
+            connection.execute(insert(ConsentRecord.__table__), rows)
+        connection.execute(insert(LedgerHead.__table__).values(
+            site_id="shop", seq=count, head_hash=previous))
+    engine.dispose()
+
+
+def _content(seq, digest):
+    ident = f"{seq:012d}"
+    return {"event_id": f"bench-{ident}", "consent_id": f"consent-{ident}",
+            "subject_id": f"subject-{ident}", "record_id": f"record-{ident}", "seq": seq,
+            "site": "shop", "event": "grant", "ui_action": "accept_all",
+            "choices": {"analytical": True, "mandatory": True, "marketing": False},
+            "trackers": ["ga4", "yandex_metrica"], "server_time": datetime.now(UTC).isoformat(),
+            "client_time": "2026-11-22T10:00:00.000Z", "expires_at": "2027-05-21T10:00:00.000Z",
+            "language": "en", "regime": ["gdpr"], "policy_version": "1",
+            "consent_document_version": None, "catalog_version": 1, "catalog_hash": "0" * 64,
+            "banner_build": "0" * 16, "texts_digest": digest, "gpc": False,
+            "page_origin": ORIGIN, "page_path": "/", "client_ip": "203.0.113.0/24",
+            "user_agent": {"browser": "Chrome", "version": "156", "os": "Linux"}}
+
+
+def time_verify(env):
+    """Run `flask ledger verify --site shop`; return (seconds, peak RSS in MiB, output)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "bench.wsgi", "ledger", "verify", "--site", "shop"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    output = process.stdout.read().decode()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    if process.returncode:
+        raise SystemExit(f"bench: ledger verify failed: {output}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, output.strip()
+
+
+def measure_verify(name, url, counts):
+    """Seed chains of growing length and time `ledger verify` on each; return figure rows."""
+    from bench.http import flask_env, prepare_database
+
+    rows = []
+    for count in counts:
+        database_url = url(count)
+        env = flask_env(database_url)
+        prepare_database(env, "bench/shop.yaml")
+        started = time.perf_counter()
+        seed_chain(database_url, count)
+        seeded = time.perf_counter() - started
+        seconds, peak_mib, output = time_verify(env)
+        rows.append((name, count, seeded, seconds, count / seconds, peak_mib, output))
+    return rows
+
+
+def verify_lines(rows):
+    """Return the verify figures as Markdown."""
+    lines = ["", "## Ledger verify", "",
+             "`flask ledger verify --site shop` over a valid chain written straight into a fresh "
+             "database; the peak memory is the verifying process's maximum resident set.", "",
+             "| database | records | records/s | seconds | peak memory MiB | verdict |",
+             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for name, count, _seeded, seconds, rate, peak, output in rows:
+        lines.append(f"| {name} | {count:,} | {rate:,.0f} | {seconds:.1f} | {peak:.0f} | "
+                     f"{output} |")
+    return lines
