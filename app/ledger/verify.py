@@ -77,15 +77,20 @@ def _checkpoint_problem(record, checkpoints):
 
 
 def _record_problem(record, expected_prev, expected_seq):
-    label = f"record seq {record.seq} ({record.record_id})"
+    problem = _record_fault(record, expected_prev, expected_seq)
+    return f"record seq {record.seq} ({record.record_id}): {problem}" if problem else ""
+
+
+def _record_fault(record, expected_prev, expected_seq):
     if record.seq != expected_seq:
         kind = "missing" if record.seq > expected_seq else "out of order"
-        return f"{label}: expected seq {expected_seq}; records are {kind}"
+        return f"expected seq {expected_seq}; records are {kind}"
     if record.prev_hash != expected_prev:
-        return f"{label}: does not link to the previous record (inserted or reordered)"
+        return "does not link to the previous record (inserted or reordered)"
     if chain_hash(record.prev_hash, record.content) != record.record_hash:
-        return f"{label}: content does not match its hash (altered)"
+        return "content does not match its hash (altered)"
+    content = record.content
     for column in INDEXED:
-        if record.content.get(column) != getattr(record, column):
-            return f"{label}: column {column} differs from the hashed content (altered)"
+        if content.get(column) != getattr(record, column):
+            return f"column {column} differs from the hashed content (altered)"
     return ""
