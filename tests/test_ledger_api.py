@@ -114,3 +114,10 @@ def test_forged_receipt_is_400(client, make_report, tamper):
     response = client.get(f"/api/v1/receipts/{tamper(receipt)}")
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_receipt"
+
+
+def test_refused_reports_do_not_use_up_the_rate_limit(app, client, make_report):
+    app.config["RATE_LIMIT_CLIENT"] = "2/minute"
+    refused = [post(client, make_report(event="approve")).status_code for _ in range(3)]
+    assert refused == [422, 422, 422]
+    assert [post(client, make_report()).status_code for _ in range(3)] == [201, 201, 429]

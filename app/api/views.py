@@ -13,7 +13,7 @@ from app.ledger.client import anonymize_ip
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
 from app.ledger.repository import LedgerRepository
-from app.ledger.service import ClientContext, record_consent
+from app.ledger.service import ClientContext, check_report, record_consent
 from app.signing import signing_key
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
@@ -32,9 +32,10 @@ def consents():
         raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
                           "origin")
     ledger = LedgerRepository(db.session)
-    client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), _ip_key())
+    catalog = check_report(report, site, sites, ledger)
     _check_rate(site)
-    record, created, receipt = record_consent(report, site, sites, ledger, client,
+    client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), _ip_key())
+    record, created, receipt = record_consent(report, site, catalog, ledger, client,
                                               receipt_serializer(current_app.secret_key))
     if created and record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
         _checkpoint(ledger, site.id)

@@ -78,9 +78,8 @@ def _trackers_enabled(site, catalog, choices):
     return sorted(name for name, category in categories.items() if choices.get(category))
 
 
-def record_consent(report, site, sites, ledger, client, serializer):
-    """Check, build and append a record; return (record, created, receipt)."""
-    catalog = check_report(report, site, sites, ledger)
+def record_consent(report, site, catalog, ledger, client, serializer):
+    """Build and append the record of a checked report; return (record, created, receipt)."""
     appended = ledger.append(site.id, report.event_id, record_content(report, site, catalog, client))
     record = appended.record
     receipt = sign_receipt(serializer, site.id, record.record_id, record.record_hash)
