@@ -121,3 +121,30 @@ def test_refused_reports_do_not_use_up_the_rate_limit(app, client, make_report):
     refused = [post(client, make_report(event="approve")).status_code for _ in range(3)]
     assert refused == [422, 422, 422]
     assert [post(client, make_report()).status_code for _ in range(3)] == [201, 201, 429]
+
+
+@pytest.mark.parametrize("page", ["http://[abc]/", "http://[::1", "https://exa\u2100mple/"])
+def test_unparsable_page_url_is_400(client, make_report, page):
+    response = post(client, make_report(page=page))
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == "page"
+    assert _count() == 0
+
+
+def test_refusals_carry_cors_headers_so_the_banner_stops_retrying(client, make_report):
+    response = post(client, make_report(event="approve"))
+    assert response.status_code == 422
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    foreign = post(client, make_report(), origin="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_reused_event_id_for_another_event_is_409(client, make_report):
+    report = make_report()
+    assert post(client, report).status_code == 201
+    other = {**report, "subject_id": "sbj-99999999", "choices": {
+        "mandatory": True, "analytical": False, "marketing": False}}
+    response = post(client, other)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "event_id_reused"
+    assert _count() == 1

@@ -140,10 +140,18 @@ def _forge_signature(session):
     checkpoint.head_hash = "f" * 64
 
 
+def _fake_purge(session):
+    # Turn an ordinary checkpoint into a purge anchor and delete everything before it.
+    checkpoint = session.scalar(select(Checkpoint).filter_by(seq=4))
+    checkpoint.kind = "anchor"
+    session.execute(delete(ConsentRecord).where(ConsentRecord.seq <= 4))
+
+
 @pytest.mark.parametrize(("tamper", "message"), [
     (lambda session: _rewrite_from(session, 3), "differs from the signed checkpoint"),
     (_cut_tail_and_head, "a signed checkpoint covers seq 5 but the chain ends at seq 4"),
     (_forge_signature, "has no valid signature"),
+    (_fake_purge, "has no valid signature"),
 ])
 def test_signed_checkpoints_catch_a_rewritten_ledger(app, client, make_report, runner,
                                                       tamper, message):

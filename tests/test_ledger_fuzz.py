@@ -28,6 +28,7 @@ class Row:
 
     seq: int
     record_id: str
+    event_id: str
     consent_id: str
     subject_id: str
     event: str
@@ -41,13 +42,14 @@ def chains(draw):
     """Draw a valid chain of 1 to 30 records with arbitrary content."""
     rows, previous = [], GENESIS_HASH
     for seq in range(1, draw(st.integers(1, 30)) + 1):
-        content = {"seq": seq, "record_id": f"r{seq}", "consent_id": draw(st.text(max_size=8)),
+        content = {"seq": seq, "record_id": f"r{seq}", "event_id": f"e{seq}",
+                   "consent_id": draw(st.text(max_size=8)),
                    "subject_id": "s", "event": draw(st.sampled_from(["grant", "deny"])),
                    "choices": draw(st.dictionaries(st.text(max_size=5), st.booleans(),
                                                    max_size=3))}
         digest = chain_hash(previous, content)
-        rows.append(Row(seq, content["record_id"], content["consent_id"], "s", content["event"],
-                        content, previous, digest))
+        rows.append(Row(seq, content["record_id"], content["event_id"], content["consent_id"], "s",
+                        content["event"], content, previous, digest))
         previous = digest
     return rows
 

@@ -1,17 +1,26 @@
 """Every API failure is JSON: {"error": {"code", "message", "field"}}."""
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.api import bp
+from app.api.cors import allow_known_origin
+from app.extensions import db
 from app.ledger.report import IntakeError
+from app.sites.repository import SiteRepository
 
 
 def error_response(status, code, message, field=None, headers=None):
-    """Return a JSON error response."""
+    """Return a JSON error response; the banner may read refusals of its reports."""
     response = jsonify(error={"code": code, "message": message, "field": field})
     response.status_code = status
     response.headers.extend(headers or {})
+    if request.endpoint == "api.record_consent":
+        # A banner that cannot read a 4xx would take it for a network error and retry for ever.
+        try:
+            allow_known_origin(response, SiteRepository(db.session).list())
+        except OperationalError:
+            db.session.rollback()
     return response
 
 

@@ -4,7 +4,7 @@ import hashlib
 from flask import current_app, jsonify, request
 
 from app.api import bp
-from app.api.cors import allow_origin
+from app.api.cors import allow_known_origin, allow_origin
 from app.api.limits import within_limits
 from app.api.openapi import openapi_document
 from app.extensions import db
@@ -48,10 +48,8 @@ def consents():
 @bp.route("/consents", methods=["OPTIONS"])
 def consents_preflight():
     """Answer a CORS preflight: allowed when some site lists the origin; the POST checks which."""
-    origin = request.headers.get("Origin")
-    site = next((site for site in SiteRepository(db.session).list()
-                 if is_allowed_origin(origin, site.origins, request.host_url)), None)
-    return allow_origin(current_app.response_class(status=204), site)
+    return allow_known_origin(current_app.response_class(status=204),
+                              SiteRepository(db.session).list())
 
 
 @bp.get("/receipts/<receipt>")

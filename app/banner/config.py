@@ -111,7 +111,7 @@ def _texts(site, catalog, language):
         category: [_row(item, language, site.default_language, resolved) for item in items]
         for category, items in catalog.categories()
     }
-    texts["digest"] = texts_digest(texts)
+    texts["digest"] = texts_digest(site.id, language, texts)
     return texts
 
 

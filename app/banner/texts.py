@@ -92,7 +92,8 @@ def resolve_texts(language, operator, overrides=None):
     return texts
 
 
-def texts_digest(texts):
-    """Return the SHA-256 of a resolved text set, as proofs record it."""
-    canonical = json.dumps(texts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def texts_digest(site_id, language, texts):
+    """Return the SHA-256 that names one site's text set in one language, as proofs record it."""
+    document = {"site": site_id, "language": language, "texts": texts}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -78,9 +78,10 @@ def verify_command(site_id, public_key_file):
     site_ids = _site_ids(ledger, site_id)
     broken = False
     for current in site_ids:
-        with closing(ledger.iter_chain(current)) as records:
-            verdict = verify_chain(current, records, ledger.head(current),
-                                   ledger.checkpoints(current), public_key)
+        # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
+        checkpoints, head = ledger.checkpoints(current), ledger.head(current)
+        with closing(ledger.iter_chain(current, up_to=head.seq if head else None)) as records:
+            verdict = verify_chain(current, records, head, checkpoints, public_key)
         click.echo(str(verdict))
         broken = broken or not verdict.ok
     if not site_ids:

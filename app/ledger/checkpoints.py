@@ -57,10 +57,10 @@ def key_id(public_key):
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def checkpoint_payload(site_id, seq, head_hash, created_at):
-    """Return the exact bytes a checkpoint signature covers."""
+def checkpoint_payload(site_id, seq, head_hash, created_at, kind):
+    """Return the exact bytes a checkpoint signature covers, its kind included."""
     return canonical_bytes({"site": site_id, "seq": seq, "head_hash": head_hash,
-                            "time": created_at})
+                            "time": created_at, "kind": kind})
 
 
 def sign(key, payload):

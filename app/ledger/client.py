@@ -32,6 +32,10 @@ def anonymize_ip(address, mode, key):
 
 
 def split_page(url):
-    """Return (origin, path) of a page URL, dropping the query string and fragment."""
+    """Return (origin, path) of a page URL, dropping the query string and fragment.
+
+    :raise ValueError: the URL cannot be parsed (a malformed host, for example).
+    """
     parts = urlsplit(url)
+    parts.port  # noqa: B018  (parsing the port validates the host part too)
     return f"{parts.scheme}://{parts.netloc}".lower(), parts.path or "/"

@@ -12,8 +12,16 @@ from app.ledger.proof import GENESIS_HASH, chain_hash
 from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
 #: What verification reads of each record.
-CHAIN_COLUMNS = ("seq", "record_id", "consent_id", "subject_id", "event", "content", "prev_hash",
-                 "record_hash")
+CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "event", "content",
+                 "prev_hash", "record_hash")
+
+
+#: A retried report must repeat these; anything else reusing its event id is refused.
+SAME_EVENT_KEYS = ("consent_id", "subject_id", "event", "ui_action", "choices")
+
+
+class EventConflict(Exception):
+    """An event id already names a different consent event."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class LedgerRepository:
         existing = self.session.scalar(select(ConsentRecord).filter_by(
             site_id=site_id, event_id=event_id))
         if existing is not None:
+            if any(existing.content.get(key) != content.get(key) for key in SAME_EVENT_KEYS):
+                raise EventConflict(event_id)
             return Appended(existing, created=False)
         seq = head.seq + 1
         content = {**content, "seq": seq, "record_id": str(uuid.uuid4())}
@@ -90,12 +100,14 @@ class LedgerRepository:
         """Return the site's chain head, or None before its first record."""
         return self.session.get(LedgerHead, site_id)
 
-    def iter_chain(self, site_id, batch=5000):
-        """Yield a site's records in chain order without loading them all."""
+    def iter_chain(self, site_id, batch=5000, up_to=None):
+        """Yield a site's records in chain order (up to a seq) without loading them all."""
         # Plain rows, not ORM objects: verification reads millions and changes none.
         columns = [getattr(ConsentRecord, name) for name in CHAIN_COLUMNS]
-        statement = (select(*columns).filter_by(site_id=site_id)
-                     .order_by(ConsentRecord.seq).execution_options(yield_per=batch))
+        statement = select(*columns).filter_by(site_id=site_id)
+        if up_to is not None:
+            statement = statement.where(ConsentRecord.seq <= up_to)
+        statement = statement.order_by(ConsentRecord.seq).execution_options(yield_per=batch)
         result = self.session.execute(statement)
         try:
             yield from result
@@ -115,7 +127,7 @@ class LedgerRepository:
         checkpoint = Checkpoint(
             site_id=site_id, seq=seq, head_hash=head_hash, created_at=created_at, kind=kind,
             key_id=key_id(private_key.public_key()),
-            signature=sign(private_key, checkpoint_payload(site_id, seq, head_hash, created_at)))
+            signature=sign(private_key, checkpoint_payload(site_id, seq, head_hash, created_at, kind)))
         self.session.add(checkpoint)
         self.session.flush()
         return checkpoint

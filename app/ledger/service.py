@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
+from app.ledger.repository import EventConflict
 from app.models import utc_now
 from app.sites.catalog import catalog_from_document
 
@@ -41,7 +42,10 @@ def check_report(report, site, sites, ledger):
 
 def record_content(report, site, catalog, client):
     """Build the hashed content of a record from a checked report."""
-    origin, path = split_page(report.page)
+    try:
+        origin, path = split_page(report.page)
+    except ValueError:
+        raise IntakeError(400, "invalid_field", "page: is not a valid URL", "page") from None
     now = utc_now()
     return {
         "event_id": report.event_id,
@@ -80,7 +84,13 @@ def _trackers_enabled(site, catalog, choices):
 
 def record_consent(report, site, catalog, ledger, client, serializer):
     """Build and append the record of a checked report; return (record, created, receipt)."""
-    appended = ledger.append(site.id, report.event_id, record_content(report, site, catalog, client))
+    content = record_content(report, site, catalog, client)
+    try:
+        appended = ledger.append(site.id, report.event_id, content)
+    except EventConflict:
+        raise IntakeError(409, "event_id_reused",
+                          "this event_id already names a different consent event",
+                          "event_id") from None
     record = appended.record
     receipt = sign_receipt(serializer, site.id, record.record_id, record.record_hash)
     return record, appended.created, receipt

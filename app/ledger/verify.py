@@ -5,7 +5,7 @@ from app.ledger.checkpoints import checkpoint_payload, signature_holds
 from app.ledger.proof import GENESIS_HASH, chain_hash
 
 #: Columns kept beside the hashed content for searching; they must agree with it.
-INDEXED = ("record_id", "consent_id", "subject_id", "event", "seq")
+INDEXED = ("record_id", "event_id", "consent_id", "subject_id", "event", "seq")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _bad_signature(site_id, checkpoints, public_key):
         return ""
     for checkpoint in checkpoints:
         payload = checkpoint_payload(site_id, checkpoint.seq, checkpoint.head_hash,
-                                     checkpoint.created_at)
+                                     checkpoint.created_at, checkpoint.kind)
         if not signature_holds(public_key, payload, checkpoint.signature):
             return f"checkpoint at seq {checkpoint.seq} has no valid signature (forged or altered)"
     return ""
