@@ -204,3 +204,53 @@ def test_a_choice_made_offline_is_sent_later(host_page):
     visit.page.evaluate("dispatchEvent(new Event('online'))")
     visit.page.wait_for_function("ConsentGate.getConsent().receipt")
     assert visit.page.evaluate("localStorage.getItem('cg_outbox')") is None
+
+
+def test_refusal_after_a_re_prompt_clears_what_an_earlier_grant_left(host_page):
+    visit = host_page()
+    visit.click("accept")
+    visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    stored = visit.page.evaluate("""() => JSON.parse(decodeURIComponent(document.cookie
+        .split('; ').find(c => c.startsWith('cg_consent=')).slice(11)))""")
+    stored["catalog"] = 0
+    visit.page.evaluate("""s => { document.cookie = 'cg_consent=' +
+        encodeURIComponent(JSON.stringify(s)) + '; Path=/'; }""", stored)
+    visit.page.reload()
+    visit.banner().wait_for()
+    assert "_ym_uid" in visit.tracker_cookies()
+    visit.click("reject")
+    assert visit.tracker_cookies() == []
+    assert visit.tracker_storage() == []
+
+
+def test_google_ad_signals_follow_the_marketing_choice(host_page):
+    visit = host_page()
+    updates = """() => dataLayer.filter(e => e[0] === 'consent' && e[1] === 'update')
+        .map(e => e[2].ad_storage + '/' + e[2].analytics_storage)"""
+    visit.click("accept")
+    assert visit.page.evaluate(updates)[-1] == "granted/granted"
+    visit.page.locator("#consent-gate .launcher").click()
+    visit.click("settings")
+    visit.page.locator("#consent-gate #cg-marketing").uncheck()
+    visit.click("save")
+    assert visit.page.evaluate(updates)[-1] == "denied/granted"
+
+
+def test_malformed_consent_cookie_shows_the_banner(host_page):
+    visit = host_page()
+    visit.context.add_cookies([{"name": "cg_consent", "value": '{"choices":null}',
+                                "url": visit.url}])
+    visit.page.reload()
+    visit.banner().wait_for()
+    assert visit.page.errors == []
+
+
+def test_focus_returns_to_the_launcher(host_page):
+    visit = host_page()
+    visit.click("reject")
+    visit.page.locator("#consent-gate .launcher").click()
+    visit.banner().wait_for()
+    visit.page.keyboard.press("Escape")
+    focused = visit.page.evaluate(
+        "document.querySelector('#consent-gate').shadowRoot.activeElement?.className")
+    assert focused == "launcher"

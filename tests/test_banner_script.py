@@ -36,6 +36,7 @@ def test_script_is_cacheable_with_a_strong_etag(client, samples):
 
 @pytest.mark.parametrize(("accept", "encoding", "decode"), [
     ("gzip, deflate, br", "br", brotli.decompress),
+    ("br;q=0, gzip;q=0.8", "gzip", gzip.decompress),
     ("gzip", "gzip", gzip.decompress),
     ("", None, lambda data: data),
 ])

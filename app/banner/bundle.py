@@ -25,12 +25,22 @@ class Bundle:
 
     def encoded(self, accept_encoding):
         """Return (body, encoding or None) for a request's Accept-Encoding header."""
-        offered = {token.split(";")[0].strip() for token in accept_encoding.split(",")}
+        offered = {name for name, quality in map(_coding, accept_encoding.split(",")) if quality}
         if "br" in offered:
             return self.brotli, "br"
         if "gzip" in offered:
             return self.gzip, "gzip"
         return self.body, None
+
+
+def _coding(token):
+    """Return (coding, accepted) for one Accept-Encoding entry; q=0 refuses the coding."""
+    name, _, parameters = token.partition(";")
+    quality = parameters.strip().removeprefix("q=").strip()
+    try:
+        return name.strip().lower(), not parameters or float(quality) > 0
+    except ValueError:
+        return name.strip().lower(), True
 
 
 @cache

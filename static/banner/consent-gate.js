@@ -59,7 +59,9 @@ function readConsent() {
   const pair = document.cookie.split("; ").find((item) => item.startsWith(COOKIE_NAME + "="));
   try {
     const parsed = pair && JSON.parse(decodeURIComponent(pair.slice(COOKIE_NAME.length + 1)));
-    return parsed && typeof parsed.choices === "object" ? parsed : null;
+    const valid = parsed && parsed.choices && typeof parsed.choices === "object" &&
+      typeof parsed.id === "string" && typeof parsed.subject === "string";
+    return valid ? parsed : null;
   } catch (error) {
     return null;
   }
@@ -67,8 +69,10 @@ function readConsent() {
 
 function writeConsent() {
   const secure = location.protocol === "https:" ? "; Secure" : "";
+  // The cookie outlives the consent, so the banner can say it expired and keep the subject id.
+  const maxAge = Math.min(400 * 86400, Math.round((consent.expires - Date.now()) / 1000) + 30 * 86400);
   document.cookie = `${COOKIE_NAME}=${encodeURIComponent(JSON.stringify(consent))}; Path=/; ` +
-    `Max-Age=${Math.round((consent.expires - Date.now()) / 1000)}; SameSite=Lax${secure}`;
+    `Max-Age=${maxAge}; SameSite=Lax${secure}`;
 }
 
 /** Return why a stored consent no longer holds: "" when it does. */
@@ -103,6 +107,7 @@ function choicesWhere(allow) {
 /** Store, apply and report a choice; uiAction names the control that made it. */
 function choose(choices, uiAction) {
   const previous = current();
+  const before = consent && consent.choices;
   const now = Date.now();
   const refused = optional.every((name) => !choices[name]);
   const days = refused ? CONFIG.refusalDays : CONFIG.lifetimeDays;
@@ -112,7 +117,7 @@ function choose(choices, uiAction) {
               given: now, expires: now + days * DAY_MS };
   writeConsent();
   report(eventName(previous, choices), uiAction);
-  apply(choices);
+  apply(choices, before);
   emit("consent:change");
 }
 
@@ -135,11 +140,15 @@ function publicConsent() {
 }
 
 // ---- applying: the gate -----------------------------------------------------------------------
-function apply(choices) {
+/** Start granted categories and stop refused ones; clear what an earlier grant left behind. */
+function apply(choices, before) {
   for (const name of optional) {
     if (choices[name] && !granted[name]) toggle(name, true);
     else if (!choices[name] && granted[name]) toggle(name, false);
+    else if (!choices[name] && before && before[name]) clearStoredData(CONFIG.clear[name] || []);
   }
+  // One update after every category moved, so ad signals follow marketing as well as analytics.
+  if (CONFIG.trackers.ga4) gtag("consent", "update", googleConsent());
 }
 
 function toggle(category, on) {
@@ -297,8 +306,11 @@ function clearStoredData(patterns) {
   for (const name of cookieNames()) {
     if (name !== COOKIE_NAME && covered("c", name)) deleteCookie(name);
   }
-  for (const [letter, storage] of [["l", localStorage], ["s", sessionStorage]]) {
-    for (const key of Object.keys(storage)) if (covered(letter, key)) storage.removeItem(key);
+  for (const [letter, name] of [["l", "localStorage"], ["s", "sessionStorage"]]) {
+    try {
+      const storage = window[name];
+      for (const key of Object.keys(storage)) if (covered(letter, key)) storage.removeItem(key);
+    } catch (error) { /* storage blocked: there is nothing in it to clear */ }
   }
 }
 
@@ -324,35 +336,52 @@ function report(event, uiAction) {
     page: location.origin + location.pathname, client_time: new Date(consent.given).toISOString(),
     expires: new Date(consent.expires).toISOString()
   };
-  writeOutbox([...readOutbox(), body]);
-  flushOutbox();
+  if (writeOutbox([...readOutbox(), body])) flushOutbox();
+  else send(body);
 }
 
 function readOutbox() {
   try { return JSON.parse(localStorage.getItem(OUTBOX_KEY)) || []; } catch (error) { return []; }
 }
 
+/** Store the queue; return false when storage is unavailable. */
 function writeOutbox(outbox) {
   try {
     if (outbox.length) localStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
     else localStorage.removeItem(OUTBOX_KEY);
-  } catch (error) { /* storage disabled: the report is sent once, without retry */ }
+    return true;
+  } catch (error) {
+    return false;
+  }
 }
 
-/** Send queued reports; keep those that fail, to retry on the next page or when online. */
+let sending = false;
+
+/** Send queued reports one at a time, oldest first; stop at a failure and retry later. */
 function flushOutbox() {
-  for (const body of readOutbox()) {
-    // text/plain keeps this a simple request: no CORS preflight.
-    fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
-                        credentials: "omit", headers: { "Content-Type": "text/plain" } })
-      .then((response) => {
-        // 429 and 5xx are worth retrying; any other answer is final for this report.
-        if (response.status === 429 || response.status >= 500) return;
-        writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id));
-        return response.ok && response.json().then(keepReceipt(body));
-      })
-      .catch(() => { /* offline: retried later */ });
-  }
+  const body = readOutbox()[0];
+  if (sending || !body) return;
+  sending = true;
+  send(body).then((final) => {
+    sending = false;
+    if (!final) return;
+    writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id));
+    flushOutbox();
+  });
+}
+
+/** Send one report; resolve true when the answer is final (stored, or refused for good). */
+function send(body) {
+  // text/plain keeps this a simple request: no CORS preflight.
+  return fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
+                             credentials: "omit", headers: { "Content-Type": "text/plain" } })
+    .then((response) => {
+      // 429 and 5xx are worth retrying; any other answer is final for this report.
+      if (response.status === 429 || response.status >= 500) return false;
+      if (response.ok) response.json().then(keepReceipt(body), () => {});
+      return true;
+    })
+    .catch(() => false);
 }
 
 /** Keep the signed receipt of the current consent, so the visitor can prove it later. */
@@ -455,7 +484,7 @@ function buildUi() {
                                   click: () => open("") }, cookieIcon());
   root.append(dialog, launcher);
   document.body.append(host);
-  return { dialog, settings, switches, notice, launcher, root, returnFocus: null };
+  return { dialog, settings, switches, notice, launcher, root, host, returnFocus: null };
 }
 
 function link(href, label) {
@@ -496,7 +525,8 @@ function toggleSettings() {
 function open(reason) {
   const notices = [texts[reason], gpc && CONFIG.gpc === "refuse" && texts.gpc_notice]
     .filter(Boolean);
-  ui.returnFocus = document.activeElement;
+  // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
+  ui.returnFocus = document.activeElement === ui.host ? ui.launcher : document.activeElement;
   ui.notice.textContent = notices.join(" ");
   ui.notice.hidden = !notices.length;
   const stored = current();
@@ -511,6 +541,7 @@ function open(reason) {
 function close() {
   const target = ui.returnFocus;
   ui.dialog.hidden = ui.settings.hidden = true;
+  ui.dialog.querySelector('[data-action="settings"]').setAttribute("aria-expanded", "false");
   ui.launcher.hidden = false;
   (target && target !== document.body ? target : ui.launcher).focus();
 }
@@ -574,5 +605,6 @@ function startUp() {
 }
 
 prepareGoogle();
-if (document.body) startUp();
-else document.addEventListener("DOMContentLoaded", startUp);
+// Wait for the whole document, so gated markup after this script is found too.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startUp);
+else startUp();
