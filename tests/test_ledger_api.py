@@ -4,6 +4,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.banner.texts import texts_digest
 from app.extensions import db
 from app.models import ConsentRecord
 from tests.conftest import ORIGIN, post_report
@@ -105,6 +106,9 @@ def test_receipt_returns_record_texts_and_history(client, make_report):
     assert response.json["record"]["event"] == "withdraw"
     assert response.json["texts"]["title"] == "Test Shop cares about your privacy"
     assert [entry["event"] for entry in response.json["history"]] == ["grant", "withdraw"]
+    texts = dict(response.json["texts"])
+    digest = texts.pop("digest")
+    assert texts_digest("testshop", "en", texts) == digest == response.json["record"]["texts_digest"]
 
 
 @pytest.mark.parametrize("tamper", [lambda r: r[:-2] + "xx", lambda r: "x" + r[1:],
