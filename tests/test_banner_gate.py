@@ -210,6 +210,8 @@ def test_refusal_after_a_re_prompt_clears_what_an_earlier_grant_left(host_page):
     visit = host_page()
     visit.click("accept")
     visit.page.wait_for_function("document.cookie.includes('_fbp=')")
+    # The receipt rewrites the consent cookie when it arrives; change the cookie after that.
+    visit.page.wait_for_function("ConsentGate.getConsent().receipt")
     stored = visit.page.evaluate("""() => JSON.parse(decodeURIComponent(document.cookie
         .split('; ').find(c => c.startsWith('cg_consent=')).slice(11)))""")
     stored["catalog"] = 0

@@ -123,7 +123,8 @@ def test_banner_asks_again_and_says_what_changed(host_page, change, notice):
     visit = host_page()
     visit.click("accept")
     visit.page.wait_for_function("document.cookie.includes('_fbp=')")
-    visit.page.wait_for_timeout(300)
+    # The receipt rewrites the consent cookie when it arrives; change the cookie after that.
+    visit.page.wait_for_function("ConsentGate.getConsent().receipt")
     stored = {**_stored_consent(visit), **change}
     visit.context.add_cookies([{"name": "cg_consent", "value": json.dumps(stored),
                                 "url": visit.url}])
