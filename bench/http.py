@@ -1,7 +1,6 @@
 """HTTP throughput under gunicorn: each endpoint as a ratio to a bare JSON endpoint, same server."""
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
+from app.banner.bundle import read_bundle_config
 from app.models import ConsentRecord
 from bench.ledger import ORIGIN, report_factory
 from bench.load import LoadResult, run_load
@@ -81,8 +81,7 @@ def site_config(port, site_id):
     """Fetch a site's embed script (which stores its text sets) and return its config."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/c/{site_id}.js", timeout=10) as response:
         body = response.read()
-    return json.loads(re.search(rb"\}\)\((\{.*\}),document\.currentScript\);\s*$", body,
-                                re.S).group(1))
+    return read_bundle_config(body)
 
 
 def lost_records(url, results):

@@ -11,6 +11,7 @@ import yaml
 from flask_migrate import upgrade
 
 from app import create_app
+from app.banner.bundle import read_bundle_config
 from app.extensions import db
 from app.ledger.checkpoints import generate_key
 from app.signing import signing_key_path
@@ -180,9 +181,7 @@ CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 
 
 def _config(client):
-    body = client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
-    start = body.index(b"})({") + 3
-    return json.loads(body[start:body.rindex(b",document.currentScript")])
+    return read_bundle_config(client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data)
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """GET /c/<site>.js: caching, compression, config contents and a harmless 404."""
 import gzip
 import json
-import re
 
 import brotli
 import pytest
 
+from app.banner.bundle import read_bundle_config
 from app.banner.texts import BANNER_TEXTS, resolve_texts
 from app.sites.files import SiteFileError, parse_site_document
 from tests.conftest import SAMPLE_SITES, make_test_app
@@ -15,11 +15,6 @@ SHIPPED_LANGUAGES = [
     "nl", "pl", "pt", "ro", "sk", "sl", "sv", "ru", "uk", "kk", "be", "tr", "zh_Hans", "ja", "ar",
     "he",
 ]
-
-
-def _config(body):
-    match = re.search(rb"\}\)\((\{.*\}),document\.currentScript\);\s*$", body, re.S)
-    return json.loads(match.group(1))
 
 
 def test_script_is_cacheable_with_a_strong_etag(client, samples):
@@ -57,7 +52,7 @@ def test_unknown_site_gets_a_harmless_404(client):
 
 
 def test_config_carries_versions_trackers_and_texts(client, samples):
-    config = _config(client.get("/c/familami.js").data)
+    config = read_bundle_config(client.get("/c/familami.js").data)
     assert config["site"] == "familami"
     assert config["versions"] == {"catalog": 1, "policy": "2022-07-05", "document": None}
     assert config["trackers"]["yandexMetrica"]["category"] == "analytical"
@@ -82,7 +77,7 @@ def test_config_changes_when_the_catalog_does(client, runner, write_site_file):
     runner.invoke(args=["sites", "import", str(path)])
     after = client.get("/c/flomni.js", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert _config(after.data)["versions"]["catalog"] == 2
+    assert read_bundle_config(after.data)["versions"]["catalog"] == 2
 
 
 #: Words that are the same in English and some other languages ("Marketing", German "Name").

@@ -10,6 +10,8 @@ import brotli
 
 ASSETS = Path(__file__).resolve().parents[2] / "static" / "banner"
 SOURCE = ASSETS / "consent-gate.js"
+#: What build_bundle writes after the config; read_bundle_config looks for it.
+BUNDLE_TAIL = ",document.currentScript);\n"
 MINIFIED = ASSETS / "consent-gate.min.js"
 STYLESHEET = ASSETS / "consent-gate.css"
 
@@ -74,7 +76,7 @@ def build_bundle(config):
     # U+2028/9 end a line in older JavaScript engines; "</" could end an inline script.
     payload = payload.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
     body = (
-        f"(function(CONFIG,SCRIPT){{\"use strict\";{code}\n}})({payload},document.currentScript);\n"
+        f"(function(CONFIG,SCRIPT){{\"use strict\";{code}\n}})({payload}{BUNDLE_TAIL}"
     ).encode()
     return Bundle(
         body=body,
@@ -82,3 +84,9 @@ def build_bundle(config):
         brotli=brotli.compress(body, quality=11),
         digest=hashlib.sha256(body).hexdigest()[:32],
     )
+
+
+def read_bundle_config(body):
+    """Return the site config inside an uncompressed bundle (for tests and benchmarks)."""
+    start = body.index(b"})({") + 3
+    return json.loads(body[start:body.rindex(BUNDLE_TAIL.encode())])

@@ -52,7 +52,7 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     repository = SiteRepository(db.session)
     site = repository.get(site_id)
     catalog = repository.catalog(site_id, catalog_version)
-    code, css, build = gate_code()
+    _code, css, build = gate_code()
     config = banner_config(site, catalog, _consent_api(service_url), build, css)
     # Proofs name the texts a visitor saw by digest: keep every served set, once.
     ledger = LedgerRepository(db.session)

@@ -31,11 +31,12 @@ def index():
 @bp.get("/<site_id>")
 def page(site_id):
     """Render a small page of the operator that embeds the service."""
-    site = SiteRepository(db.session).get(site_id)
+    sites = SiteRepository(db.session)
+    site = sites.get(site_id)
     if site is None:
         abort(404)
     g.page_languages = site.languages
-    categories = SiteRepository(db.session).catalog(site.id, site.catalog_version).content
+    categories = sites.catalog(site.id, site.catalog_version).content
     page = render_template(
         "demo/page.html",
         site=site,

@@ -80,7 +80,7 @@ class LedgerRepository:
         record = ConsentRecord(
             site_id=site_id, seq=seq, record_id=content["record_id"], event_id=event_id,
             consent_id=content["consent_id"], subject_id=content["subject_id"],
-            event=content["event"], server_time=utc_now_from(content["server_time"]),
+            event=content["event"], server_time=datetime.fromisoformat(content["server_time"]),
             content=content, prev_hash=head.head_hash, record_hash=record_hash)
         self.session.add(record)
         head.seq, head.head_hash = seq, record_hash
@@ -160,7 +160,3 @@ class LedgerRepository:
         """Return the ids of sites that have a ledger."""
         return list(self.session.scalars(select(LedgerHead.site_id).order_by(LedgerHead.site_id)))
 
-
-def utc_now_from(iso_text):
-    """Parse the ISO 8601 server time a record carries."""
-    return datetime.fromisoformat(iso_text)
