@@ -17,6 +17,8 @@ from bench.ledger import measure_verify, verify_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
+#: Benchmark parts, in the order they run.
+PARTS = ("banner", "http", "verify")
 POSTGRES_ADMIN_URL = os.environ.get("CONSENT_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -29,16 +31,26 @@ def main():
     parser.add_argument("--banner-runs", type=int, default=15, help="page loads per banner")
     parser.add_argument("--verify-records", type=int, default=1_000_000,
                         help="length of the longest chain to verify")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only these parts and print them; RESULTS.md is left as it is")
     options = parser.parse_args()
-    banner = measure_banner(options)
+    parts = set(options.only or PARTS)
+    banner = measure_banner(options) if "banner" in parts else None
     sections, verify_rows = [], []
     with databases() as (sqlite_url, postgres_url):
-        sections.append(measure_backend("SQLite", sqlite_url("http"), options))
-        sections.append(measure_backend("PostgreSQL", postgres_url("http"), options))
-        counts = sorted({options.verify_records // 4, options.verify_records})
-        verify_rows += measure_verify("SQLite", lambda n: sqlite_url(f"verify{n}"), counts)
-        verify_rows += measure_verify("PostgreSQL", lambda n: postgres_url(f"verify{n}"), counts)
-    write_results(options, banner, sections, verify_rows)
+        if "http" in parts:
+            sections.append(measure_backend("SQLite", sqlite_url("http"), options))
+            sections.append(measure_backend("PostgreSQL", postgres_url("http"), options))
+        if "verify" in parts:
+            counts = sorted({options.verify_records // 4, options.verify_records})
+            verify_rows += measure_verify("SQLite", lambda n: sqlite_url(f"verify{n}"), counts)
+            verify_rows += measure_verify("PostgreSQL", lambda n: postgres_url(f"verify{n}"),
+                                          counts)
+    lines = result_lines(options, banner, sections, verify_rows)
+    if options.only:
+        print("\n".join(lines))
+        return
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(RESULTS.read_text(encoding="utf-8"))
 
 
@@ -78,8 +90,8 @@ def measure_banner(options):
     return measure(script, runs=options.banner_runs)
 
 
-def write_results(options, banner, sections, verify_rows):
-    """Write the figures as Markdown with the command that made them."""
+def result_lines(options, banner, sections, verify_rows):
+    """Return the figures as Markdown lines with the command that made them."""
     from bench.banner import banner_lines
 
     command = (f"python -m bench --seconds {options.seconds:g} --rounds {options.rounds} "
@@ -93,11 +105,13 @@ def write_results(options, banner, sections, verify_rows):
              "", "Every comparison is made inside one run, side by side, because this machine is "
              "noisy: endpoints are loaded in interleaved rounds and compared with a bare JSON "
              "endpoint on the same server; banner page loads alternate between the two banners."]
-    lines += banner_lines(banner)
+    if banner is not None:
+        lines += banner_lines(banner)
     for section in sections:
         lines += http_lines(section)
-    lines += verify_lines(verify_rows)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if verify_rows:
+        lines += verify_lines(verify_rows)
+    return lines
 
 
 if __name__ == "__main__":
