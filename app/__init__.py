@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import cli, db, i18n, security
+from app import cli, console, db, i18n, security
 from app.config import check_config, load_config
 from app.extensions import csrf
 
@@ -26,6 +26,7 @@ def create_app(test_config=None, instance_path=None):
     db.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app, PROJECT_ROOT / "translations")
+    console.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     security.init_app(app)
@@ -36,6 +37,7 @@ def register_blueprints(app):
     """Mount every area of the service."""
     from app.api import bp as api_bp
     from app.banner import bp as banner_bp
+    from app.console import bp as console_bp
     from app.demo import bp as demo_bp
     from app.health import bp as health_bp
 
@@ -43,3 +45,4 @@ def register_blueprints(app):
     app.register_blueprint(banner_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(demo_bp)
+    app.register_blueprint(console_bp)

@@ -44,6 +44,8 @@ class DefaultConfig:
     #: Consent reports allowed per client network (/24, /48) and per site (limits syntax).
     RATE_LIMIT_CLIENT = "60/minute"
     RATE_LIMIT_SITE = "6000/minute"
+    #: Console login attempts allowed per client network and per e-mail.
+    RATE_LIMIT_LOGIN = "10/minute"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 
@@ -77,6 +79,10 @@ def check_config(app):
     except (TypeError, ValueError):
         raise ConfigError(f"{ENV_PREFIX}_TRUSTED_PROXIES must be a whole number of proxy hops") from None
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
+    if app.config["PUBLIC_URL"].startswith("https://"):
+        # Served over https: the session cookie must never travel in clear text.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def database_uri(url, instance_path):

@@ -15,11 +15,15 @@ def init_app(app, translations_dir):
 
 
 def select_locale():
-    """Pick ?lang=, then a view's preferred languages, then the browser's, then the default."""
+    """Pick ?lang=, the console user's setting, then the browser's languages, then the default."""
     from flask import current_app, g
+    from flask_login import current_user
 
     supported = list(getattr(g, "page_languages", None) or current_app.config["LANGUAGES"])
     requested = request.args.get("lang")
     if requested in supported:
         return requested
+    chosen = getattr(current_user, "language", None) if request.blueprint == "console" else None
+    if chosen in supported:
+        return chosen
     return request.accept_languages.best_match(supported) or supported[0]

@@ -1,7 +1,16 @@
 """Database models: sites, versioned catalogs, banner texts and the consent ledger."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -145,3 +154,34 @@ class Checkpoint(db.Model):
     signature: Mapped[str] = mapped_column(String(100))
     #: "checkpoint", or "anchor": records up to seq were purged and the chain resumes from here.
     kind: Mapped[str] = mapped_column(String(10), default="checkpoint")
+
+
+class SiteRevision(db.Model):
+    """One saved state of a site's whole configuration: who changed what, and when."""
+
+    __tablename__ = "site_revisions"
+    __table_args__ = (UniqueConstraint("site_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: 1 for the first state, then one more for each change.
+    number: Mapped[int]
+    #: The console user's e-mail, or "cli" for a site file import.
+    author: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+    #: Dotted paths of the fields this revision changed, e.g. "catalog.analytical[0].lifetime".
+    changes: Mapped[list[str]] = mapped_column(JSON)
+    catalog_version: Mapped[int]
+    #: The complete site file this revision stands for.
+    document: Mapped[dict] = mapped_column(JSON)
+
+
+class BannerImpression(db.Model):
+    """How often the first layer was shown, per site, day and language."""
+
+    __tablename__ = "banner_impressions"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    language: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

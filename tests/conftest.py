@@ -215,3 +215,44 @@ def post_report(client, body, origin=ORIGIN, content_type="text/plain"):
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     headers = {"User-Agent": CHROME, **({"Origin": origin} if origin else {})}
     return client.post("/api/v1/consents", data=data, content_type=content_type, headers=headers)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: a console account with a role and sites; returns its e-mail."""
+    from app.accounts.service import create_user
+
+    def make(role, *site_ids, email=None):
+        email = email or f"{role}-{'-'.join(site_ids) or 'all'}@example.com"
+        # scrypt as in production, at a cost low enough for hundreds of logins.
+        create_user(db.session, email, PASSWORD, role, site_ids, method="scrypt:1024:8:1")
+        db.session.commit()
+        return email
+
+    return make
+
+
+def login(client, email, password=PASSWORD, next_url=None):
+    """Log a test client in through the login form."""
+    url = "/console/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password})
+
+
+@pytest.fixture
+def sibling_app(app, tmp_path):
+    """Factory: another app on the same database with other settings; its pool is closed after."""
+    made = []
+
+    def make(**overrides):
+        sibling = make_test_app(app.config["DATABASE_URL"], tmp_path / f"sibling{len(made)}",
+                                **overrides)
+        made.append(sibling)
+        return sibling
+
+    yield make
+    for sibling in made:
+        with sibling.app_context():
+            db.engine.dispose()

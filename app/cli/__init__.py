@@ -2,6 +2,7 @@
 from app.cli.i18n import i18n_group
 from app.cli.ledger import ledger_group
 from app.cli.sites import sites_group
+from app.cli.users import users_group
 
 
 def init_app(app):
@@ -9,3 +10,4 @@ def init_app(app):
     app.cli.add_command(sites_group)
     app.cli.add_command(i18n_group)
     app.cli.add_command(ledger_group)
+    app.cli.add_command(users_group)

@@ -41,6 +41,21 @@ def read_site_document(path):
         raw = path.read_bytes()
     except OSError as error:
         raise SiteFileError(path, None, error.strerror or str(error)) from None
+    return _parse_bytes(path, raw)
+
+
+def read_site_upload(filename, raw):
+    """Read an uploaded site file's bytes into plain data; the suffix says YAML or TOML."""
+    path = Path(Path(filename or "upload").name)
+    if path.suffix not in SITE_FILE_SUFFIXES:
+        raise SiteFileError(path, None, "a site file must end in .yaml, .yml or .toml")
+    document = _parse_bytes(path, raw)
+    if not isinstance(document, dict):
+        raise SiteFileError(path, None, "the file must hold a mapping of site fields")
+    return document
+
+
+def _parse_bytes(path, raw):
     try:
         if path.suffix == ".toml":
             return tomllib.loads(raw.decode("utf-8"))

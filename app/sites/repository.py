@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.models import CatalogVersion, Site
+from app.models import CatalogVersion, Site, SiteRevision
 from app.sites.catalog import catalog_document, catalog_from_document, content_hash
+from app.sites.history import changed_paths, site_document
 from app.sites.schema import SiteSpec
 
 
@@ -38,8 +39,11 @@ class SiteRepository:
             select(CatalogVersion).filter_by(site_id=site_id, version=version)
         )
 
-    def save(self, spec):
-        """Create or update a site from its spec; add a catalog version when the catalog changed."""
+    def save(self, spec, author="cli"):
+        """Create or update a site from its spec; add a catalog version when the catalog changed.
+
+        Every save that changes anything adds a revision naming the author.
+        """
         site = self.get(spec.id)
         created = site is None
         if created:
@@ -56,7 +60,31 @@ class SiteRepository:
                 site=site, version=site.catalog_version, content_hash=digest, content=document
             ))
         self.session.flush()
+        self._add_revision(site, spec, author)
         return ImportOutcome(site, created, site.catalog_version, changed)
+
+    def _add_revision(self, site, spec, author):
+        document = site_document(spec)
+        latest = self.revisions(site.id, limit=1)
+        previous = latest[0] if latest else None
+        changes = changed_paths(previous.document if previous else {}, document)
+        if previous and not changes:
+            return
+        self.session.add(SiteRevision(
+            site_id=site.id, number=(previous.number if previous else 0) + 1, author=author,
+            changes=changes if previous else ["(created)"], catalog_version=site.catalog_version,
+            document=document))
+        self.session.flush()
+
+    def revisions(self, site_id, limit=None):
+        """Return a site's revisions, newest first."""
+        statement = select(SiteRevision).filter_by(site_id=site_id).order_by(
+            SiteRevision.number.desc()).limit(limit)
+        return list(self.session.scalars(statement))
+
+    def revision(self, site_id, number):
+        """Return one revision of a site, or None."""
+        return self.session.scalar(select(SiteRevision).filter_by(site_id=site_id, number=number))
 
 
 def _apply_spec(site, spec):

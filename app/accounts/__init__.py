@@ -1,0 +1,1 @@
+"""Console accounts: users with roles, personal API tokens and the audit log."""

@@ -1,0 +1,118 @@
+"""Accounts without Flask: create users, check passwords, issue tokens, write the audit log."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts.models import ApiToken, AuditEntry, Role, User
+from app.models import Site, utc_now
+
+MIN_PASSWORD_LENGTH = 12
+#: werkzeug's scrypt with its default cost; tests pass a cheaper one.
+PASSWORD_METHOD = "scrypt"
+#: Tokens start with this, so a leaked one is easy to recognise in logs and scanners.
+TOKEN_PREFIX = "cg_"
+# Checked when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+class AccountError(Exception):
+    """An account cannot be created or changed; names the field at fault."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new API token: the secret is shown once and never stored."""
+
+    token: ApiToken
+    secret: str
+
+
+def normalize_email(email):
+    """Return the e-mail in the form accounts are stored under, or raise AccountError."""
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError("email", str(error)) from None
+
+
+def create_user(session, email, password, role, site_ids=(), method=PASSWORD_METHOD):
+    """Add a user with a hashed password; raise AccountError naming the bad field."""
+    email = normalize_email(email)
+    if role not in tuple(Role):
+        raise AccountError("role", f"role must be one of {', '.join(Role)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User).where(func.lower(User.email) == email)):
+        raise AccountError("email", f"a user with e-mail {email} exists")
+    sites = [_site(session, site_id) for site_id in site_ids]
+    user = User(email=email, password_hash=generate_password_hash(password, method=method),
+                role=str(role), sites=sites)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _site(session, site_id):
+    site = session.get(Site, site_id)
+    if site is None:
+        raise AccountError("site", f"no site with id {site_id!r}")
+    return site
+
+
+def authenticate(session, email, password):
+    """Return the active user with these credentials, or None."""
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        email = ""
+    user = session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def issue_token(session, user, name):
+    """Create a personal API token for user; the returned secret is shown once."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:100] or "token", token_hash=_digest(secret),
+                     prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def user_for_token(session, secret):
+    """Return the active user owning this unrevoked token, or None; note its use."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).filter_by(token_hash=_digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    token.last_used_at = utc_now()
+    return token.user
+
+
+def revoke_token(token):
+    """Make a token unusable from now on."""
+    if token.revoked_at is None:
+        token.revoked_at = utc_now()
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def audit(session, actor, action, target="", **details):
+    """Write one entry to the audit log (the caller commits it with the change)."""
+    session.add(AuditEntry(actor=actor, action=action, target=target, details=details))

@@ -1,0 +1,149 @@
+"""Console forms; every POST form carries a CSRF token through Flask-WTF."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.sites.schema import GoogleConsentMode, GpcMode, IpMode, MatchKind, Regime, StorageKind
+
+CATEGORIES = ("mandatory", "analytical", "marketing", "functional")
+EVENTS = ("grant", "deny", "update", "withdraw", "expire", "renew")
+
+
+def options(pairs):
+    """Return select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Log in"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Log out"))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Console language"),
+                           choices=options([("", _l("As my browser")), ("en", "English"),
+                                            ("ru", "Русский")]))
+    submit = SubmitField(_l("Save"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Create token"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (revoke, delete)."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class SiteSettingsForm(FlaskForm):
+    name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=200)])
+    origins = TextAreaField(_l("Allowed origins, one per line"), validators=[DataRequired()])
+    languages = StringField(_l("Languages, separated by spaces"), validators=[DataRequired()])
+    default_language = StringField(_l("Default language"), validators=[DataRequired()])
+    regime = MultiCheckboxField(_l("Legal regimes"), choices=options([
+        (Regime.GDPR.value, "GDPR"), (Regime.RU152.value, "152-FZ")]))
+    privacy_policy_url = StringField(_l("Privacy policy URL"), validators=[DataRequired()])
+    privacy_policy_version = StringField(_l("Privacy policy version"), validators=[DataRequired()])
+    consent_document_url = StringField(_l("Consent document URL (152-FZ)"), validators=[Optional()])
+    consent_document_version = StringField(_l("Consent document version"), validators=[Optional()])
+    consent_lifetime_days = IntegerField(_l("Consent lifetime, days"),
+                                         validators=[DataRequired(), NumberRange(1, 3650)])
+    refusal_lifetime_days = IntegerField(_l("Refusal lifetime, days (empty: as consent)"),
+                                         validators=[Optional(), NumberRange(1, 3650)])
+    yandex_metrica = StringField(_l("Yandex.Metrica counter"), validators=[Optional()])
+    ga4 = StringField(_l("Google Analytics 4 measurement id"), validators=[Optional()])
+    meta_pixel = StringField(_l("Meta pixel id"), validators=[Optional()])
+    ga4_consent_mode = SelectField(_l("Google Consent Mode"),
+                                   choices=options((m.value, m.value) for m in GoogleConsentMode))
+    gpc = SelectField(_l("Global Privacy Control"), choices=options((m.value, m.value) for m in GpcMode))
+    client_ip = SelectField(_l("Client address in proofs"),
+                            choices=options((m.value, m.value) for m in IpMode))
+    retention_days = IntegerField(_l("Keep proofs for, days"),
+                                  validators=[DataRequired(), NumberRange(1, 36500)])
+    submit = SubmitField(_l("Save settings"))
+
+
+class CatalogItemForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=options((c, c) for c in CATEGORIES))
+    name = StringField(_l("Name or pattern"), validators=[DataRequired(), Length(max=200)])
+    match = SelectField(_l("Match"), choices=options((m.value, m.value) for m in MatchKind))
+    storage = SelectField(_l("Storage"), choices=options((s.value, s.value) for s in StorageKind))
+    provider = StringField(_l("Provider (first_party for the site itself)"),
+                           validators=[DataRequired(), Length(max=200)])
+    purpose = TextAreaField(_l("Purpose (default language)"), validators=[DataRequired()])
+    lifetime = StringField(_l("Lifetime, e.g. 1 year, session"), validators=[Optional()])
+    domain = StringField(_l("Domain (empty: the site's own)"), validators=[Optional()])
+    submit = SubmitField(_l("Save item"))
+
+
+class UploadForm(FlaskForm):
+    site_file = FileField(_l("Site file (YAML or TOML)"), validators=[
+        FileRequired(), FileAllowed(["yaml", "yml", "toml"], _l("YAML or TOML files only"))])
+    submit = SubmitField(_l("Upload and save"))
+
+
+class SearchForm(FlaskForm):
+    """Proof search; a GET form, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    site = SelectField(_l("Site"), choices=[], validate_choice=False)
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (inclusive)"), validators=[Optional()])
+    event = SelectField(_l("Event"), choices=options([("", "")] + [(e, e) for e in EVENTS]),
+                        validators=[Optional()])
+    consent_id = StringField(_l("Consent id"), validators=[Optional(), Length(max=64)])
+    subject_id = StringField(_l("Subject id"), validators=[Optional(), Length(max=64)])
+    receipt = StringField(_l("Receipt"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Search"))
+
+
+class StatsForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (inclusive)"), validators=[Optional()])
+    submit = SubmitField(_l("Show"))
+
+
+
+
+def texts_form(keys):
+    """Return a form with one optional text area per banner text key."""
+
+    class TextsForm(FlaskForm):
+        submit = SubmitField(_l("Save texts"))
+
+    for key in keys:
+        setattr(TextsForm, key, TextAreaField(key, validators=[Optional(), Length(max=2000)]))
+    return TextsForm()

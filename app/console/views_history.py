@@ -1,0 +1,58 @@
+"""A site's configuration history and a preview of its banner in any language."""
+import yaml
+from flask import abort, render_template, request
+
+from app.accounts.models import Role
+from app.console import bp
+from app.console.auth import require_proof_reader, roles_required
+from app.extensions import db
+from app.security import STATIC_CSP
+from app.sites.repository import SiteRepository
+
+
+def _readable_site(site_id):
+    site = SiteRepository(db.session).get(site_id) or abort(404)
+    require_proof_reader(site_id)
+    return site
+
+
+@bp.get("/sites/<site_id>/history")
+@roles_required(Role.OWNER, Role.AUDITOR)
+def history(site_id):
+    """List every revision of a site: who, when and which fields changed."""
+    site = _readable_site(site_id)
+    return render_template("console/history.html", site=site,
+                           revisions=SiteRepository(db.session).revisions(site_id))
+
+
+@bp.get("/sites/<site_id>/history/<int:number>")
+@roles_required(Role.OWNER, Role.AUDITOR)
+def revision(site_id, number):
+    """Show one old revision as the complete site file it stood for."""
+    site = _readable_site(site_id)
+    found = SiteRepository(db.session).revision(site_id, number) or abort(404)
+    text = yaml.safe_dump(found.document, allow_unicode=True, sort_keys=False)
+    return render_template("console/revision.html", site=site, revision=found, text=text)
+
+
+@bp.get("/sites/<site_id>/preview")
+@roles_required(Role.OWNER, Role.AUDITOR)
+def preview(site_id):
+    """Show the banner as visitors see it, in a language chosen from the site's languages."""
+    site = _readable_site(site_id)
+    language = request.args.get("language", site.default_language)
+    if language not in site.languages:
+        abort(404)
+    return render_template("console/preview.html", site=site, language=language)
+
+
+@bp.get("/sites/<site_id>/preview/frame")
+@roles_required(Role.OWNER, Role.AUDITOR)
+def preview_frame(site_id):
+    """Render the bare page the preview frames: the site's embed script under <html lang>."""
+    site = _readable_site(site_id)
+    language = request.args.get("language", site.default_language)
+    if language not in site.languages:
+        abort(404)
+    page = render_template("console/preview_frame.html", site=site, language=language)
+    return page, {"Content-Security-Policy": STATIC_CSP, "Cache-Control": "no-store"}

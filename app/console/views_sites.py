@@ -1,0 +1,186 @@
+"""Owners' pages: a site's settings, catalog, texts, site file upload, history and preview."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.accounts.service import audit
+from app.banner.texts import BANNER_TEXTS
+from app.console import bp
+from app.console.auth import require_proof_reader, require_site_manager, roles_required
+from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
+from app.console.site_forms import settings_from_form, settings_to_form
+from app.embed import embed_snippet
+from app.extensions import db
+from app.sites.check import check_site
+from app.sites.editing import (
+    catalog_item,
+    with_catalog_item,
+    with_settings,
+    with_texts,
+    without_catalog_item,
+)
+from app.sites.files import SiteFileError, parse_site_document, read_site_upload
+from app.sites.history import site_document
+from app.sites.repository import SiteRepository, site_spec
+
+EDIT = (Role.OWNER,)
+
+
+def _site_and_document(site_id):
+    repository = SiteRepository(db.session)
+    site = repository.get(site_id)
+    if site is None:
+        abort(404)
+    require_site_manager(site_id)
+    spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
+    return site, spec, site_document(spec)
+
+
+def _save(site_id, document, action, form=None, source="console"):
+    """Validate and store an edited document; return the outcome, or None after showing the error."""
+    try:
+        spec = parse_site_document(document, source)
+    except SiteFileError as error:
+        message = f"{error.field}: {error.problem}" if error.field else error.problem
+        if form is not None and error.field in getattr(form, "_fields", {}):
+            form[error.field].errors.append(error.problem)
+        flash(_("Not saved: %(message)s", message=message), "error")
+        return None
+    if spec.id != site_id:
+        flash(_("Not saved: id: the file describes site %(other)s, not %(site)s",
+                other=spec.id, site=site_id), "error")
+        return None
+    outcome = SiteRepository(db.session).save(spec, author=current_user.email)
+    audit(db.session, current_user.email, action, site_id, catalog_version=outcome.catalog_version)
+    db.session.commit()
+    flash(_("Saved. Visitors now see catalog version %(version)d.",
+            version=outcome.catalog_version))
+    return outcome
+
+
+@bp.get("/sites/<site_id>")
+@roles_required(Role.OWNER, Role.AUDITOR)
+def site_overview(site_id):
+    """Show a site's summary, its embed snippet and links to its pages."""
+    repository = SiteRepository(db.session)
+    site = repository.get(site_id) or abort(404)
+    require_proof_reader(site_id)
+    return render_template("console/site.html", site=site,
+                           snippet=embed_snippet(request.host_url, site_id),
+                           can_manage=current_user.can_manage(site_id))
+
+
+@bp.route("/sites/<site_id>/settings", methods=["GET", "POST"])
+@roles_required(*EDIT)
+def site_settings(site_id):
+    """Edit origins, languages, trackers, lifetimes, regime and documents."""
+    site, _spec, document = _site_and_document(site_id)
+    form = SiteSettingsForm()
+    if form.validate_on_submit():
+        edited = with_settings(document, settings_from_form(form))
+        if _save(site_id, edited, "site.settings", form):
+            return redirect(url_for("console.site_settings", site_id=site_id))
+        return render_template("console/settings.html", site=site, form=form), 422
+    if not form.is_submitted():
+        settings_to_form(form, document)
+    status = 422 if form.errors else 200
+    return render_template("console/settings.html", site=site, form=form), status
+
+
+@bp.get("/sites/<site_id>/catalog")
+@roles_required(*EDIT)
+def catalog(site_id):
+    """List the catalog item by item, with the catalog check's warnings."""
+    site, spec, document = _site_and_document(site_id)
+    return render_template("console/catalog.html", site=site, catalog=document["catalog"],
+                           findings=check_site(spec), delete_form=ConfirmForm(),
+                           default_language=document["default_language"])
+
+
+@bp.route("/sites/<site_id>/catalog/new", methods=["GET", "POST"], defaults={"category": None,
+                                                                            "index": None})
+@bp.route("/sites/<site_id>/catalog/<category>/<int:index>", methods=["GET", "POST"])
+@roles_required(*EDIT)
+def catalog_item_edit(site_id, category, index):
+    """Add or change one catalog item."""
+    site, _spec, document = _site_and_document(site_id)
+    items = document["catalog"].get(category) if category else None
+    if category and (not items or index >= len(items)):
+        abort(404)
+    form = CatalogItemForm()
+    if form.validate_on_submit():
+        moved = category is not None and form.category.data != category
+        base = without_catalog_item(document, category, index) if moved else document
+        edited = with_catalog_item(base, form.category.data, None if moved else index,
+                                   _item_values(form), document["default_language"])
+        if _save(site_id, edited, "catalog.item", form):
+            return redirect(url_for("console.catalog", site_id=site_id))
+        return render_template("console/catalog_item.html", site=site, form=form), 422
+    if category and not form.is_submitted():
+        form.process(data={"category": category, **catalog_item(document, category, index)})
+    status = 422 if form.errors else 200
+    return render_template("console/catalog_item.html", site=site, form=form), status
+
+
+def _item_values(form):
+    return {name: (form[name].data or "").strip() for name in
+            ("name", "match", "storage", "provider", "purpose", "lifetime", "domain")}
+
+
+@bp.post("/sites/<site_id>/catalog/<category>/<int:index>/delete")
+@roles_required(*EDIT)
+def catalog_item_delete(site_id, category, index):
+    """Remove one catalog item."""
+    _site, _spec, document = _site_and_document(site_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if index >= len(document["catalog"].get(category) or []):
+        abort(404)
+    _save(site_id, without_catalog_item(document, category, index), "catalog.delete")
+    return redirect(url_for("console.catalog", site_id=site_id))
+
+
+@bp.route("/sites/<site_id>/texts", methods=["GET", "POST"])
+@roles_required(*EDIT)
+def texts(site_id):
+    """Override any banner text, per language."""
+    site, _spec, document = _site_and_document(site_id)
+    language = request.args.get("language", site.default_language)
+    if language not in site.languages:
+        abort(404)
+    form = texts_form(BANNER_TEXTS)
+    if form.validate_on_submit():
+        values = {key: form[key].data for key in BANNER_TEXTS}
+        if _save(site_id, with_texts(document, language, values), "site.texts", form):
+            return redirect(url_for("console.texts", site_id=site_id, language=language))
+    elif not form.is_submitted():
+        form.process(data=document.get("texts", {}).get(language, {}))
+    return render_template("console/texts.html", site=site, form=form, language=language,
+                           defaults=_default_texts(language)), 422 if form.errors else 200
+
+
+def _default_texts(language):
+    from flask_babel import force_locale
+
+    with force_locale(language.replace("-", "_")):
+        return {key: str(text) for key, text in BANNER_TEXTS.items()}
+
+
+@bp.route("/sites/<site_id>/upload", methods=["GET", "POST"])
+@roles_required(*EDIT)
+def upload(site_id):
+    """Replace the site's whole configuration with an uploaded site file."""
+    site, _spec, _document = _site_and_document(site_id)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload_file = form.site_file.data
+        try:
+            document = read_site_upload(upload_file.filename, upload_file.read())
+        except SiteFileError as error:
+            flash(_("Not saved: %(message)s", message=str(error)), "error")
+            return render_template("console/upload.html", site=site, form=form), 422
+        if _save(site_id, document, "site.upload", source=upload_file.filename):
+            return redirect(url_for("console.catalog", site_id=site_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("console/upload.html", site=site, form=form), status
