@@ -6,4 +6,4 @@ from app.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from app.api import errors, views  # noqa: E402,F401  (register handlers and routes on bp)
+from app.api import errors, impressions, views  # noqa: E402,F401  (handlers and routes on bp)

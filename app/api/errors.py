@@ -15,7 +15,7 @@ def error_response(status, code, message, field=None, headers=None):
     response = jsonify(error={"code": code, "message": message, "field": field})
     response.status_code = status
     response.headers.extend(headers or {})
-    if request.endpoint == "api.record_consent":
+    if request.endpoint in ("api.record_consent", "api.record_impression"):
         # A banner that cannot read a 4xx would take it for a network error and retry for ever.
         try:
             allow_known_origin(response, SiteRepository(db.session).list())

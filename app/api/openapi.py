@@ -48,6 +48,24 @@ def openapi_document(server_url):
                     "429": _error("Rate limited"),
                     "503": _error("The ledger cannot store records right now"),
                 }}},
+            "/api/v1/impressions": {"post": {
+                "summary": "Count one display of the banner's first layer",
+                "operationId": "recordImpression",
+                "requestBody": {"required": True, "content": {"text/plain": {"schema": {
+                    "type": "object", "required": ["site", "language"],
+                    "properties": {
+                        "site": {"type": "string", "pattern": "^[a-z0-9-]{2,40}$"},
+                        "language": {"type": "string",
+                                     "pattern": "^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,2}$"}}}}}},
+                "responses": {
+                    "204": {"description": "Counted"},
+                    "400": _error("Malformed JSON or field"),
+                    "403": _error("Origin not allowed for the site"),
+                    "404": _error("Unknown site"),
+                    "413": _error("Body too large"),
+                    "422": _error("Not a language of the site"),
+                    "429": _error("Rate limited"),
+                }}},
             "/api/v1/receipts/{receipt}": {"get": {
                 "summary": "Verify a receipt and show its record, texts and history",
                 "operationId": "checkReceipt",

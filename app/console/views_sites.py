@@ -42,7 +42,8 @@ def _save(site_id, document, action, form=None, source="console"):
     try:
         spec = parse_site_document(document, source)
     except SiteFileError as error:
-        message = f"{error.field}: {error.problem}" if error.field else error.problem
+        # An uploaded file is named in the message; a console form is not a file.
+        message = str(error).removeprefix("console: ")
         if form is not None and error.field in getattr(form, "_fields", {}):
             form[error.field].errors.append(error.problem)
         flash(_("Not saved: %(message)s", message=message), "error")

@@ -1,0 +1,140 @@
+"""Owners edit settings, catalog items, texts and whole site files; every save is a revision."""
+import io
+
+import pytest
+import yaml
+
+from app.extensions import db
+from app.models import SiteRevision
+from tests.conftest import TEST_SHOP, login
+
+
+@pytest.fixture
+def owner(app, runner, make_user):
+    """A logged-in owner of the test shop."""
+    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
+    client = app.test_client()
+    login(client, make_user("owner", "testshop"))
+    return client
+
+
+def _settings(client):
+    page = client.get("/console/sites/testshop/settings")
+    assert page.status_code == 200
+    return {
+        "name": "Test Shop", "origins": "https://www.testshop.test\nhttps://shop.testshop.test",
+        "languages": "ru en ar he", "default_language": "en", "regime": ["gdpr", "ru152"],
+        "privacy_policy_url": "https://www.testshop.test/privacy", "privacy_policy_version": "2026-11-01",
+        "consent_document_url": "https://www.testshop.test/consent",
+        "consent_document_version": "2025-01-01", "consent_lifetime_days": "180",
+        "refusal_lifetime_days": "", "yandex_metrica": "98765432", "ga4": "G-TEST1234",
+        "meta_pixel": "", "ga4_consent_mode": "basic", "gpc": "refuse", "client_ip": "truncate",
+        "retention_days": "1095",
+    }
+
+
+def test_settings_save_as_a_revision_naming_author_and_fields(app, owner):
+    response = owner.post("/console/sites/testshop/settings", data=_settings(owner))
+    assert response.status_code == 302
+    history = owner.get("/console/sites/testshop/history").data.decode()
+    assert "owner-testshop@example.com" in history
+    assert "origins" in history and "privacy_policy.version" in history
+    assert "trackers.meta_pixel" in history
+    revision = db.session.query(SiteRevision).filter_by(site_id="testshop").order_by(
+        SiteRevision.number.desc()).first()
+    assert revision.document["origins"][1] == "https://shop.testshop.test"
+    old = owner.get("/console/sites/testshop/history/1").data.decode()
+    assert "2025-01-01" in old  # the first revision keeps the old policy version
+
+
+@pytest.mark.parametrize("field,value,problem", [
+    ("origins", "http://www.testshop.test", "must use https"),
+    ("default_language", "xx", "not a known language code"),
+    ("ga4", "UA-1234", "String should match pattern"),
+])
+def test_invalid_settings_are_refused_naming_the_field(app, owner, field, value, problem):
+    data = {**_settings(owner), field: value}
+    response = owner.post("/console/sites/testshop/settings", data=data)
+    assert response.status_code == 422
+    assert problem in response.data.decode()
+    assert db.session.query(SiteRevision).filter_by(site_id="testshop").count() == 1
+
+
+def test_editing_a_catalog_item_makes_a_new_catalog_version(app, owner):
+    form = owner.get("/console/sites/testshop/catalog/analytical/0")
+    assert form.status_code == 200
+    response = owner.post("/console/sites/testshop/catalog/analytical/0", data={
+        "category": "analytical", "name": "_ym_uid", "match": "exact", "storage": "cookie",
+        "provider": "Yandex", "purpose": "Tells visits apart (edited)", "lifetime": "1 year",
+        "domain": ""})
+    assert response.status_code == 302
+    catalog = owner.get("/console/sites/testshop/catalog").data.decode()
+    assert "Tells visits apart (edited)" in catalog and "Catalog version 2" in catalog
+    config_version = app.test_client().get("/c/testshop.js", headers={"Accept-Encoding": ""})
+    assert b'"catalog_version":2' in config_version.data.replace(b" ", b"") or \
+        b"Tells visits apart (edited)" in config_version.data
+
+
+def test_adding_and_deleting_items(app, owner):
+    added = owner.post("/console/sites/testshop/catalog/new", data={
+        "category": "functional", "name": "lang", "match": "exact", "storage": "cookie",
+        "provider": "first_party", "purpose": "Remembers the language", "lifetime": "1 year"})
+    assert added.status_code == 302
+    assert "Remembers the language" in owner.get("/console/sites/testshop/catalog").data.decode()
+    deleted = owner.post("/console/sites/testshop/catalog/functional/0/delete")
+    assert deleted.status_code == 302
+    assert "Remembers the language" not in owner.get("/console/sites/testshop/catalog").data.decode()
+
+
+def test_catalog_page_shows_the_check_warnings(app, owner):
+    page = owner.get("/console/sites/testshop/catalog").data.decode()
+    # The test shop is a 152-FZ site with GA4 and the Meta pixel: both leave Russia.
+    assert "Catalog check" in page and "[ru152-cross-border]" in page
+
+
+def test_text_overrides_per_language(app, owner):
+    response = owner.post("/console/sites/testshop/texts?language=he",
+                          data={"title": "פרטיות חשובה לנו"})
+    assert response.status_code == 302
+    page = owner.get("/console/sites/testshop/texts?language=he").data.decode()
+    assert "פרטיות חשובה לנו" in page
+    bundle = app.test_client().get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
+    assert "פרטיות חשובה לנו".encode() in bundle
+
+
+def test_upload_replaces_the_site_and_errors_name_file_and_field(app, owner):
+    document = yaml.safe_load(TEST_SHOP.read_text())
+    document["name"] = "Uploaded Shop"
+    good = owner.post("/console/sites/testshop/upload", data={
+        "site_file": (io.BytesIO(yaml.safe_dump(document).encode()), "shop.yaml")},
+        content_type="multipart/form-data")
+    assert good.status_code == 302
+    assert "Uploaded Shop" in owner.get("/console/sites/testshop").data.decode()
+    document["consent_lifetime_days"] = 0
+    bad = owner.post("/console/sites/testshop/upload", data={
+        "site_file": (io.BytesIO(yaml.safe_dump(document).encode()), "broken.yaml")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert "consent_lifetime_days" in bad.data.decode() and "broken.yaml" in bad.data.decode()
+    other = {**document, "id": "othershop", "consent_lifetime_days": 180}
+    wrong_site = owner.post("/console/sites/testshop/upload", data={
+        "site_file": (io.BytesIO(yaml.safe_dump(other).encode()), "other.yaml")},
+        content_type="multipart/form-data")
+    assert wrong_site.status_code == 422
+
+
+def test_overview_offers_the_embed_snippet_and_preview_frames_the_banner(app, owner):
+    overview = owner.get("/console/sites/testshop").data.decode()
+    assert '/c/testshop.js&#34; async&gt;&lt;/script&gt;' in overview
+    frame = owner.get("/console/sites/testshop/preview/frame?language=ru")
+    assert frame.status_code == 200 and b'<html lang="ru">' in frame.data
+    assert "frame-ancestors 'self'" in frame.headers["Content-Security-Policy"]
+    assert owner.get("/console/sites/testshop/preview/frame?language=xx").status_code == 404
+
+
+def test_changes_go_to_the_audit_log_for_admins(app, owner, make_user):
+    owner.post("/console/sites/testshop/texts?language=he", data={"title": "שלום"})
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    page = admin.get("/console/audit").data.decode()
+    assert "site.texts" in page and "owner-testshop@example.com" in page
