@@ -19,6 +19,13 @@ def init_app(app):
     login_manager.user_loader(load_user)
     login_manager.request_loader(load_user_from_token)
     login_manager.unauthorized_handler(unauthorized)
+    app.before_request(forget_previous_user)
+
+
+def forget_previous_user():
+    """Decide who is asking afresh on every request, even when requests share an app context."""
+    g.pop("_login_user", None)
+    g.pop("token_login", None)
 
 
 def wants_json():
