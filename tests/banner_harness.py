@@ -72,7 +72,8 @@ def route_host(context, host, html_for, service_url, csp=None):
             target = service_url + parts.path + (f"?{parts.query}" if parts.query else "")
             headers = {**request.headers, "x-forwarded-host": SERVICE_HOST,
                        "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7"}
-            return route.fulfill(response=route.fetch(url=target, headers=headers))
+            # Redirects go back to the browser, which follows them as it would from the service.
+            return route.fulfill(response=route.fetch(url=target, headers=headers, max_redirects=0))
         if parts.hostname == DOWN_HOST:
             return route.abort("connectionrefused")
         if parts.hostname in TRACKER_HOSTS:

@@ -4,12 +4,14 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from app.accounts.service import create_user
 from app.extensions import db
-from app.sites.files import load_site_file, site_files
+from app.sites.files import load_site_file, parse_site_document, site_files
 from app.sites.repository import SiteRepository
 from tests.banner_harness import SERVICE_HOST, HostPage, host_html, route_host
 
@@ -46,6 +48,19 @@ def page(browser):
     assert errors == [], f"browser console errors: {errors}"
 
 
+#: Console accounts of the live server; the console shop is theirs alone, so edits stay local.
+CONSOLE_PASSWORD = "correct horse battery staple"
+CONSOLE_USERS = [("owner@consoleshop.example.com", "owner", ("consoleshop",)),
+                 ("auditor@consoleshop.example.com", "auditor", ())]
+
+
+def console_shop_spec():
+    """Return the test shop under another id and origin, for tests that change it."""
+    document = yaml.safe_load((FIXTURES / "testshop.yaml").read_text(encoding="utf-8"))
+    document.update(id="consoleshop", name="Console Shop", origins=["https://www.consoleshop.test"])
+    return parse_site_document(document, "consoleshop")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Serve the app with the sample sites on SQLite in a background thread; yield its base URL."""
@@ -59,6 +74,9 @@ def live_server(tmp_path_factory):
         repository = SiteRepository(db.session)
         for path in [*site_files(SAMPLE_SITES), FIXTURES / "testshop.yaml"]:
             repository.save(load_site_file(path))
+        repository.save(console_shop_spec())
+        for email, role, sites in CONSOLE_USERS:
+            create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
