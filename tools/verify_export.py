@@ -178,7 +178,7 @@ def verify(path, manifest, pinned_pem=None):
         if (previous is not None and manifest["sites"][site_id].get("contiguous")
                 and seq != previous[0] + 1):
             raise Bad(f"row {number} ({site_id} seq {seq}): expected seq {previous[0] + 1} "
-                      "(records are missing)")
+                      "(records are missing or out of order)")
         last[site_id] = (seq, row["record_hash"])
         counts[site_id] = counts.get(site_id, 0) + 1
         first_hash = first_hash or row["record_hash"]
