@@ -20,7 +20,7 @@ test: $(VENV)/.installed-test translations banner chromium lint ## Install test 
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test ## Check style with ruff
-	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py tools
 
 bench: $(VENV)/.installed-test translations banner chromium ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import psycopg
 
+from bench.export import export_lines, measure_export
 from bench.http import flask_env, http_lines, measure_backend, prepare_database
 from bench.ledger import measure_verify, verify_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 #: Benchmark parts, in the order they run.
-PARTS = ("banner", "http", "verify")
+PARTS = ("banner", "http", "verify", "export")
 POSTGRES_ADMIN_URL = os.environ.get("CONSENT_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -31,12 +32,14 @@ def main():
     parser.add_argument("--banner-runs", type=int, default=15, help="page loads per banner")
     parser.add_argument("--verify-records", type=int, default=1_000_000,
                         help="length of the longest chain to verify")
+    parser.add_argument("--export-records", type=int, default=1_000_000,
+                        help="length of the longest chain to export")
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="run only these parts and print them; RESULTS.md is left as it is")
     options = parser.parse_args()
     parts = set(options.only or PARTS)
     banner = measure_banner(options) if "banner" in parts else None
-    sections, verify_rows = [], []
+    sections, verify_rows, export_rows = [], [], []
     with databases() as (sqlite_url, postgres_url):
         if "http" in parts:
             sections.append(measure_backend("SQLite", sqlite_url("http"), options))
@@ -46,7 +49,12 @@ def main():
             verify_rows += measure_verify("SQLite", lambda n: sqlite_url(f"verify{n}"), counts)
             verify_rows += measure_verify("PostgreSQL", lambda n: postgres_url(f"verify{n}"),
                                           counts)
-    lines = result_lines(options, banner, sections, verify_rows)
+        if "export" in parts:
+            counts = sorted({options.export_records // 4, options.export_records})
+            export_rows += measure_export("SQLite", lambda n: sqlite_url(f"export{n}"), counts)
+            export_rows += measure_export("PostgreSQL", lambda n: postgres_url(f"export{n}"),
+                                          counts)
+    lines = result_lines(options, banner, sections, verify_rows, export_rows)
     if options.only:
         print("\n".join(lines))
         return
@@ -90,12 +98,13 @@ def measure_banner(options):
     return measure(script, runs=options.banner_runs)
 
 
-def result_lines(options, banner, sections, verify_rows):
+def result_lines(options, banner, sections, verify_rows, export_rows=()):
     """Return the figures as Markdown lines with the command that made them."""
     from bench.banner import banner_lines
 
     command = (f"python -m bench --seconds {options.seconds:g} --rounds {options.rounds} "
-               f"--banner-runs {options.banner_runs} --verify-records {options.verify_records}")
+               f"--banner-runs {options.banner_runs} --verify-records {options.verify_records} "
+               f"--export-records {options.export_records}")
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
                               text=True).stdout.strip()
     lines = ["# Benchmark results", "",
@@ -111,6 +120,8 @@ def result_lines(options, banner, sections, verify_rows):
         lines += http_lines(section)
     if verify_rows:
         lines += verify_lines(verify_rows)
+    if export_rows:
+        lines += export_lines(export_rows)
     return lines
 
 

@@ -1,0 +1,105 @@
+"""flask ledger export: write a search's records as CSV, JSON or NDJSON beside a manifest."""
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from app.cli.common import with_database
+from app.extensions import db
+from app.ledger.checkpoints import SigningKeyError, public_pem
+from app.ledger.export import FORMATS, write_export
+from app.ledger.report import EVENTS
+from app.ledger.search import RecordQuery, latest_record_id
+from app.signing import signing_key
+from app.sites.repository import SiteRepository
+
+
+@click.command("export")
+@click.option("--format", "fmt", default="csv", metavar="|".join(FORMATS),
+              help="File format (default: csv).")
+@click.option("--output", required=True, metavar="FILE", help="Where to write the export.")
+@click.option("--manifest", "manifest_path", metavar="PATH",
+              help="Where to write the manifest (default: FILE.manifest.json).")
+@click.option("--site", "site_ids", multiple=True, metavar="ID",
+              help="Only this site; repeat for more (default: every site).")
+@click.option("--since", metavar="DATE", help="Records at or after this UTC date or ISO 8601 time.")
+@click.option("--until", metavar="DATE", help="Records before this UTC date or ISO 8601 time.")
+@click.option("--event", metavar="|".join(EVENTS), help="Only records of this event.")
+@click.option("--consent-id", help="Only records of this consent id.")
+@click.option("--subject-id", help="Only records of this pseudonymous subject id.")
+@with_database
+def export_command(fmt, output, manifest_path, site_ids, since, until, event, consent_id,
+                   subject_id):
+    """Export records with a manifest that tools/verify_export.py checks offline."""
+    if fmt not in FORMATS:
+        raise click.ClickException(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if event is not None and event not in EVENTS:
+        raise click.ClickException(f"--event: {event!r} is not one of {', '.join(EVENTS)}")
+    sites = SiteRepository(db.session)
+    for site_id in site_ids:
+        if sites.get(site_id) is None:
+            raise click.ClickException(f"--site: no site with id {site_id!r}")
+    query = RecordQuery(site_ids=tuple(site_ids) or None, since=_moment("--since", since),
+                        until=_moment("--until", until), event=event, consent_id=consent_id,
+                        subject_id=subject_id, up_to_id=latest_record_id(db.session))
+    output = Path(output)
+    manifest_path = Path(manifest_path) if manifest_path else Path(f"{output}.manifest.json")
+    with _replacing(output, "--output") as out:
+        manifest = write_export(db.session, query, fmt, out, _public_key_pem())
+    with _replacing(manifest_path, "--manifest") as out:
+        out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
+    click.echo(f"{output}: {manifest['record_count']} records from {len(manifest['sites'])} "
+               f"site(s); manifest {manifest_path}")
+
+
+def _moment(option, value):
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(
+            f"{option}: {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+class _replacing:
+    """Open path.part for writing and move it over path on success; a failure leaves no file."""
+
+    def __init__(self, path, option):
+        self.path, self.option = path, option
+        self.partial = path.with_name(path.name + ".part")
+
+    def __enter__(self):
+        try:
+            self.file = open(self.partial, "wb")  # noqa: SIM115 (closed in __exit__)
+        except OSError as error:
+            raise click.ClickException(
+                f"{self.option}: cannot write {self.path}: {error.strerror}") from None
+        return self.file
+
+    def __exit__(self, kind, error, _traceback):
+        try:
+            self.file.close()
+            if kind is None:
+                os.replace(self.partial, self.path)
+        except OSError as failure:
+            error = failure
+        finally:
+            if self.partial.exists():
+                self.partial.unlink()
+        if isinstance(error, OSError):
+            raise click.ClickException(
+                f"{self.option}: cannot write {self.path}: {error.strerror}") from None
+        return False
+
+
+def _public_key_pem():
+    try:
+        return public_pem(signing_key(current_app))
+    except SigningKeyError:
+        click.echo("note: no signing key here, so the manifest carries no public key", err=True)
+        return None

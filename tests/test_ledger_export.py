@@ -1,0 +1,415 @@
+"""Exports: streamed files and manifests that tools/verify_export.py checks offline."""
+import csv
+import hashlib
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import current_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
+
+from app.extensions import db
+from app.ledger.checkpoints import checkpoint_payload, generate_key, public_pem
+from app.ledger.export import FORMATS, Export, compute_manifest, write_export
+from app.ledger.proof import canonical_bytes, chain_hash
+from app.ledger.repository import LedgerRepository
+from app.ledger.search import RecordQuery, latest_record_id, select_records
+from app.models import Checkpoint, ConsentRecord, LedgerHead
+from app.signing import signing_key
+from tests.conftest import PROJECT_ROOT
+from tests.conftest import post_report as post
+
+VERIFY = PROJECT_ROOT / "tools" / "verify_export.py"
+#: Text a CSV writer must quote and a reader must give back exactly.
+AWKWARD = 'a,"b";\nц€😀\u2028'
+
+
+def _verifier():
+    spec = importlib.util.spec_from_file_location("verify_export", VERIFY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+verifier = _verifier()
+
+
+@pytest.fixture
+def ledger(client, make_report, runner):
+    """Five test shop records, a signed checkpoint at seq 3; one deny, one other subject."""
+    reports = [make_report(), make_report(client_time=AWKWARD),
+               make_report(page="https://www.testshop.test/кор,зина/\"q\"?x=1")]
+    reports[1]["event"], reports[1]["ui_action"] = "deny", "reject_all"
+    reports[1]["choices"] = {"mandatory": True, "analytical": False, "marketing": False}
+    for report in reports:
+        assert post(client, report).status_code == 201
+    assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
+    for report in (make_report(subject_id="sbj-00000002", consent_id="cns-00000002"), make_report()):
+        assert post(client, report).status_code == 201
+    db.session.commit()
+    return db.session
+
+
+def _pem():
+    return public_pem(signing_key(current_app))
+
+
+def _export(tmp_path, fmt="ndjson", query=None, name="export"):
+    path = tmp_path / f"{name}.{fmt}"
+    with path.open("wb") as out:
+        manifest = write_export(db.session, query or RecordQuery(), fmt, out, _pem())
+    manifest_path = tmp_path / f"{name}.{fmt}.manifest.json"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path, manifest_path
+
+
+def _run_verify(*args):
+    return subprocess.run([sys.executable, str(VERIFY), *map(str, args)], capture_output=True,
+                          text=True, cwd="/")
+
+
+def _check(capsys, path, manifest_path, *extra):
+    """Run the verifier in-process; return (exit code, its one line of output)."""
+    code = verifier.main([str(path), str(manifest_path), *map(str, extra)])
+    out, err = capsys.readouterr()
+    return code, (out + err).strip()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_round_trips_through_the_verifier(ledger, tmp_path, fmt):
+    path, manifest_path = _export(tmp_path, fmt)
+    key = tmp_path / "ledger.pem"
+    key.write_text(_pem())
+    result = _run_verify(path, manifest_path, "--public-key", key)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: 5 records from 1 site(s), hashes and links intact, "
+                                    "1 checkpoint signatures valid")
+    assert len(result.stdout.strip().splitlines()) == 1
+    manifest = json.loads(manifest_path.read_text())
+    records = list(db.session.scalars(select_records(RecordQuery())))
+    assert manifest["file_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["record_count"] == 5
+    assert (manifest["first_record_hash"], manifest["last_record_hash"]) == (
+        records[0].record_hash, records[-1].record_hash)
+    site = manifest["sites"]["testshop"]
+    assert (site["record_count"], site["first_seq"], site["last_seq"]) == (5, 1, 5)
+    assert [c["seq"] for c in site["checkpoints"]] == [3]
+    assert manifest["public_key"] == _pem() and manifest["format"] == fmt
+
+
+def _rows(path):
+    # Split on "\n" only: contents may hold U+2028, which str.splitlines() splits on too.
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
+def _write_rows(path, rows):
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    path.write_text("".join(encode(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def _changed_byte(path, _manifest):
+    rows = _rows(path)
+    rows[2]["content"] = rows[2]["content"].replace('"marketing":false', '"marketing":true')
+    _write_rows(path, rows)
+
+
+def _deleted_row(path, _manifest):
+    rows = _rows(path)
+    del rows[2]
+    _write_rows(path, rows)
+
+
+def _swapped_rows(path, _manifest):
+    rows = _rows(path)
+    rows[1], rows[2] = rows[2], rows[1]
+    _write_rows(path, rows)
+
+
+def _forged_from_seq_2(path, manifest):
+    """Rewrite every row from seq 2 with recomputed hashes, and the manifest to match the file."""
+    rows = _rows(path)
+    previous = rows[0]["record_hash"]
+    for row in rows[1:]:
+        content = json.loads(row["content"])
+        content["choices"]["marketing"] = True
+        row["content"] = canonical_bytes(content).decode()
+        row["prev_hash"] = previous
+        row["record_hash"] = previous = hashlib.sha256(
+            f"{row['prev_hash']}\n{row['content']}".encode()).hexdigest()
+    _write_rows(path, rows)
+    manifest.update(file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                    last_record_hash=previous)
+
+
+def _forged_signature(_path, manifest):
+    checkpoint = manifest["sites"]["testshop"]["checkpoints"][0]
+    checkpoint["head_hash"] = "f" * 64
+
+
+def _count(_path, manifest):
+    manifest["record_count"] = 6
+
+
+def _other_file(path, _manifest):
+    path.write_bytes(path.read_bytes() + b"\n")
+
+
+@pytest.mark.parametrize(("tamper", "message"), [
+    (_changed_byte, "row 3 (testshop seq 3): record_hash does not match"),
+    (_deleted_row, "row 3 (testshop seq 4): expected seq 3"),
+    (_swapped_rows, "row 2 (testshop seq 3): expected seq 2"),
+    (_forged_from_seq_2, "row 3 (testshop seq 3): differs from the signed checkpoint"),
+    (_forged_signature, "checkpoint testshop seq 3: the signature does not verify"),
+    (_count, "record_count: the file has 5 records, the manifest says 6"),
+    (_other_file, "line 6: not a JSON record"),
+])
+def test_tampering_fails_and_names_the_problem(ledger, tmp_path, capsys, tamper, message):
+    path, manifest_path = _export(tmp_path)
+    manifest = json.loads(manifest_path.read_text())
+    tamper(path, manifest)
+    manifest_path.write_text(json.dumps(manifest))
+    code, output = _check(capsys, path, manifest_path)
+    assert code == 1
+    assert output.startswith("FAILED: ")
+    assert message in output
+
+
+def test_a_changed_csv_byte_and_a_foreign_manifest_are_caught(ledger, tmp_path, capsys, client,
+                                                             make_report):
+    path, manifest_path = _export(tmp_path, "csv")
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b'""gpc"":false', b'""gpc"":true', 1))
+    assert _check(capsys, path, manifest_path) == (
+        1, "FAILED: row 1 (testshop seq 1): record_hash does not match sha256(prev_hash + \"\\n\" "
+           "+ content) (altered)")
+    assert post(client, make_report()).status_code == 201
+    db.session.commit()
+    newer, _newer_manifest = _export(tmp_path, "csv", name="newer")
+    code, output = _check(capsys, newer, manifest_path)
+    assert code == 1 and output == (
+        "FAILED: file_sha256: the file's SHA-256 differs from the manifest's")
+
+
+def test_a_pinned_key_must_be_the_manifests(ledger, tmp_path, capsys):
+    path, manifest_path = _export(tmp_path)
+    other = tmp_path / "other.pem"
+    other.write_text(public_pem(generate_key(tmp_path / "other-private.pem")))
+    code, output = _check(capsys, path, manifest_path, "--public-key", other)
+    assert code == 1
+    assert output == "FAILED: public_key: the manifest's key is not the pinned key"
+    # Without pinning, a manifest that carries the other key fails on the checkpoint signature.
+    manifest = json.loads(manifest_path.read_text())
+    manifest["public_key"] = other.read_text()
+    manifest_path.write_text(json.dumps(manifest))
+    code, output = _check(capsys, path, manifest_path)
+    assert (code, output) == (1, "FAILED: checkpoint testshop seq 3: the signature does not verify "
+                                 "(forged or altered)")
+
+
+def test_a_database_rewrite_after_a_checkpoint_fails_the_export(ledger, tmp_path, capsys):
+    third = db.session.scalar(select(ConsentRecord).filter_by(site_id="testshop", seq=3))
+    content = {**third.content, "event": "grant"}
+    content["choices"] = {**content["choices"], "marketing": True}
+    db.session.execute(update(ConsentRecord).where(ConsentRecord.id == third.id).values(
+        content=content, record_hash=chain_hash(third.prev_hash, content)))
+    db.session.commit()
+    path, manifest_path = _export(tmp_path, "csv")
+    code, output = _check(capsys, path, manifest_path)
+    assert code == 1
+    assert "row 3 (testshop seq 3): differs from the signed checkpoint" in output
+
+
+def test_checkpoint_payload_agrees_with_the_service():
+    cases = [("testshop", 1, "a" * 64, "2026-11-22T10:00:00+00:00", "checkpoint"),
+             ("сайт-ü", 10**12, "0" * 64, "2026-11-22T10:00:00.123456+00:00", "anchor")]
+    for case in cases:
+        assert verifier.checkpoint_payload(*case) == checkpoint_payload(*case)
+    assert verifier.canonical_bytes({"b": [1, "é\n"], "a": None}) == canonical_bytes(
+        {"b": [1, "é\n"], "a": None})
+
+
+def test_a_snapshot_keeps_file_and_later_manifest_equal(ledger, tmp_path, client, make_report,
+                                                       runner):
+    query = RecordQuery(up_to_id=latest_record_id(db.session))
+    path, manifest_path = _export(tmp_path, "csv", query)
+    for _ in range(2):
+        assert post(client, make_report()).status_code == 201
+    assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
+    db.session.commit()
+    later = compute_manifest(db.session, query, "csv", _pem())
+    first = json.loads(manifest_path.read_text())
+    assert first.pop("generated_at") <= later.pop("generated_at")
+    assert first == later
+    # A query without a pin is pinned when the export starts, and the manifest shows the pin.
+    export = Export(db.session, RecordQuery(), "csv")
+    with pytest.raises(RuntimeError):
+        export.manifest()
+    assert b"".join(export.chunks())
+    assert export.manifest()["query"]["up_to_id"] == latest_record_id(db.session)
+    assert export.manifest()["record_count"] == 7
+
+
+def _seqs(query):
+    return [record.seq for record in db.session.scalars(select_records(query))]
+
+
+def test_filters(ledger, tmp_path, capsys):
+    records = list(db.session.scalars(select_records(RecordQuery())))
+    middle = records[2].server_time
+    assert _seqs(RecordQuery(site_ids=("testshop",))) == [1, 2, 3, 4, 5]
+    assert _seqs(RecordQuery(site_ids=("other",))) == []
+    assert _seqs(RecordQuery(event="deny")) == [2]
+    assert _seqs(RecordQuery(consent_id="cns-00000002")) == [4]
+    assert _seqs(RecordQuery(subject_id="sbj-00000001")) == [1, 2, 3, 5]
+    assert _seqs(RecordQuery(record_id=records[3].record_id)) == [4]
+    assert _seqs(RecordQuery(since=middle)) == [3, 4, 5]
+    assert _seqs(RecordQuery(until=middle)) == [1, 2]
+    # Times in another zone mean the same instant.
+    moscow = middle.astimezone(UTC).astimezone(ZoneInfo("Europe/Moscow"))
+    assert _seqs(RecordQuery(since=moscow)) == [3, 4, 5]
+    assert _seqs(RecordQuery(up_to_id=records[1].id)) == [1, 2]
+    # A filtered export has gaps, and still verifies.
+    path, manifest_path = _export(tmp_path, "json", RecordQuery(subject_id="sbj-00000001"))
+    code, output = _check(capsys, path, manifest_path)
+    assert code == 0, output
+    assert output.startswith("OK: 4 records")
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["query"]["subject_id"] == "sbj-00000001"
+    assert manifest["sites"]["testshop"]["contiguous"] is False
+
+
+def test_an_empty_export_verifies(app, tmp_path, capsys):
+    for fmt in FORMATS:
+        path, manifest_path = _export(tmp_path, fmt)
+        assert _check(capsys, path, manifest_path)[0] == 0
+        assert json.loads(manifest_path.read_text())["record_count"] == 0
+
+
+def test_csv_escapes_content_exactly(ledger, tmp_path):
+    path, _manifest_path = _export(tmp_path, "csv")
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    records = list(db.session.scalars(select_records(RecordQuery())))
+    assert [row["content"] for row in rows] == [
+        canonical_bytes(record.content).decode() for record in records]
+    assert json.loads(rows[1]["content"])["client_time"] == AWKWARD
+    assert json.loads(rows[2]["content"])["page_path"] == '/кор,зина/"q"'
+    assert rows[0]["server_time"] == records[0].content["server_time"]
+
+
+def test_the_csv_writer_matches_the_csv_module():
+    from app.ledger.export import COLUMNS, WRITERS
+
+    rows = [("s", 1, "r", "e", "c", "x", "grant", "t", "p", "h", b'{"a":"b"}'),
+            ("s", 2, 'r,"1"', "e\r\nx", "", "ü€", "grant", "t", "p", "h", AWKWARD.encode())]
+    writer = WRITERS["csv"]()
+    produced = writer.head() + writer.rows(rows)
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(
+        [COLUMNS, *[(*row[:10], row[10].decode()) for row in rows]])
+    # Contents are JSON objects, so they always hold quotes and are quoted either way.
+    assert produced.decode() == expected.getvalue()
+    reread = list(csv.reader(io.StringIO(produced.decode(), newline="")))
+    assert reread[1:] == [[str(value) for value in (*row[:10], row[10].decode())] for row in rows]
+
+
+def test_an_anchor_links_the_first_exported_record(ledger, tmp_path, capsys, runner):
+    db.session.execute(update(ConsentRecord).where(ConsentRecord.seq <= 2).values(
+        server_time=datetime(2000, 1, 1, tzinfo=UTC)))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "purge"])
+    assert "purged records up to seq 2" in result.output
+    path, manifest_path = _export(tmp_path, "csv")
+    code, output = _check(capsys, path, manifest_path)
+    assert (code, output.split(",")[0]) == (0, "OK: 3 records from 1 site(s)")
+    kinds = [c["kind"] for c in json.loads(manifest_path.read_text())["sites"]["testshop"]["checkpoints"]]
+    assert kinds == ["anchor", "checkpoint"]
+    # The first row must continue from the anchor's hash.
+    manifest = json.loads(manifest_path.read_text())
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    assert rows[1][8] == manifest["sites"]["testshop"]["checkpoints"][0]["head_hash"]
+
+
+def test_the_cli_writes_a_verifiable_file_and_manifest(ledger, runner, tmp_path):
+    output = tmp_path / "out" / "consents.csv"
+    output.parent.mkdir()
+    result = runner.invoke(args=["ledger", "export", "--format", "csv", "--output", str(output),
+                                 "--site", "testshop", "--event", "grant"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (f"{output}: 4 records from 1 site(s); manifest "
+                                     f"{output}.manifest.json")
+    key = tmp_path / "ledger.pem"
+    key.write_text(_pem())
+    verified = _run_verify(output, f"{output}.manifest.json", "--public-key", key)
+    assert verified.returncode == 0, verified.stderr
+    assert sorted(p.name for p in output.parent.iterdir()) == ["consents.csv",
+                                                              "consents.csv.manifest.json"]
+    manifest = tmp_path / "m.json"
+    result = runner.invoke(args=["ledger", "export", "--format", "ndjson", "--output",
+                                 str(tmp_path / "all.ndjson"), "--manifest", str(manifest),
+                                 "--since", "2000-01-01", "--until", "2999-01-01T00:00:00+03:00"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(manifest.read_text())["record_count"] == 5
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--site", "nope"], "Error: --site: no site with id 'nope'"),
+    (["--since", "2026-13-01"], "Error: --since: '2026-13-01' is not a date (YYYY-MM-DD) or an "
+                                "ISO 8601 time"),
+    (["--until", "yesterday"], "Error: --until: 'yesterday' is not a date"),
+    (["--format", "xml"], "Error: --format: 'xml' is not one of csv, json, ndjson"),
+    (["--event", "maybe"], "Error: --event: 'maybe' is not one of grant, deny"),
+    (["--output", "/nonexistent-dir/x.csv"], "Error: --output: cannot write /nonexistent-dir/x.csv: "
+                                             "No such file or directory"),
+    (["--manifest", "/nonexistent-dir/m.json"], "Error: --manifest: cannot write "
+                                                "/nonexistent-dir/m.json: No such file or directory"),
+])
+def test_cli_errors_are_one_line(ledger, runner, tmp_path, args, message):
+    arguments = ["ledger", "export", "--output", str(tmp_path / "x.csv"), *args]
+    result = runner.invoke(args=arguments)
+    assert result.exit_code != 0
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith(message)
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.csv.part").exists()
+
+
+CONTENT_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.tuples(CONTENT_TEXT, st.sampled_from(["grant", "deny", "withdraw"]),
+                                st.booleans()), max_size=8),
+       fmt=st.sampled_from(FORMATS), checkpoint_after=st.integers(0, 8))
+def test_any_ledger_exports_and_verifies(app, make_report, tmp_path, texts, fmt, checkpoint_after):
+    db.session.execute(delete(ConsentRecord))
+    db.session.execute(delete(Checkpoint))
+    db.session.execute(delete(LedgerHead))
+    ledger = LedgerRepository(db.session)
+    key = signing_key(current_app)
+    now = datetime.now(UTC)
+    for index, (text, event, subject) in enumerate(texts):
+        ledger.append("testshop", f"evt-{index}", {
+            "event_id": f"evt-{index}", "consent_id": f"c-{text}", "event": event,
+            "subject_id": "one" if subject else text, "site": "testshop", "note": text,
+            "server_time": (now + timedelta(seconds=index)).isoformat()})
+        if index + 1 == checkpoint_after:
+            ledger.add_checkpoint("testshop", key)
+    db.session.commit()
+    path, manifest_path = _export(tmp_path, fmt)
+    summary = verifier.verify(str(path), json.loads(manifest_path.read_text()), _pem())
+    assert summary.startswith(f"OK: {len(texts)} records")
+    subset = RecordQuery(subject_id="one")
+    path, manifest_path = _export(tmp_path, fmt, subset, name="subset")
+    manifest = json.loads(manifest_path.read_text())
+    assert verifier.verify(str(path), manifest, _pem()).startswith(
+        f"OK: {sum(subject for _text, _event, subject in texts)} records")
