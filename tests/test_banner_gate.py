@@ -133,6 +133,8 @@ def test_site_owner_markup_waits_for_its_category(host_page, live_server):
     visit = host_page(body=body)
     visit.banner().wait_for()
     assert visit.page.evaluate("window.order") is None
+    # The placeholder comes with the deferred part, fetched once the banner is visible.
+    visit.page.locator("[data-consent-placeholder='marketing']").wait_for()
     assert visit.page.locator("[data-consent-placeholder='marketing']").count() == 1
     visit.click("accept")
     visit.page.wait_for_function("window.order && window.order.length === 3")
@@ -151,10 +153,28 @@ def test_strict_csp_page_with_nonce(host_page):
     visit.banner().wait_for()
     assert visit.banner().locator("button.button").first.evaluate(
         "b => getComputedStyle(b).backgroundColor") == "rgb(29, 78, 216)"
+    # The deferred part is a second script: it carries the nonce, and its styles apply.
+    visit.click("settings")
+    visit.page.locator("#consent-gate #cg-analytical").wait_for()
+    assert visit.page.locator("#consent-gate .category").first.evaluate(
+        "c => getComputedStyle(c).borderTopStyle") == "solid"
+    deferred = visit.page.evaluate("""() => [...document.scripts].filter(s => s.src.includes('/c/testshop/'))
+        .map(s => s.nonce)""")
+    assert deferred == ["r4nd0m"]
     visit.click("accept")
-    visit.page.wait_for_function("window.ownerRan === true")
-    visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
+    # wait_for_function evaluates strings, which this CSP forbids: poll from outside instead.
+    _poll(visit.page, "window.ownerRan === true")
+    _poll(visit.page, "document.cookie.includes('_ym_uid=')")
     assert visit.page.errors == []
+
+
+def _poll(page, expression, timeout_ms=5000):
+    """Wait until expression is true on a page whose CSP forbids wait_for_function's eval."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
 
 
 def test_service_down_fails_closed(host_page):
