@@ -1,7 +1,9 @@
-/* Consent Gate banner and tracker gate: everything a visitor needs before the banner is visible.
- * The server wraps this file as (function (CONFIG, SCRIPT) { ... })(config, document.currentScript).
- * The settings layer and the site owner's gated markup live in consent-gate-deferred.js, a second,
- * content-hashed script fetched once the banner is visible. No framework, no eval. */
+/* Consent Gate banner and tracker gate: what a visitor needs before the banner is visible, and the
+ * consent itself (cookie, Consent Mode defaults, withdrawal and clearing, reports). The server
+ * wraps this file as (function (CONFIG, SCRIPT) { ... })(config, document.currentScript).
+ * The settings layer, the built-in trackers' loaders and the site owner's gated markup live in
+ * consent-gate-deferred.js, a second, content-hashed script fetched once the banner is visible
+ * (at once when a stored consent allows something). No framework, no eval. */
 
 /**
  * A key the gate deletes on withdrawal: storage (c cookie, l localStorage, s sessionStorage),
@@ -23,9 +25,7 @@ const OUTBOX_KEY = "cg_outbox";
 const MANDATORY = "mandatory";
 const DAY_MS = 864e5;
 const RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
-const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
 const GTAG_URL = "https://www.googletagmanager.com/gtag/js?id=";
-const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
 const DENIED = "denied";
 const GRANTED = "granted";
 
@@ -154,10 +154,11 @@ function apply(choices, before) {
 
 function toggle(category, on) {
   granted[category] = on;
-  for (const [kind, tracker] of Object.entries(CONFIG.trackers)) {
-    if (tracker.category === category) TRACKERS[kind][on ? 0 : 1](tracker);
-  }
-  if (on) return deferred ? deferred.activate(category) : loadForMarkup();
+  // The deferred part starts and stops the trackers and gated markup; when it arrives, it starts
+  // every category granted so far. Nothing it would start runs without it: the gate fails closed.
+  if (deferred) deferred.toggle(category, on);
+  else if (on) loadDeferred();
+  if (on) return;
   clearStoredData(CONFIG.clear[category] || []);
   // A site owner's script that already ran cannot be unloaded: only a reload stops it.
   if (ranOwnerScripts[category]) location.reload();
@@ -189,52 +190,6 @@ function loadGoogle(tracker) {
   gtag("js", new Date());
   gtag("config", tracker.id);
 }
-
-/** Built-in trackers: [start, stop] for each. */
-const TRACKERS = {
-  yandexMetrica: [
-    ({ id }) => {
-      window["disableYaCounter" + id] = false;
-      if (!window.ym) {
-        window.ym = function () { (ym.a = ym.a || []).push(arguments); };
-        ym.l = Date.now();
-        injectScript(METRICA_URL);
-      }
-      ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
-    },
-    ({ id }) => {
-      window["disableYaCounter" + id] = true;
-      if (window.ym) ym(+id, "destruct");
-    }
-  ],
-  ga4: [
-    (tracker) => {
-      window["ga-disable-" + tracker.id] = false;
-      gtag("consent", "update", googleConsent());
-      if (!tracker.loaded) loadGoogle(tracker);
-    },
-    (tracker) => {
-      gtag("consent", "update", googleConsent());
-      window["ga-disable-" + tracker.id] = true;
-    }
-  ],
-  metaPixel: [
-    ({ id }) => {
-      if (!window.fbq) {
-        const fbq = window.fbq = window._fbq = function () {
-          fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
-        };
-        Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
-        injectScript(PIXEL_URL);
-        fbq("consent", "revoke");
-        fbq("init", id);
-      }
-      fbq("consent", "grant");
-      fbq("track", "PageView");
-    },
-    () => window.fbq && fbq("consent", "revoke")
-  ]
-};
 
 /** Set Consent Mode defaults before anything else can talk to Google. */
 function prepareGoogle() {
@@ -438,8 +393,8 @@ function cookieIcon() {
   return svg;
 }
 
-// ---- the deferred part: settings layer and gated markup, a second script --------------------------
-/** The deferred part once its script has run: {sync: set the switches anew, activate(category)}. */
+// ---- the deferred part: settings layer, trackers, gated markup; a second script ------------------
+/** The deferred part once its script has run: {sync: set the switches anew, toggle(category, on)}. */
 let deferred = null;
 let deferredScript = null;  // its <script> while it is on its way
 let afterDeferred = null;   // what to do once it has arrived (open the settings, when asked to)
@@ -455,15 +410,12 @@ function loadDeferred(then) {
   };
   /** Called by the deferred script with its code and its payload (CSS and texts). */
   deferredScript.consentGate = (start, payload) => {
-    deferred = start({ el, button, shadowHost, texts, root, settings, current, nonce, language, dir,
-                       granted, ranOwnerScripts, save: saveChoices }, payload);
+    // What the banner lends the deferred part, in the order consent-gate-deferred.js reads it.
+    deferred = start([el, button, shadowHost, texts, root, settings, current, nonce, language, dir,
+                      granted, ranOwnerScripts, saveChoices, CONFIG.trackers, injectScript, gtag,
+                      googleConsent, loadGoogle], payload);
     if (afterDeferred) afterDeferred();
   };
-}
-
-/** Fetch the deferred part at once when the page has gated markup: it runs and places it. */
-function loadForMarkup() {
-  if (document.querySelector("[data-consent]")) loadDeferred();
 }
 
 function saveChoices(choices) {
@@ -559,8 +511,10 @@ function startUp() {
   if (!current()) open(reason);
   else {
     launcher.hidden = false;
-    // With no banner to show, gated markup (and its placeholders) need not wait for one.
-    loadForMarkup();
+    // With no banner to show, what the visitor allowed and gated markup need not wait for one.
+    if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]")) {
+      loadDeferred();
+    }
   }
   emit("consent:ready");
 }
