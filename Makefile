@@ -41,14 +41,17 @@ instance/config.py:
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
 # The banner's gate is minified with terser from the npm registry (offline once installed).
-banner: static/banner/consent-gate.min.js
+banner: static/banner/consent-gate.min.js static/banner/consent-gate-deferred.min.js
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 static/banner/consent-gate.min.js: static/banner/consent-gate.js node_modules/.installed
-	npm run -s build
+	npm run -s build:gate
+
+static/banner/consent-gate-deferred.min.js: static/banner/consent-gate-deferred.js node_modules/.installed
+	npm run -s build:deferred
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | tail -n 1
@@ -67,4 +70,4 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) .pytest_cache node_modules static/banner/consent-gate.min.js
+	rm -rf $(VENV) .pytest_cache node_modules static/banner/*.min.js

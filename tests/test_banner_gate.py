@@ -133,6 +133,8 @@ def test_site_owner_markup_waits_for_its_category(host_page, live_server):
     visit = host_page(body=body)
     visit.banner().wait_for()
     assert visit.page.evaluate("window.order") is None
+    # The placeholder comes with the deferred part, fetched once the banner is visible.
+    visit.page.locator("[data-consent-placeholder='marketing']").wait_for()
     assert visit.page.locator("[data-consent-placeholder='marketing']").count() == 1
     visit.click("accept")
     visit.page.wait_for_function("window.order && window.order.length === 3")
@@ -151,10 +153,28 @@ def test_strict_csp_page_with_nonce(host_page):
     visit.banner().wait_for()
     assert visit.banner().locator("button.button").first.evaluate(
         "b => getComputedStyle(b).backgroundColor") == "rgb(29, 78, 216)"
+    # The deferred part is a second script: it carries the nonce, and its styles apply.
+    visit.click("settings")
+    visit.page.locator("#consent-gate #cg-analytical").wait_for()
+    assert visit.page.locator("#consent-gate .category").first.evaluate(
+        "c => getComputedStyle(c).borderTopStyle") == "solid"
+    deferred = visit.page.evaluate("""() => [...document.scripts].filter(s => s.src.includes('/c/testshop/'))
+        .map(s => s.nonce)""")
+    assert deferred == ["r4nd0m"]
     visit.click("accept")
-    visit.page.wait_for_function("window.ownerRan === true")
-    visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
+    # wait_for_function evaluates strings, which this CSP forbids: poll from outside instead.
+    _poll(visit.page, "window.ownerRan === true")
+    _poll(visit.page, "document.cookie.includes('_ym_uid=')")
     assert visit.page.errors == []
+
+
+def _poll(page, expression, timeout_ms=5000):
+    """Wait until expression is true on a page whose CSP forbids wait_for_function's eval."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
 
 
 def test_service_down_fails_closed(host_page):
@@ -256,3 +276,67 @@ def test_focus_returns_to_the_launcher(host_page):
     focused = visit.page.evaluate(
         "document.querySelector('#consent-gate').shadowRoot.activeElement?.className")
     assert focused == "launcher"
+
+
+#: The deferred part's URL: /c/<site>/<build>/<digest>.js on the service.
+DEFERRED_PARTS = f"https://{SERVICE_HOST}/c/*/*/*.js"
+
+
+def test_first_layer_works_without_the_deferred_part_and_fails_closed(host_page):
+    head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
+    visit = host_page(head=head, path="/blank")
+    visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")  # this page's own
+    visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
+    visit.page.goto(visit.url.removesuffix("blank") + "blocked")
+    visit.banner().wait_for()
+    assert visit.page.locator("#consent-gate h2").inner_text() == "Test Shop cares about your privacy"
+    visit.click("settings")  # asks for the deferred part again; it does not come
+    visit.page.wait_for_timeout(300)
+    assert visit.page.locator("#consent-gate #cg-analytical").count() == 0
+    visit.click("accept")
+    visit.page.wait_for_timeout(SETTLE_MS)
+    # The choice is stored and reported, but nothing it allows starts without the deferred part.
+    assert visit.page.evaluate("ConsentGate.getConsent().choices.analytical") is True
+    assert visit.tracker_requests == []
+    assert visit.page.evaluate("window.ownerRan") is None
+    assert visit.page.locator("#consent-gate .launcher").is_visible()
+    assert visit.page.errors == []
+
+
+def test_settings_fetch_the_deferred_part_again_after_a_failure(host_page):
+    visit = host_page(path="/blank")
+    visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")  # this page's own
+    failures = []
+    visit.context.route(DEFERRED_PARTS, lambda route: (failures.append(route.request.url),
+                                                       route.abort("connectionrefused")))
+    visit.page.goto(visit.url.removesuffix("blank") + "flaky")
+    visit.banner().wait_for()
+    visit.page.wait_for_timeout(300)
+    assert len(failures) == 1  # fetched once the banner was painted
+    visit.context.unroute(DEFERRED_PARTS)
+    visit.click("settings")
+    visit.page.locator("#consent-gate #cg-analytical").wait_for()
+    assert visit.page.locator("#consent-gate [data-action='settings']").get_attribute(
+        "aria-expanded") == "true"
+    assert visit.page.evaluate(
+        "() => document.querySelector('#consent-gate').shadowRoot.activeElement.id") == "cg-analytical"
+    assert visit.page.errors == []
+
+
+def test_deferred_part_is_fetched_after_the_banner_is_visible(host_page):
+    visit = host_page(path="/blank")
+    # Note, from the page's start, the first frame in which the banner is visible.
+    visit.context.add_init_script("""(() => { const frame = () => {
+        const host = document.querySelector('#consent-gate');
+        const dialog = host && host.shadowRoot.querySelector('.dialog');
+        if (dialog && !dialog.hidden) window.visibleAt = performance.now();
+        else requestAnimationFrame(frame); };
+      requestAnimationFrame(frame); })()""")
+    visit.page.goto(visit.url.removesuffix("blank") + "timed")
+    visit.page.wait_for_function("window.visibleAt")
+    visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")
+    started = visit.page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter(e => e.name.includes('/c/testshop')).map(e => [new URL(e.name).pathname,
+                                                                e.startTime > window.visibleAt])""")
+    assert [after for _path, after in started] == [False, True]
+    assert started[0][0] == "/c/testshop.js"

@@ -108,3 +108,81 @@ def test_site_text_overrides_are_validated(site_document):
         parse_site_document(site_document(texts={"en": {"titel": "Hi"}}), "x.yaml")
     with pytest.raises(SiteFileError, match="texts.de: 'de' is not in languages"):
         parse_site_document(site_document(texts={"de": {"title": "Hallo"}}), "x.yaml")
+
+
+def _deferred_path(config, language="en"):
+    """Return the path of the deferred part a banner with this config asks for."""
+    url = config["deferredUrl"] + config["texts"][language]["digest"] + ".js"
+    return url.removeprefix("http://localhost")
+
+
+def _deferred_payload(body):
+    """Return the payload (CSS and texts) inside an uncompressed deferred part."""
+    start = body.rindex(b"\n},") + 3
+    return json.loads(body[start:body.rindex(b")})(document.currentScript)")])
+
+
+def test_deferred_part_is_content_hashed_and_immutable(client, samples):
+    config = read_bundle_config(client.get("/c/familami.js").data)
+    path = _deferred_path(config)
+    # Its URL names the build (code and CSS of both scripts) and the digest of the texts.
+    assert path == f"/c/familami/{config['build']}/{config['texts']['en']['digest']}.js"
+    response = client.get(path, headers={"Accept-Encoding": ""})
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    again = client.get(path, headers={"Accept-Encoding": "", "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    compressed = client.get(path, headers={"Accept-Encoding": "gzip, br"})
+    assert compressed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(compressed.data) == response.data
+
+
+def test_texts_are_split_between_the_two_scripts_and_keep_one_digest(client, samples):
+    config = read_bundle_config(client.get("/c/familami.js").data)
+    first = config["texts"]["en"]
+    deferred = _deferred_payload(client.get(_deferred_path(config)).data)
+    assert "rows" not in first and "settings_intro" not in first and "blocked_content" not in first
+    assert set(deferred["texts"]) >= {"rows", "settings_intro", "save", "blocked_content", "allow"}
+    assert not set(first) & set(deferred["texts"])
+    assert "table" in deferred["css"] and "table" not in config["css"]
+    # The digest, which proofs record, still covers every text the visitor can see.
+    texts = {**first, **deferred["texts"]}
+    digest = texts.pop("digest")
+    from app.banner.texts import texts_digest
+
+    assert texts_digest("familami", "en", texts) == digest
+
+
+def test_deferred_part_of_another_build_or_text_set_is_a_harmless_404(client, samples):
+    config = read_bundle_config(client.get("/c/familami.js").data)
+    digest = config["texts"]["en"]["digest"]
+    other = read_bundle_config(client.get("/c/flomni.js").data)["texts"]["ru"]["digest"]
+    for path in (f"/c/familami/0123456789abcdef/{digest}.js",  # another build: a stale banner
+                 f"/c/familami/{config['build']}/{'0' * 64}.js",  # a text set never served
+                 f"/c/familami/{config['build']}/{other}.js",  # another site's text set
+                 f"/c/familami/{config['build']}/not-a-digest.js"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["Cache-Control"] == "no-store"
+        body = response.get_data(as_text=True)
+        assert body.startswith("/*") and body.rstrip().endswith("*/")
+
+
+def test_deferred_part_matches_its_banner_after_the_catalog_changed(client, runner,
+                                                                    write_site_file):
+    document = json.loads(json.dumps(__import__("yaml").safe_load(
+        (SAMPLE_SITES / "flomni.yaml").read_text())))
+    path = write_site_file(document, name="flomni.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    old = _deferred_path(read_bundle_config(client.get("/c/flomni.js").data), "ru")
+    old_rows = _deferred_payload(client.get(old).data)["texts"]["rows"]
+    document["catalog"]["analytical"][0]["lifetime"] = "1 year"
+    write_site_file(document, name="flomni.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    new = _deferred_path(read_bundle_config(client.get("/c/flomni.js").data), "ru")
+    assert new != old
+    # A banner still cached from before the change gets the rows it was built with.
+    assert _deferred_payload(client.get(old).data)["texts"]["rows"] == old_rows
+    assert _deferred_payload(client.get(new).data)["texts"]["rows"] != old_rows

@@ -1,7 +1,8 @@
-"""Assemble the per-site banner script: the gate's code wrapped around the site's config."""
+"""Assemble the per-site banner script and its deferred part around the gate's code."""
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,16 +15,28 @@ SOURCE = ASSETS / "consent-gate.js"
 BUNDLE_TAIL = ",document.currentScript);\n"
 MINIFIED = ASSETS / "consent-gate.min.js"
 STYLESHEET = ASSETS / "consent-gate.css"
+#: The deferred part (settings layer, gated markup): a second script the banner fetches once it is
+#: visible.
+DEFERRED_SOURCE = ASSETS / "consent-gate-deferred.js"
+DEFERRED_MINIFIED = ASSETS / "consent-gate-deferred.min.js"
+DEFERRED_STYLESHEET = ASSETS / "consent-gate-deferred.css"
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """One site's script in every encoding, with its strong validator."""
+    """One script in every encoding, with its strong validator."""
 
     body: bytes
     gzip: bytes
     brotli: bytes
     digest: str
+
+    @classmethod
+    def of(cls, body):
+        """Compress a script once for every request."""
+        return cls(body=body, gzip=gzip.compress(body, compresslevel=9, mtime=0),
+                   brotli=brotli.compress(body, quality=11),
+                   digest=hashlib.sha256(body).hexdigest()[:32])
 
     def encoded(self, accept_encoding):
         """Return (body, encoding or None) for a request's Accept-Encoding header."""
@@ -47,43 +60,61 @@ def _coding(token):
 
 @cache
 def gate_code():
-    """Return (code, build hash): the minified gate when `make` built it, else the source."""
-    code_path = MINIFIED if _fresh(MINIFIED, SOURCE) else SOURCE
-    code = code_path.read_text(encoding="utf-8").strip()
+    """Return (code, css, build hash) of the first script; the hash covers the deferred part too."""
+    code = _code(MINIFIED, SOURCE)
     css = minify_css(STYLESHEET.read_text(encoding="utf-8"))
-    build = hashlib.sha256(f"{code}\n{css}".encode()).hexdigest()[:16]
-    return code, css, build
+    deferred_code, deferred_css = deferred_code_and_css()
+    build = hashlib.sha256(f"{code}\n{css}\n{deferred_code}\n{deferred_css}".encode())
+    return code, css, build.hexdigest()[:16]
 
 
-def _fresh(built, source):
-    return built.exists() and built.stat().st_mtime >= source.stat().st_mtime
+@cache
+def deferred_code_and_css():
+    """Return (code, css) of the deferred part."""
+    return (_code(DEFERRED_MINIFIED, DEFERRED_SOURCE),
+            minify_css(DEFERRED_STYLESHEET.read_text(encoding="utf-8")))
+
+
+def _code(built, source):
+    """Return the minified code when `make` built it from the current source, else the source."""
+    fresh = built.exists() and built.stat().st_mtime >= source.stat().st_mtime
+    return (built if fresh else source).read_text(encoding="utf-8").strip()
 
 
 def minify_css(css):
-    """Drop comments and indentation from the banner's stylesheet."""
-    kept = []
-    for line in css.splitlines():
-        line = line.strip()
-        if line and not line.startswith("/*"):
-            kept.append(line)
-    return " ".join(kept)
+    """Drop comments, line breaks and the spaces CSS does not need from a stylesheet."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    css = re.sub(r"\s+", " ", css)
+    # Spaces around braces, semicolons and commas, and after a colon, never matter here.
+    css = re.sub(r" ?([{};,]) ?", r"\1", css).replace(": ", ":")
+    return css.replace(";}", "}").strip()
+
+
+def _script_json(value):
+    """Return value as JSON that is safe inside a script."""
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # U+2028/9 end a line in older JavaScript engines; "</" could end an inline script.
+    return payload.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
 
 
 def build_bundle(config):
     """Wrap the gate's code around a site's config; compress it once for every request."""
     code = gate_code()[0]
-    payload = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
-    # U+2028/9 end a line in older JavaScript engines; "</" could end an inline script.
-    payload = payload.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
-    body = (
-        f"(function(CONFIG,SCRIPT){{\"use strict\";{code}\n}})({payload}{BUNDLE_TAIL}"
-    ).encode()
-    return Bundle(
-        body=body,
-        gzip=gzip.compress(body, compresslevel=9, mtime=0),
-        brotli=brotli.compress(body, quality=11),
-        digest=hashlib.sha256(body).hexdigest()[:32],
-    )
+    body = f"(function(CONFIG,SCRIPT){{\"use strict\";{code}\n}})({_script_json(config)}{BUNDLE_TAIL}"
+    return Bundle.of(body.encode())
+
+
+def build_deferred_bundle(texts):
+    """Wrap the deferred part's code around its CSS and its texts in one language.
+
+    The banner put a consentGate hook on the script element that loads this; anywhere else
+    the script does nothing.
+    """
+    code, css = deferred_code_and_css()
+    payload = _script_json({"css": css, "texts": texts})
+    body = (f"(function(s){{s&&s.consentGate&&s.consentGate(function(GATE,DEFERRED){{"
+            f"\"use strict\";{code}\n}},{payload})}})(document.currentScript);\n")
+    return Bundle.of(body.encode())
 
 
 def read_bundle_config(body):

@@ -19,14 +19,20 @@ ANCHOR_KEYS = {"yandex_metrica": "_ym_uid", "ga4": "_ga", "meta_pixel": "_fbp"}
 DEFAULT_CATEGORY = {"yandex_metrica": "analytical", "ga4": "analytical", "meta_pixel": "marketing"}
 
 
-def banner_config(site, catalog_version, api_url, build, css):
-    """Return the banner's configuration as plain data, ready for JSON."""
+def banner_config(site, catalog_version, text_sets, urls, build, css):
+    """Return the banner's configuration as plain data, ready for JSON.
+
+    text_sets are the site's texts per language (site_text_sets); this script gets all but the
+    deferred part's own. urls has "api", where reports go (or None), and "deferred", the
+    deferred part's URL up to the digest of the visitor's texts.
+    """
     catalog = catalog_from_document(catalog_version.content)
     categories = [name for name, _items in catalog.categories()]
     trackers = _trackers(site, catalog)
     return {
         "site": site.id,
-        "api": api_url,
+        "api": urls["api"],
+        "deferredUrl": urls["deferred"],
         "build": build,
         "css": css,
         "languages": site.languages,
@@ -40,8 +46,21 @@ def banner_config(site, catalog_version, api_url, build, css):
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),
         "links": {"policy": site.privacy_policy_url, "document": site.consent_document_url},
-        "texts": {language: _texts(site, catalog, language) for language in site.languages},
+        "texts": {language: {key: text for key, text in texts.items()
+                             if key not in DEFERRED_TEXTS}
+                  for language, texts in text_sets.items()},
     }
+
+
+def site_text_sets(site, catalog_version):
+    """Return every text a visitor of the site can see, per language, each set with its digest."""
+    catalog = catalog_from_document(catalog_version.content)
+    return {language: _texts(site, catalog, language) for language in site.languages}
+
+
+def deferred_texts(texts):
+    """Return the part of a text set that only the deferred part shows."""
+    return {key: texts[key] for key in DEFERRED_TEXTS if key in texts}
 
 
 def tracker_categories(site, catalog):
@@ -98,6 +117,11 @@ def key_pattern(storage, match, name):
     return f"{storage_letter}{match[0]}{name}"
 
 
+#: Texts only the deferred part shows (the settings layer, placeholders of gated embeds): they
+#: travel with its script. A text set's digest still covers every text, whichever script carries it.
+DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "about_mandatory", "column_name",
+                  "column_provider", "column_purpose", "column_lifetime", "rows", "blocked_content",
+                  "allow")
 #: Texts the server renders into the catalog table; the browser never needs them on their own.
 SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
 

@@ -1,11 +1,12 @@
-"""GET /c/<site id>.js: the embed script, cacheable and compressed."""
+"""GET /c/<site id>.js, the embed script, and its deferred part: cacheable and compressed."""
+import re
 from functools import lru_cache
 
 from flask import Response, current_app, request, url_for
 
 from app.banner import bp
-from app.banner.bundle import build_bundle, gate_code
-from app.banner.config import banner_config
+from app.banner.bundle import build_bundle, build_deferred_bundle, gate_code
+from app.banner.config import banner_config, deferred_texts, site_text_sets
 from app.extensions import db
 from app.ledger.repository import LedgerRepository
 from app.sites.repository import SiteRepository
@@ -13,6 +14,9 @@ from app.sites.repository import SiteRepository
 SCRIPT_TYPE = "text/javascript"
 #: Browsers revalidate within minutes, so a catalog change reaches visitors quickly.
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+#: A deferred part's URL names its code (the build) and its texts (their digest): it never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @bp.get("/c/<site_id>.js")
@@ -23,9 +27,31 @@ def embed_script(site_id):
         return _unknown_site(site_id)
     bundle = _cached_bundle(site.id, site.updated_at.isoformat(), site.catalog_version,
                             _service_url())
+    return _script_response(bundle, CACHE_CONTROL)
+
+
+@bp.get("/c/<site_id>/<build>/<digest>.js")
+def deferred_script(site_id, build, digest):
+    """Serve the deferred part of one build with one text set, as the site's banner asks for it.
+
+    Only the current build is here: a banner of another build (a stale copy after a deploy) gets
+    a harmless 404 that no one caches, and its visitor can still accept or reject on the first
+    layer; the Settings button tries again.
+    """
+    if build != gate_code()[2] or not DIGEST.fullmatch(digest):
+        safe_build = "".join(ch for ch in build if ch.isalnum())[:16]
+        return _not_found(f"no build {safe_build!r} here", "no-store")
+    try:
+        bundle = _cached_deferred_bundle(site_id, digest)
+    except LookupError:
+        return _not_found("no such text set", "no-store")
+    return _script_response(bundle, IMMUTABLE)
+
+
+def _script_response(bundle, cache_control):
     body, encoding = bundle.encoded(request.headers.get("Accept-Encoding", ""))
     etag = f"{bundle.digest}-{encoding or 'identity'}"
-    headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding",
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding",
                "Cross-Origin-Resource-Policy": "cross-origin", "ETag": f'"{etag}"'}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
@@ -35,11 +61,14 @@ def embed_script(site_id):
 
 
 def _unknown_site(site_id):
-    # A comment only: the host page keeps working and sees no exception.
     safe_id = "".join(ch for ch in site_id if ch.isalnum() or ch in "-_")[:40]
-    body = f"/* Consent Gate: no site {safe_id!r} is configured here. */\n"
-    return Response(body, status=404, mimetype=SCRIPT_TYPE,
-                    headers={"Cache-Control": "public, max-age=60"})
+    return _not_found(f"no site {safe_id!r} is configured here", "public, max-age=60")
+
+
+def _not_found(why, cache_control):
+    # A comment only: the host page keeps working and sees no exception.
+    body = f"/* Consent Gate: {why}. */\n"
+    return Response(body, status=404, mimetype=SCRIPT_TYPE, headers={"Cache-Control": cache_control})
 
 
 def _service_url():
@@ -53,13 +82,25 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     site = repository.get(site_id)
     catalog = repository.catalog(site_id, catalog_version)
     _code, css, build = gate_code()
-    config = banner_config(site, catalog, _consent_api(service_url), build, css)
-    # Proofs name the texts a visitor saw by digest: keep every served set, once.
+    text_sets = site_text_sets(site, catalog)
+    # Proofs name the texts a visitor saw by digest: keep every served set, once. The deferred
+    # part is built from these stored sets, so it matches its banner even after a site change.
     ledger = LedgerRepository(db.session)
-    for language, texts in config["texts"].items():
+    for language, texts in text_sets.items():
         ledger.store_text_set(site_id, language, texts["digest"], texts)
     db.session.commit()
-    return build_bundle(config)
+    urls = {"api": _consent_api(service_url), "deferred": _deferred_url(service_url, site_id, build)}
+    return build_bundle(banner_config(site, catalog, text_sets, urls, build, css))
+
+
+@lru_cache(maxsize=1024)
+def _cached_deferred_bundle(site_id, digest):
+    # A text set never changes under its digest, so neither does this script. A missing one
+    # raises, and lru_cache keeps no answer for it.
+    text_set = LedgerRepository(db.session).text_set(digest)
+    if text_set is None or text_set.site_id != site_id:
+        raise LookupError(digest)
+    return build_deferred_bundle(deferred_texts(text_set.content))
 
 
 def _consent_api(service_url):
@@ -67,3 +108,9 @@ def _consent_api(service_url):
     if "api.record_consent" not in current_app.view_functions:
         return None
     return service_url + url_for("api.record_consent")
+
+
+def _deferred_url(service_url, site_id, build):
+    """Return the deferred part's URL up to its last part, the digest of the visitor's texts."""
+    url = url_for("banner.deferred_script", site_id=site_id, build=build, digest="0")
+    return service_url + url.removesuffix("0.js")

@@ -1,5 +1,9 @@
-/* Consent Gate banner and tracker gate. The server wraps this file as
- * (function (CONFIG, SCRIPT) { ... })(config, document.currentScript). No framework, no eval. */
+/* Consent Gate banner and tracker gate: what a visitor needs before the banner is visible, and the
+ * consent itself (cookie, Consent Mode defaults, withdrawal and clearing, reports). The server
+ * wraps this file as (function (CONFIG, SCRIPT) { ... })(config, document.currentScript).
+ * The settings layer, the built-in trackers' loaders and the site owner's gated markup live in
+ * consent-gate-deferred.js, a second, content-hashed script fetched once the banner is visible
+ * (at once when a stored consent allows something). No framework, no eval. */
 
 /**
  * A key the gate deletes on withdrawal: storage (c cookie, l localStorage, s sessionStorage),
@@ -21,9 +25,7 @@ const OUTBOX_KEY = "cg_outbox";
 const MANDATORY = "mandatory";
 const DAY_MS = 864e5;
 const RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
-const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
 const GTAG_URL = "https://www.googletagmanager.com/gtag/js?id=";
-const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
 const DENIED = "denied";
 const GRANTED = "granted";
 
@@ -36,7 +38,6 @@ const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
 let consent = null;
 const granted = {};          // category -> true once its trackers and markup were started
 const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
-let ui = null;
 
 // ---- language ---------------------------------------------------------------------------------
 function pickLanguage() {
@@ -153,10 +154,11 @@ function apply(choices, before) {
 
 function toggle(category, on) {
   granted[category] = on;
-  for (const [kind, tracker] of Object.entries(CONFIG.trackers)) {
-    if (tracker.category === category) TRACKERS[kind][on ? 0 : 1](tracker);
-  }
-  if (on) return activateMarkup(category);
+  // The deferred part starts and stops the trackers and gated markup; when it arrives, it starts
+  // every category granted so far. Nothing it would start runs without it: the gate fails closed.
+  if (deferred) deferred.toggle(category, on);
+  else if (on) loadDeferred();
+  if (on) return;
   clearStoredData(CONFIG.clear[category] || []);
   // A site owner's script that already ran cannot be unloaded: only a reload stops it.
   if (ranOwnerScripts[category]) location.reload();
@@ -168,6 +170,7 @@ function injectScript(src) {
   script.src = src;
   script.nonce = nonce;
   document.head.appendChild(script);
+  return script;
 }
 
 function gtag() {
@@ -188,52 +191,6 @@ function loadGoogle(tracker) {
   gtag("config", tracker.id);
 }
 
-/** Built-in trackers: [start, stop] for each. */
-const TRACKERS = {
-  yandexMetrica: [
-    ({ id }) => {
-      window["disableYaCounter" + id] = false;
-      if (!window.ym) {
-        window.ym = function () { (ym.a = ym.a || []).push(arguments); };
-        ym.l = Date.now();
-        injectScript(METRICA_URL);
-      }
-      ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
-    },
-    ({ id }) => {
-      window["disableYaCounter" + id] = true;
-      if (window.ym) ym(+id, "destruct");
-    }
-  ],
-  ga4: [
-    (tracker) => {
-      window["ga-disable-" + tracker.id] = false;
-      gtag("consent", "update", googleConsent());
-      if (!tracker.loaded) loadGoogle(tracker);
-    },
-    (tracker) => {
-      gtag("consent", "update", googleConsent());
-      window["ga-disable-" + tracker.id] = true;
-    }
-  ],
-  metaPixel: [
-    ({ id }) => {
-      if (!window.fbq) {
-        const fbq = window.fbq = window._fbq = function () {
-          fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
-        };
-        Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
-        injectScript(PIXEL_URL);
-        fbq("consent", "revoke");
-        fbq("init", id);
-      }
-      fbq("consent", "grant");
-      fbq("track", "PageView");
-    },
-    () => window.fbq && fbq("consent", "revoke")
-  ]
-};
-
 /** Set Consent Mode defaults before anything else can talk to Google. */
 function prepareGoogle() {
   const tracker = CONFIG.trackers.ga4;
@@ -243,52 +200,6 @@ function prepareGoogle() {
   window.gtag = window.gtag || gtag;
   gtag("consent", "default", googleConsent());
   if (tracker.mode === "advanced") loadGoogle(tracker);
-}
-
-// ---- site-owner markup ------------------------------------------------------------------------
-function activateMarkup(category) {
-  const selector = `[data-consent="${category}"]`;
-  runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
-                    category);
-  for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
-    element.src = element.dataset.src;
-    element.removeAttribute("data-src");
-    element.hidden = false;
-    const placeholder = element.previousElementSibling;
-    if (placeholder && placeholder.hasAttribute("data-consent-placeholder")) placeholder.remove();
-  }
-}
-
-function runScriptsInOrder(scripts, category) {
-  const original = scripts.shift();
-  if (!original) return;
-  const script = document.createElement("script");
-  for (const { name, value } of original.attributes) {
-    if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
-  }
-  script.type = original.dataset.type || "text/javascript";
-  script.nonce = nonce;
-  ranOwnerScripts[category] = true;
-  const next = () => runScriptsInOrder(scripts, category);
-  if (original.src) {
-    script.async = false;
-    script.onload = script.onerror = next;
-    original.replaceWith(script);
-  } else {
-    script.textContent = original.textContent;
-    original.replaceWith(script);
-    next();
-  }
-}
-
-function placeholders() {
-  for (const frame of document.querySelectorAll("iframe[data-consent][data-src]")) {
-    const category = frame.dataset.consent;
-    const previous = frame.previousElementSibling;
-    if (granted[category] || (previous && previous.hasAttribute("data-consent-placeholder"))) continue;
-    frame.hidden = true;
-    frame.before(renderPlaceholder(category));
-  }
 }
 
 // ---- withdrawal: clearing what the trackers left ----------------------------------------------
@@ -394,7 +305,17 @@ function keepReceipt(body) {
   };
 }
 
-// ---- the banner -------------------------------------------------------------------------------
+// ---- the banner: the first layer ------------------------------------------------------------
+const dir = RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
+let host = null;            // the shadow host of the banner and the launcher
+let root = null;            // its shadow root
+let dialog = null;
+let notice = null;
+let settings = null;        // the settings layer's container, filled by the deferred part
+let settingsButton = null;
+let launcher = null;
+let returnFocus = null;
+
 /** Create an element; strings in children become text nodes, never HTML. */
 function el(tag, attributes, ...children) {
   const element = document.createElement(tag);
@@ -411,55 +332,25 @@ function button(action, label, click, extra) {
             label);
 }
 
+/** Return [host, shadow root] of a new element styled by the banner's stylesheet. */
 function shadowHost(id) {
-  const host = el("div", { id, "data-consent-gate": true });
-  const root = host.attachShadow({ mode: "open" });
+  const element = el("div", { id, "data-consent-gate": true });
+  const shadow = element.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(CONFIG.css);
-  root.adoptedStyleSheets = [sheet];
-  return [host, root];
-}
-
-function renderPlaceholder(category) {
-  const [host, root] = shadowHost();
-  host.setAttribute("data-consent-placeholder", category);
-  root.append(el("div", { class: "placeholder", lang: language, dir: direction() },
-    el("p", {}, texts.blocked_content + " " + texts["category_" + category]),
-    button("allow", texts.allow, () => ConsentGate.acceptCategory(category))));
-  return host;
-}
-
-function direction() {
-  return RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
+  shadow.adoptedStyleSheets = [sheet];
+  return [element, shadow];
 }
 
 function buildUi() {
-  const [host, root] = shadowHost("consent-gate");
-  const switches = {};
-  const notice = el("p", { class: "notice", role: "status", hidden: true });
-  const settings = el("div", { class: "settings", hidden: true },
-    el("h3", {}, texts.settings_title),
-    el("p", {}, texts.settings_intro),
-    ...CONFIG.categories.map((name) => {
-      const id = "cg-" + name;
-      switches[name] = el("input", { type: "checkbox", role: "switch", id,
-                                     disabled: name === MANDATORY, checked: name === MANDATORY });
-      return el("section", { class: "category" },
-        el("div", { class: "switch-row" }, switches[name], el("label", { for: id },
-           texts["category_" + name]),
-           name === MANDATORY ? el("span", { class: "always" }, texts.always_on) : null),
-        el("p", {}, texts["about_" + name]),
-        catalogTable(name));
-    }),
-    button("save", texts.save, () => {
-      choose(choicesWhere((name) => switches[name].checked), "save_choices");
-      close();
-    }));
+  [host, root] = shadowHost("consent-gate");
   const documentLink = CONFIG.links.document;
-  const dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true",
-                             "aria-labelledby": "cg-title", "aria-describedby": "cg-intro",
-                             lang: language, dir: direction(), tabindex: "-1", hidden: true,
-                             keydown: onKeydown },
+  notice = el("p", { class: "notice", role: "status", hidden: true });
+  settings = el("div", { class: "settings", hidden: true });
+  settingsButton = button("settings", texts.settings, toggleSettings, { "aria-expanded": "false" });
+  dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true",
+                       "aria-labelledby": "cg-title", "aria-describedby": "cg-intro",
+                       lang: language, dir, tabindex: "-1", hidden: true, keydown: onKeydown },
     el("button", { type: "button", class: "close", "aria-label": texts.close, click: dismiss }, "×"),
     el("h2", { id: "cg-title" }, texts.title),
     notice,
@@ -478,28 +369,16 @@ function buildUi() {
         rejectAll();
         close();
       }),
-      button("settings", texts.settings, toggleSettings, { "aria-expanded": "false" })));
-  const launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
-                                  title: texts.settings_title, lang: language, hidden: true,
-                                  click: () => open("") }, cookieIcon());
+      settingsButton));
+  launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
+                            title: texts.settings_title, lang: language, hidden: true,
+                            click: () => open("") }, cookieIcon());
   root.append(dialog, launcher);
   document.body.append(host);
-  return { dialog, settings, switches, notice, launcher, root, host, returnFocus: null };
 }
 
 function link(href, label) {
   return el("a", { href, target: "_blank", rel: "noopener" }, label);
-}
-
-function catalogTable(category) {
-  const rows = texts.rows[category] || [];
-  const cells = (tag, values) => el("tr", {}, ...values.map((value) => el(tag, {}, value)));
-  return rows.length ? el("details", {},
-    el("summary", {}, `${texts["category_" + category]} (${rows.length})`),
-    el("table", {},
-      el("thead", {}, cells("th", ["column_name", "column_provider", "column_purpose",
-                                   "column_lifetime"].map((key) => texts[key]))),
-      el("tbody", {}, ...rows.map((row) => cells("td", row))))) : null;
 }
 
 function cookieIcon() {
@@ -514,11 +393,43 @@ function cookieIcon() {
   return svg;
 }
 
+// ---- the deferred part: settings layer, trackers, gated markup; a second script ------------------
+/** The deferred part once its script has run: {sync: set the switches anew, toggle(category, on)}. */
+let deferred = null;
+let deferredScript = null;  // its <script> while it is on its way
+let afterDeferred = null;   // what to do once it has arrived (open the settings, when asked to)
+
+/** Fetch the deferred part once the banner is built; a failed fetch is tried again next call. */
+function loadDeferred(then) {
+  if (then) afterDeferred = then;
+  if (deferred || deferredScript || !root) return;
+  deferredScript = injectScript(CONFIG.deferredUrl + texts.digest + ".js");
+  deferredScript.onerror = () => {
+    deferredScript.remove();
+    deferredScript = afterDeferred = null;
+  };
+  /** Called by the deferred script with its code and its payload (CSS and texts). */
+  deferredScript.consentGate = (start, payload) => {
+    // What the banner lends the deferred part, in the order consent-gate-deferred.js reads it.
+    deferred = start([el, button, shadowHost, texts, root, settings, current, nonce, language, dir,
+                      granted, ranOwnerScripts, saveChoices, CONFIG.trackers, injectScript, gtag,
+                      googleConsent, loadGoogle], payload);
+    if (afterDeferred) afterDeferred();
+  };
+}
+
+function saveChoices(choices) {
+  choose(choices, "save_choices");
+  close();
+}
+
 function toggleSettings() {
-  const showing = ui.settings.hidden;
-  ui.settings.hidden = !showing;
-  ui.dialog.querySelector('[data-action="settings"]').setAttribute("aria-expanded", showing);
-  if (showing) ui.switches[optional[0] || MANDATORY].focus();
+  if (!deferred) return loadDeferred(toggleSettings);
+  const showing = settings.hidden;
+  const first = settings.querySelector("input:enabled");
+  settings.hidden = !showing;
+  settingsButton.setAttribute("aria-expanded", showing);
+  if (showing && first) first.focus();
 }
 
 /** Show the banner; reason names a text that says why it is shown again. */
@@ -526,24 +437,23 @@ function open(reason) {
   const notices = [texts[reason], gpc && CONFIG.gpc === "refuse" && texts.gpc_notice]
     .filter(Boolean);
   // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
-  ui.returnFocus = document.activeElement === ui.host ? ui.launcher : document.activeElement;
-  ui.notice.textContent = notices.join(" ");
-  ui.notice.hidden = !notices.length;
-  const stored = current();
-  for (const name of CONFIG.categories) {
-    ui.switches[name].checked = name === MANDATORY || Boolean(stored && stored.choices[name]);
-  }
-  ui.launcher.hidden = true;
-  ui.dialog.hidden = false;
-  ui.dialog.focus();
+  returnFocus = document.activeElement === host ? launcher : document.activeElement;
+  notice.textContent = notices.join(" ");
+  notice.hidden = !notices.length;
+  if (deferred) deferred.sync();
+  launcher.hidden = true;
+  dialog.hidden = false;
+  dialog.focus();
+  // Once the banner is painted: the first layer never waits for the deferred part.
+  requestAnimationFrame(() => setTimeout(loadDeferred));
 }
 
 function close() {
-  const target = ui.returnFocus;
-  ui.dialog.hidden = ui.settings.hidden = true;
-  ui.dialog.querySelector('[data-action="settings"]').setAttribute("aria-expanded", "false");
-  ui.launcher.hidden = false;
-  (target && target !== document.body ? target : ui.launcher).focus();
+  afterDeferred = null;
+  dialog.hidden = settings.hidden = true;
+  settingsButton.setAttribute("aria-expanded", "false");
+  launcher.hidden = false;
+  (returnFocus && returnFocus !== document.body ? returnFocus : launcher).focus();
 }
 
 /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
@@ -562,11 +472,11 @@ function onKeydown(event) {
     dismiss();
   }
   if (event.key !== "Tab") return;
-  const focusable = [...ui.dialog.querySelectorAll("button, a[href], input:not([disabled]), summary")]
+  const focusable = [...dialog.querySelectorAll("button, a[href], input:not([disabled]), summary")]
     .filter((element) => element.offsetParent !== null);
-  const active = ui.root.activeElement;
+  const active = root.activeElement;
   const edge = event.shiftKey ? focusable[0] : focusable[focusable.length - 1];
-  if (active === edge || (event.shiftKey && active === ui.dialog)) {
+  if (active === edge || (event.shiftKey && active === dialog)) {
     event.preventDefault();
     (event.shiftKey ? focusable[focusable.length - 1] : focusable[0]).focus();
   }
@@ -588,7 +498,6 @@ function startUp() {
   consent = readConsent();
   const reason = staleReason(consent);
   if (consent && !reason) apply(consent.choices);
-  placeholders();
   flushOutbox();
   addEventListener("online", flushOutbox);
   document.addEventListener("click", (event) => {
@@ -598,9 +507,15 @@ function startUp() {
       open("");
     }
   });
-  ui = buildUi();
-  if (current()) ui.launcher.hidden = false;
-  else open(reason);
+  buildUi();
+  if (!current()) open(reason);
+  else {
+    launcher.hidden = false;
+    // With no banner to show, what the visitor allowed and gated markup need not wait for one.
+    if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]")) {
+      loadDeferred();
+    }
+  }
   emit("consent:ready");
 }
 
