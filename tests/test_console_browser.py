@@ -38,6 +38,10 @@ def test_owner_edits_a_catalog_item_and_the_banner_asks_again(host_page):
     visit = host_page(site_id="consoleshop")
     _accept_and_wait_for_receipt(visit)
     console = _log_in(visit, "owner@consoleshop.example.com")
+    console.goto(f"{CONSOLE}/sites/consoleshop/stats")
+    shown, accepted = console.eval_on_selector(
+        "#by-language tr:has(th:text-is('en'))", "row => [...row.cells].slice(1, 3).map(c => +c.textContent)")
+    assert shown >= 1 and accepted >= 1  # the banner counted itself, and the choice is recorded
     console.goto(f"{CONSOLE}/sites/consoleshop/catalog/analytical/0")
     console.fill("#purpose", "Counts visits; edited in the console")
     console.click("#submit")

@@ -23,8 +23,9 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
     """Return the banner's configuration as plain data, ready for JSON.
 
     text_sets are the site's texts per language (site_text_sets); this script gets all but the
-    deferred part's own. urls has "api", where reports go (or None), and "deferred", the
-    deferred part's URL up to the digest of the visitor's texts.
+    deferred part's own. urls has "api", where reports go (or None), "shown", where first-layer
+    displays are counted (or None), and "deferred", the deferred part's URL up to the digest of
+    the visitor's texts.
     """
     catalog = catalog_from_document(catalog_version.content)
     categories = [name for name, _items in catalog.categories()]
@@ -32,6 +33,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
     return {
         "site": site.id,
         "api": urls["api"],
+        "shownApi": urls.get("shown"),
         "deferredUrl": urls["deferred"],
         "build": build,
         "css": css,

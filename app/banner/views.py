@@ -89,7 +89,9 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     for language, texts in text_sets.items():
         ledger.store_text_set(site_id, language, texts["digest"], texts)
     db.session.commit()
-    urls = {"api": _consent_api(service_url), "deferred": _deferred_url(service_url, site_id, build)}
+    urls = {"api": _api_url(service_url, "api.record_consent"),
+            "shown": _api_url(service_url, "api.record_impression"),
+            "deferred": _deferred_url(service_url, site_id, build)}
     return build_bundle(banner_config(site, catalog, text_sets, urls, build, css))
 
 
@@ -103,11 +105,11 @@ def _cached_deferred_bundle(site_id, digest):
     return build_deferred_bundle(deferred_texts(text_set.content))
 
 
-def _consent_api(service_url):
-    # Reports go to the consent ledger once this service has one.
-    if "api.record_consent" not in current_app.view_functions:
+def _api_url(service_url, endpoint):
+    # Reports go to the API once this service has one.
+    if endpoint not in current_app.view_functions:
         return None
-    return service_url + url_for("api.record_consent")
+    return service_url + url_for(endpoint)
 
 
 def _deferred_url(service_url, site_id, build):

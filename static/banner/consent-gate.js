@@ -17,6 +17,8 @@
  *            catalog_version: number, policy_version: string, consent_document_version: (string|null),
  *            language: string, texts_digest: string, banner_build: string, gpc: boolean,
  *            page: string, client_time: string, expires: string}} ConsentReport
+ * @typedef {{site: string, language: string}} Impression  (counts a first layer shown; nothing
+ *            about the visitor)
  */
 
 // ---- constants -------------------------------------------------------------------------------
@@ -448,6 +450,15 @@ function open(reason) {
   requestAnimationFrame(() => setTimeout(loadDeferred));
 }
 
+/** Count one display of the first layer for the site's statistics. */
+function countShown() {
+  /** @type {Impression} */
+  const impression = { site: CONFIG.site, language };
+  if (CONFIG.shownApi && navigator.sendBeacon) {
+    navigator.sendBeacon(CONFIG.shownApi, JSON.stringify(impression));
+  }
+}
+
 function close() {
   afterDeferred = null;
   dialog.hidden = settings.hidden = true;
@@ -508,8 +519,10 @@ function startUp() {
     }
   });
   buildUi();
-  if (!current()) open(reason);
-  else {
+  if (!current()) {
+    open(reason);
+    requestAnimationFrame(() => setTimeout(countShown));
+  } else {
     launcher.hidden = false;
     // With no banner to show, what the visitor allowed and gated markup need not wait for one.
     if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]")) {
