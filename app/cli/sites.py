@@ -1,10 +1,12 @@
 """flask sites import|list|show|check: manage sites from their site files."""
 import json
+from pathlib import Path
 
 import click
 import yaml
 from flask.cli import AppGroup
 
+from app.accounts.service import audit
 from app.cli.common import with_database
 from app.extensions import db
 from app.sites.check import check_site
@@ -38,6 +40,8 @@ def import_command(paths, only_new):
     if only_new:
         loaded = [(file, spec) for file, spec in loaded if repository.get(spec.id) is None]
     outcomes = [(spec, repository.save(spec)) for _file, spec in loaded]
+    for file, spec in loaded:
+        audit(db.session, "cli", "site.import", spec.id, file=Path(file).name)
     db.session.commit()
     for spec, outcome in outcomes:
         _echo_outcome(outcome)
