@@ -16,6 +16,14 @@ def _readable_site(site_id):
     return site
 
 
+def _site_in_language(site_id):
+    site = _readable_site(site_id)
+    language = request.args.get("language", site.default_language)
+    if language not in site.languages:
+        abort(404)
+    return site, language
+
+
 @bp.get("/sites/<site_id>/history")
 @roles_required(Role.OWNER, Role.AUDITOR)
 def history(site_id):
@@ -39,10 +47,7 @@ def revision(site_id, number):
 @roles_required(Role.OWNER, Role.AUDITOR)
 def preview(site_id):
     """Show the banner as visitors see it, in a language chosen from the site's languages."""
-    site = _readable_site(site_id)
-    language = request.args.get("language", site.default_language)
-    if language not in site.languages:
-        abort(404)
+    site, language = _site_in_language(site_id)
     return render_template("console/preview.html", site=site, language=language)
 
 
@@ -50,9 +55,6 @@ def preview(site_id):
 @roles_required(Role.OWNER, Role.AUDITOR)
 def preview_frame(site_id):
     """Render the bare page the preview frames: the site's embed script under <html lang>."""
-    site = _readable_site(site_id)
-    language = request.args.get("language", site.default_language)
-    if language not in site.languages:
-        abort(404)
+    site, language = _site_in_language(site_id)
     page = render_template("console/preview_frame.html", site=site, language=language)
     return page, {"Content-Security-Policy": STATIC_CSP, "Cache-Control": "no-store"}
