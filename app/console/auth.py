@@ -2,6 +2,7 @@
 import functools
 
 from flask import abort, g, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -20,6 +21,18 @@ def init_app(app):
     login_manager.request_loader(load_user_from_token)
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(forget_previous_user)
+    app.session_interface = ConsoleSessionInterface()
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Only the console has sessions: public scripts and the API never vary by cookie."""
+
+    def save_session(self, app, session, response):
+        # Flask-Login peeks into the session on every response, which would add Vary: Cookie
+        # to the banner script and make shared caches keep one copy per visitor.
+        if request.blueprint != "console" and not session and not session.modified:
+            session.accessed = False
+        super().save_session(app, session, response)
 
 
 def forget_previous_user():
