@@ -3,17 +3,23 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.pool import NullPool
 
 from app.ledger.checkpoints import checkpoint_payload, key_id, sign
 from app.ledger.proof import GENESIS_HASH, chain_hash
+from app.ledger.verify import CHAIN_COLUMNS
 from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
-#: What verification reads of each record.
-CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "event", "content",
-                 "prev_hash", "record_hash")
+#: Reads a range of a site's chain, in chain order, with the content as its stored text.
+_CHAIN_SQL = (f"SELECT {', '.join(c + '::text' if c == 'content' else c for c in CHAIN_COLUMNS)}"
+              " FROM consent_records WHERE site_id = {site} AND seq >= {low} AND seq <= {high}"
+              " ORDER BY seq")
+#: PostgreSQL types of CHAIN_COLUMNS, for a binary COPY.
+_CHAIN_TYPES = ["int4", "text", "text", "text", "text", "text", "text", "text", "text"]
+_NO_BOUND = 2**31 - 1
 
 
 #: A retried report must repeat these; anything else reusing its event id is refused.
@@ -100,20 +106,10 @@ class LedgerRepository:
         """Return the site's chain head, or None before its first record."""
         return self.session.get(LedgerHead, site_id)
 
-    def iter_chain(self, site_id, batch=5000, up_to=None):
-        """Yield a site's records in chain order (up to a seq) without loading them all."""
-        # Plain rows, not ORM objects: verification reads millions and changes none.
-        columns = [getattr(ConsentRecord, name) for name in CHAIN_COLUMNS]
-        statement = select(*columns).filter_by(site_id=site_id)
-        if up_to is not None:
-            statement = statement.where(ConsentRecord.seq <= up_to)
-        statement = statement.order_by(ConsentRecord.seq).execution_options(yield_per=batch)
-        result = self.session.execute(statement)
-        try:
-            yield from result
-        finally:
-            # A caller that stops early must not leave PostgreSQL's server-side cursor open.
-            result.close()
+    def lowest_seq(self, site_id):
+        """Return the smallest seq stored for a site, or None."""
+        return self.session.scalar(select(func.min(ConsentRecord.seq)).where(
+            ConsentRecord.site_id == site_id))
 
     def add_checkpoint(self, site_id, private_key):
         """Sign the site's current head; return the checkpoint (None before the first record)."""
@@ -160,3 +156,48 @@ class LedgerRepository:
         """Return the ids of sites that have a ledger."""
         return list(self.session.scalars(select(LedgerHead.site_id).order_by(LedgerHead.site_id)))
 
+
+
+def read_chain(source, site_id, low=None, high=None, batch=10_000):
+    """Yield a site's records with low <= seq <= high in chain order, as plain tuples.
+
+    Rows are CHAIN_COLUMNS, content as its stored text. source is a database URL (read over a
+    connection of its own, as a verifying process does) or an open SQLAlchemy connection.
+    """
+    if isinstance(source, str):
+        engine = create_engine(source, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                yield from read_chain(connection, site_id, low, high, batch)
+        finally:
+            engine.dispose()
+        return
+    bounds = {"site": site_id, "low": -_NO_BOUND if low is None else low,
+              "high": _NO_BOUND if high is None else high}
+    driver = source.connection.driver_connection
+    if source.dialect.name == "postgresql":
+        yield from _postgres_chain(driver, bounds)
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_CHAIN_SQL.replace("::text", "").format(site="?", low="?", high="?"),
+                       (bounds["site"], bounds["low"], bounds["high"]))
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def _postgres_chain(connection, bounds):
+    from psycopg import sql
+
+    # A binary COPY streams rows at a fraction of a cursor's cost; the index gives chain order
+    # without a sort, even before the planner has statistics of a freshly filled table.
+    connection.execute("SET LOCAL enable_sort = off")
+    connection.execute("SET LOCAL enable_bitmapscan = off")
+    query = sql.SQL(_CHAIN_SQL.format(site="{site}", low="{low}", high="{high}")).format(
+        **{key: sql.Literal(value) for key, value in bounds.items()})
+    with connection.cursor() as cursor, cursor.copy(
+            sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)) as copy:
+        copy.set_types(_CHAIN_TYPES)
+        yield from copy.rows()
