@@ -1,9 +1,14 @@
 """Append to and read the ledger; appends for one site are serialized by its head row."""
+import fcntl
+import json
+import os
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import create_engine, delete, func, select, update
+from sqlalchemy import bindparam, create_engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
@@ -31,11 +36,74 @@ class EventConflict(Exception):
 
 
 @dataclass(frozen=True)
+class Stored:
+    """What a receipt names of a stored record."""
+
+    record_id: str
+    seq: int
+    record_hash: str
+
+
+@dataclass(frozen=True)
 class Appended:
     """A record and whether this call stored it (False: an earlier retry already had)."""
 
-    record: ConsentRecord
+    record: Stored
     created: bool
+
+
+_INSERT_RECORD = insert(ConsentRecord)
+_MOVE_HEAD = update(LedgerHead).where(LedgerHead.site_id == bindparam("site")).values(
+    seq=bindparam("seq"), head_hash=bindparam("head_hash"))
+#: The head and any record already stored under the event id, in one statement.
+_HEAD_SQL = ("SELECT h.seq, h.head_hash, r.record_id, r.seq, r.record_hash, r.content"
+             " FROM ledger_heads h LEFT JOIN consent_records r"
+             " ON r.site_id = h.site_id AND r.event_id = {p} WHERE h.site_id = {p}")
+
+
+_process_locks = {}
+_process_locks_guard = threading.Lock()
+
+
+@contextmanager
+def write_lock(session):
+    """Serialize ledger writers to a SQLite file across threads and processes; a no-op otherwise.
+
+    SQLite's own lock makes a waiting writer poll with sleeps of up to 100 ms; an OS file lock
+    beside the database wakes the next writer as soon as the last one committed. PostgreSQL's
+    row lock on the head already queues writers.
+    """
+    url = session.get_bind().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    path = os.path.abspath(url.database) + "-ledger.lock"
+    with _process_locks_guard:
+        lock = _process_locks.setdefault(path, threading.Lock())
+    with lock:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # releases the flock
+
+
+def _locked_head(connection, postgres, site_id, event_id):
+    if postgres:
+        sql = _HEAD_SQL.format(p="%s") + " FOR UPDATE OF h"
+    else:
+        sql = _HEAD_SQL.format(p="?")
+    return connection.exec_driver_sql(sql, (event_id, site_id)).first()
+
+
+def _begin_immediate(connection):
+    """Take SQLite's write lock now, before the head is read (unless a write already took it)."""
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        connection.exec_driver_sql("UPDATE ledger_heads SET seq = seq WHERE 0")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class LedgerRepository:
@@ -62,36 +130,38 @@ class LedgerRepository:
     def append(self, site_id, event_id, content):
         """Chain content to the site's head and store it; idempotent per event_id.
 
-        The caller commits. Locking the head row first makes concurrent appends for one site
-        wait for each other on both databases, so the chain stays linear.
+        The caller commits. Locking the head row first (SQLite: BEGIN IMMEDIATE, PostgreSQL:
+        FOR UPDATE) makes concurrent appends for one site wait for each other on both databases,
+        so the chain stays linear. Three statements: read the head and any record with this
+        event id, insert the record, move the head.
         """
-        self.session.execute(self._insert(LedgerHead).values(
-            site_id=site_id, seq=0, head_hash=GENESIS_HASH
-        ).on_conflict_do_nothing(index_elements=["site_id"]))
-        # A real write takes SQLite's write lock (and PostgreSQL's row lock) before the head is read.
-        self.session.execute(
-            update(LedgerHead).where(LedgerHead.site_id == site_id).values(seq=LedgerHead.seq))
-        head = self.session.execute(
-            select(LedgerHead).where(LedgerHead.site_id == site_id).with_for_update()
-        ).scalar_one()
-        existing = self.session.scalar(select(ConsentRecord).filter_by(
-            site_id=site_id, event_id=event_id))
-        if existing is not None:
-            if any(existing.content.get(key) != content.get(key) for key in SAME_EVENT_KEYS):
+        connection = self.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        if not postgres:
+            _begin_immediate(connection)
+        head = _locked_head(connection, postgres, site_id, event_id)
+        if head is None:
+            connection.execute(self._insert(LedgerHead).values(
+                site_id=site_id, seq=0, head_hash=GENESIS_HASH
+            ).on_conflict_do_nothing(index_elements=["site_id"]))
+            head = _locked_head(connection, postgres, site_id, event_id)
+        head_seq, head_hash, existing_id, existing_seq, existing_hash, existing_content = head
+        if existing_id is not None:
+            if isinstance(existing_content, str):
+                existing_content = json.loads(existing_content)
+            if any(existing_content.get(key) != content.get(key) for key in SAME_EVENT_KEYS):
                 raise EventConflict(event_id)
-            return Appended(existing, created=False)
-        seq = head.seq + 1
+            return Appended(Stored(existing_id, existing_seq, existing_hash), created=False)
+        seq = head_seq + 1
         content = {**content, "seq": seq, "record_id": str(uuid.uuid4())}
-        record_hash = chain_hash(head.head_hash, content)
-        record = ConsentRecord(
-            site_id=site_id, seq=seq, record_id=content["record_id"], event_id=event_id,
-            consent_id=content["consent_id"], subject_id=content["subject_id"],
-            event=content["event"], server_time=datetime.fromisoformat(content["server_time"]),
-            content=content, prev_hash=head.head_hash, record_hash=record_hash)
-        self.session.add(record)
-        head.seq, head.head_hash = seq, record_hash
-        self.session.flush()
-        return Appended(record, created=True)
+        record_hash = chain_hash(head_hash, content)
+        connection.execute(_INSERT_RECORD, {
+            "site_id": site_id, "seq": seq, "record_id": content["record_id"], "event_id": event_id,
+            "consent_id": content["consent_id"], "subject_id": content["subject_id"],
+            "event": content["event"], "server_time": datetime.fromisoformat(content["server_time"]),
+            "content": content, "prev_hash": head_hash, "record_hash": record_hash})
+        connection.execute(_MOVE_HEAD, {"site": site_id, "seq": seq, "head_hash": record_hash})
+        return Appended(Stored(content["record_id"], seq, record_hash), created=True)
 
     def by_record_id(self, record_id):
         """Return the record with this public id, or None."""
