@@ -12,8 +12,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
+from app.ledger.proof import canonical_text
 
 #: Timestamps are UTC and keep their zone where the database can.
 Timestamp = DateTime(timezone=True)
@@ -22,6 +24,25 @@ Timestamp = DateTime(timezone=True)
 def utc_now():
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+class CanonicalJSON(TypeDecorator):
+    """A JSON column whose stored text is the canonical serialization of its value.
+
+    The ledger hashes exactly this text, so verification can hash the stored text as it is instead
+    of parsing and re-serializing every record. SQLite keeps the text of a JSON column verbatim and
+    PostgreSQL's json type (not jsonb) does too; reading it back still yields the parsed value.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            from psycopg.types.json import Json
+
+            return lambda value: None if value is None else Json(value, dumps=canonical_text)
+        return lambda value: None if value is None else canonical_text(value)
 
 
 class Site(db.Model):
@@ -132,8 +153,8 @@ class ConsentRecord(db.Model):
     subject_id: Mapped[str] = mapped_column(String(64), index=True)
     event: Mapped[str] = mapped_column(String(16))
     server_time: Mapped[datetime] = mapped_column(Timestamp, index=True)
-    #: Everything the hash covers, exactly as hashed.
-    content: Mapped[dict] = mapped_column(JSON)
+    #: Everything the hash covers, stored as the canonical text that is hashed.
+    content: Mapped[dict] = mapped_column(CanonicalJSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
 

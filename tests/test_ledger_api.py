@@ -152,3 +152,14 @@ def test_reused_event_id_for_another_event_is_409(client, make_report):
     assert response.status_code == 409
     assert response.json["error"]["code"] == "event_id_reused"
     assert _count() == 1
+
+
+def test_an_edited_site_applies_to_the_next_report(client, make_report):
+    from app.models import Site
+
+    assert post(client, make_report()).status_code == 201  # the intake now caches the site
+    site = db.session.get(Site, "testshop")
+    site.origins = ["https://elsewhere.test"]
+    db.session.commit()
+    assert post(client, make_report()).status_code == 403
+    assert _count() == 1

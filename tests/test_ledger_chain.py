@@ -1,12 +1,13 @@
 """The chain: verify catches every kind of tampering; concurrent appends stay linear."""
+import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import JSON, Text, cast, delete, func, literal, select, update
 
 from app.extensions import db
-from app.ledger.proof import chain_hash
+from app.ledger.proof import canonical_bytes, chain_hash
 from app.models import Checkpoint, ConsentRecord, LedgerHead
 from tests.conftest import post_report as post
 
@@ -74,12 +75,40 @@ def _truncate(session):
     (_insert, "record seq 4 ("),
     (_truncate, "the chain ends at seq 4 but its head says seq 5"),
 ])
-def test_tampering_is_detected_and_named(runner, five_records, tamper, message):
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-pass", "parallel"])
+def test_tampering_is_detected_and_named(runner, five_records, tamper, message, parallel,
+                                         monkeypatch):
+    if parallel:  # two processes, each checking a seq range of its own
+        monkeypatch.setattr("app.ledger.verify.PARALLEL_FROM", 2)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
     tamper(five_records)
     result = _verify(runner)
     assert result.exit_code == 1
     assert "BROKEN" in result.output
     assert message in result.output
+
+
+def test_content_is_stored_as_the_canonical_text_it_hashes(five_records):
+    record = _record(2)
+    stored = db.session.scalar(select(cast(ConsentRecord.content, Text)).filter_by(seq=2))
+    assert stored.encode() == canonical_bytes(record.content)
+    assert chain_hash(record.prev_hash, record.content) == record.record_hash
+
+
+def test_records_stored_as_non_canonical_text_still_verify(runner, five_records):
+    # Records written before the content was stored canonically keep their hashes; verify
+    # parses them instead of hashing the stored text.
+    for seq in (2, 4):
+        record = _record(seq)
+        text = literal(json.dumps(record.content, indent=1), Text)
+        db.session.execute(update(ConsentRecord).where(ConsentRecord.id == record.id).values(
+            content=cast(text, JSON) if db.engine.dialect.name == "postgresql" else text))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(select(cast(ConsentRecord.content, Text)).filter_by(seq=4)).count("\n")
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "testshop: 5 records, chain intact"
 
 
 def test_concurrent_reports_keep_one_linear_chain(app, make_report, runner):

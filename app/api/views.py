@@ -12,8 +12,8 @@ from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
-from app.ledger.repository import LedgerRepository
-from app.ledger.service import ClientContext, check_report, record_consent
+from app.ledger.repository import LedgerRepository, write_lock
+from app.ledger.service import ClientContext, IntakeCache, check_report, record_consent
 from app.signing import signing_key
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
@@ -24,22 +24,23 @@ def consents():
     """Store the banner's report of a choice; answer 201 with a signed receipt."""
     request.max_content_length = MAX_REPORT_BYTES
     report = parse_report(request.get_data(cache=False))
-    sites = SiteRepository(db.session)
-    site = sites.get(report.site)
+    cache = _intake_cache()
+    site = cache.site(db.session, report.site)
     if site is None:
         raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
     if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
         raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
                           "origin")
     ledger = LedgerRepository(db.session)
-    catalog = check_report(report, site, sites, ledger)
+    catalog = check_report(report, site, db.session, cache)
     _check_rate(site)
-    client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), _ip_key())
-    record, created, receipt = record_consent(report, site, catalog, ledger, client,
-                                              receipt_serializer(current_app.secret_key))
-    if created and record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
-        _checkpoint(ledger, site.id)
-    db.session.commit()
+    client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), cache.ip_key)
+    with write_lock(db.session):
+        record, created, receipt = record_consent(report, site, catalog, ledger, client,
+                                                  cache.serializer)
+        if created and record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
+            _checkpoint(ledger, site.id)
+        db.session.commit()
     body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
             "record_hash": record.record_hash}
     return allow_origin(jsonify(body), site), 201 if created else 200
@@ -101,9 +102,16 @@ def _checkpoint(ledger, site_id):
         current_app.logger.warning("checkpoint skipped: %s", error)
 
 
-def _ip_key():
-    # A key of its own, derived from the secret, so IP hashes cannot be matched across services.
-    return hashlib.sha256(b"consent-gate.ip:" + current_app.secret_key.encode()).digest()
+def _intake_cache():
+    cache = current_app.extensions.get("consent_gate.intake")
+    if cache is None or cache.secret_key != current_app.secret_key:
+        cache = IntakeCache()
+        cache.secret_key = current_app.secret_key
+        cache.serializer = receipt_serializer(current_app.secret_key)
+        # A key of its own, derived from the secret, so IP hashes cannot be matched across services.
+        cache.ip_key = hashlib.sha256(b"consent-gate.ip:" + current_app.secret_key.encode()).digest()
+        current_app.extensions["consent_gate.intake"] = cache
+    return cache
 
 
 def _check_rate(site):

@@ -1,5 +1,4 @@
 """flask ledger keygen|checkpoint|purge|verify: sign, trim and check the consent ledger."""
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem
 from app.ledger.repository import LedgerRepository
-from app.ledger.verify import verify_chain
+from app.ledger.verify import verify_stored_chain
 from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
@@ -77,11 +76,12 @@ def verify_command(site_id, public_key_file):
     ledger = LedgerRepository(db.session)
     site_ids = _site_ids(ledger, site_id)
     broken = False
+    url = db.engine.url.render_as_string(hide_password=False)
     for current in site_ids:
         # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
         checkpoints, head = ledger.checkpoints(current), ledger.head(current)
-        with closing(ledger.iter_chain(current, up_to=head.seq if head else None)) as records:
-            verdict = verify_chain(current, records, head, checkpoints, public_key)
+        low = ledger.lowest_seq(current)
+        verdict = verify_stored_chain(current, url, head, checkpoints, public_key, low)
         click.echo(str(verdict))
         broken = broken or not verdict.ok
     if not site_ids:

@@ -9,9 +9,14 @@ GENESIS_HASH = "0" * 64
 RECEIPT_SALT = "consent-gate.receipt"
 
 
+def canonical_text(content):
+    """Serialize record content identically everywhere: sorted keys, no spaces, not ASCII-escaped."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_bytes(content):
-    """Serialize record content identically everywhere: sorted keys, no spaces, UTF-8."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Return the canonical content as UTF-8 bytes: what the record hash covers."""
+    return canonical_text(content).encode()
 
 
 def chain_hash(prev_hash, content):

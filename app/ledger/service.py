@@ -1,11 +1,15 @@
 """Record a consent: check a parsed report against the site, build the record, append it."""
+import threading
 from dataclasses import dataclass
+from types import SimpleNamespace
+
+from sqlalchemy import select
 
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
 from app.ledger.repository import EventConflict
-from app.models import utc_now
+from app.models import CatalogVersion, Site, TextSet, utc_now
 from app.sites.catalog import catalog_from_document
 
 #: Built-in trackers by the site column that switches them on.
@@ -22,19 +26,82 @@ class ClientContext:
     ip_key: bytes
 
 
-def check_report(report, site, sites, ledger):
+class IntakeCache:
+    """What the intake reads for every report, kept per process.
+
+    Catalog versions and text sets never change once stored, so they are kept as read. A site
+    is kept as a snapshot of its row and checked against the row's updated_at on every report
+    (one indexed read), so an edited or re-imported site applies to the next report.
+    """
+
+    def __init__(self):
+        self.sites, self.catalogs, self.text_sets = {}, {}, {}
+        self.lock = threading.Lock()
+
+    def site(self, session, site_id):
+        """Return a snapshot of the site's row, or None when there is no such site."""
+        connection = session.connection()
+        # The raw text as stored: one indexed read without the ORM's per-query cost.
+        stamp = connection.exec_driver_sql(
+            f"SELECT updated_at FROM sites WHERE id = {'%s' if _is_postgres(connection) else '?'}",
+            (site_id,)).scalar()
+        if stamp is None:
+            return None
+        cached = self.sites.get(site_id)
+        if cached is not None and cached.stamp == stamp:
+            return cached
+        row = session.get(Site, site_id, populate_existing=True)
+        if row is None:
+            return None
+        snapshot = SimpleNamespace(**{column.key: getattr(row, column.key)
+                                      for column in Site.__table__.columns})
+        snapshot.stamp = stamp
+        snapshot.trackers = {}  # catalog version -> {tracker: category}
+        with self.lock:
+            self.sites[site_id] = snapshot
+        return snapshot
+
+    def catalog(self, session, site_id, version):
+        """Return a stored catalog version (immutable), or None."""
+        key = (site_id, version)
+        catalog = self.catalogs.get(key)
+        if catalog is None:
+            row = session.scalar(select(CatalogVersion).filter_by(site_id=site_id, version=version))
+            if row is None:
+                return None
+            catalog = SimpleNamespace(version=row.version, content_hash=row.content_hash,
+                                      content=row.content, categories=list(row.content))
+            with self.lock:
+                self.catalogs[key] = catalog
+        return catalog
+
+    def text_set_site(self, session, digest):
+        """Return the site a stored text set belongs to, or None."""
+        site_id = self.text_sets.get(digest)
+        if site_id is None:
+            site_id = session.scalar(select(TextSet.site_id).where(TextSet.digest == digest))
+            if site_id is not None:
+                with self.lock:
+                    self.text_sets[digest] = site_id
+        return site_id
+
+
+def _is_postgres(connection):
+    return connection.dialect.name == "postgresql"
+
+
+def check_report(report, site, session, cache):
     """Run the checks that need the site: categories, actions, versions; return the catalog."""
-    catalog = sites.catalog(site.id, report.catalog_version)
-    categories = (list(catalog.content) if catalog else
-                  list(sites.catalog(site.id, site.catalog_version).content))
+    catalog = cache.catalog(session, site.id, report.catalog_version)
+    categories = (catalog.categories if catalog else
+                  cache.catalog(session, site.id, site.catalog_version).categories)
     check_choices(report, categories)
     check_actions(report)
     if catalog is None:
         raise IntakeError(409, "unknown_catalog_version",
                           f"site {site.id!r} has no catalog version {report.catalog_version}",
                           "catalog_version")
-    text_set = ledger.text_set(report.texts_digest)
-    if text_set is None or text_set.site_id != site.id:
+    if cache.text_set_site(session, report.texts_digest) != site.id:
         raise IntakeError(409, "unknown_texts", "these banner texts were never served for the site",
                           "texts_digest")
     return catalog
@@ -76,9 +143,13 @@ def record_content(report, site, catalog, client):
 
 
 def _trackers_enabled(site, catalog, choices):
-    from app.banner.config import tracker_categories
+    categories = getattr(site, "trackers", {}).get(catalog.version)
+    if categories is None:
+        from app.banner.config import tracker_categories
 
-    categories = tracker_categories(site, catalog_from_document(catalog.content))
+        categories = tracker_categories(site, catalog_from_document(catalog.content))
+        if hasattr(site, "trackers"):
+            site.trackers[catalog.version] = categories
     return sorted(name for name, category in categories.items() if choices.get(category))
 
 
