@@ -27,14 +27,25 @@ BATCH = 2000
 CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature")
 
 
-def content_bytes(stored):
+def content_bytes(stored, prev_hash, record_hash):
     """Return (the canonical JSON bytes a record's hash covers, its server_time) from the stored content.
 
-    The one place an export makes the hashed text: the content column is read as the text the
-    database keeps and serialized with proof.canonical_bytes, exactly as the hash was made.
+    The one place an export makes the hashed text. The ledger stores content as that very text,
+    so it is used as it is when it hashes to the record's hash; older rows, kept in another
+    spelling, are parsed and serialized with proof.canonical_bytes, exactly as the hash was made.
     """
+    raw = stored.encode()
+    if hashlib.sha256(prev_hash.encode() + b"\n" + raw).hexdigest() == record_hash:
+        start = stored.find(_SERVER_TIME)
+        if start >= 0:
+            start += len(_SERVER_TIME)
+            return raw, stored[start:stored.index('"', start)]
     content = json.loads(stored)
     return canonical_bytes(content), content.get("server_time") or ""
+
+
+# In canonical content the record's own server_time is a top-level string key.
+_SERVER_TIME = '"server_time":"'
 
 
 def _values(rows):
@@ -42,7 +53,7 @@ def _values(rows):
     values = []
     for site_id, seq, record_id, event_id, consent_id, subject_id, event, prev_hash, record_hash, \
             stored in rows:
-        content, server_time = content_bytes(stored)
+        content, server_time = content_bytes(stored, prev_hash, record_hash)
         values.append((site_id, seq, record_id, event_id, consent_id, subject_id, event, server_time,
                        prev_hash, record_hash, content))
     return values
