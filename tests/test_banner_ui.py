@@ -107,6 +107,14 @@ def test_keyboard_only_flow(host_page):
     assert page.evaluate("ConsentGate.getConsent().choices.analytical") is True
 
 
+def _wait_until(condition, page, timeout_ms=5000):
+    for _ in range(timeout_ms // 50):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("condition not met in time")
+
+
 def _stored_consent(visit):
     raw = next(c["value"] for c in visit.context.cookies() if c["name"] == "cg_consent")
     from urllib.parse import unquote
@@ -125,6 +133,9 @@ def test_banner_asks_again_and_says_what_changed(host_page, change, notice):
     visit.page.wait_for_function("document.cookie.includes('_fbp=')")
     # The receipt rewrites the consent cookie when it arrives; change the cookie after that.
     visit.page.wait_for_function("ConsentGate.getConsent().receipt")
+    # Let the first page's own tracker hits finish so that none is counted after the reload.
+    _wait_until(lambda: all(visit.requests_to(hit) for hit in ("g/collect", "tr?id=", "/watch/")),
+                visit.page)
     stored = {**_stored_consent(visit), **change}
     visit.context.add_cookies([{"name": "cg_consent", "value": json.dumps(stored),
                                 "url": visit.url}])
