@@ -74,10 +74,15 @@ def _content(seq, digest):
 
 
 def time_verify(env):
-    """Run `flask ledger verify --site shop`; return (seconds, peak RSS in MiB, output)."""
+    """Run `flask ledger verify --site shop --stats`; return (seconds, peak MiB, verdict, rate).
+
+    seconds is the whole command, start-up included; rate is the records/s the command measured
+    around the verification itself.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "bench.wsgi", "ledger", "verify", "--site", "shop"],
+        [sys.executable, "-m", "flask", "--app", "bench.wsgi", "ledger", "verify", "--site", "shop",
+         "--stats"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     output = process.stdout.read().decode()
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -85,7 +90,9 @@ def time_verify(env):
     process.stdout.close()
     if process.returncode:
         raise SystemExit(f"bench: ledger verify failed: {output}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output.strip()
+    verdict, timing = output.strip().splitlines()
+    rate = float(timing.rsplit(", ", 1)[1].split()[0].replace(",", ""))
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, verdict, rate
 
 
 def measure_verify(name, url, counts):
@@ -97,22 +104,23 @@ def measure_verify(name, url, counts):
         database_url = url(count)
         env = flask_env(database_url)
         prepare_database(env, "bench/shop.yaml")
-        started = time.perf_counter()
         seed_chain(database_url, count)
-        seeded = time.perf_counter() - started
-        seconds, peak_mib, output = time_verify(env)
-        rows.append((name, count, seeded, seconds, count / seconds, peak_mib, output))
+        seconds, peak_mib, verdict, rate = time_verify(env)
+        rows.append((name, count, rate, seconds, count / seconds, peak_mib, verdict))
     return rows
 
 
 def verify_lines(rows):
     """Return the verify figures as Markdown."""
     lines = ["", "## Ledger verify", "",
-             "`flask ledger verify --site shop` over a valid chain written straight into a fresh "
-             "database; the peak memory is the verifying process's maximum resident set.", "",
-             "| database | records | records/s | seconds | peak memory MiB | verdict |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
-    for name, count, _seeded, seconds, rate, peak, output in rows:
-        lines.append(f"| {name} | {count:,} | {rate:,.0f} | {seconds:.1f} | {peak:.0f} | "
-                     f"{output} |")
+             "`flask ledger verify --site shop --stats` over a valid chain written straight into "
+             "a fresh database. *Verify records/s* is what the command measures around the "
+             "verification; *command* counts the whole process, its ~2 s of Python start-up "
+             "included. The peak memory is the verifying processes' maximum resident set.", "",
+             "| database | records | verify records/s | command s | command records/s | "
+             "peak memory MiB | verdict |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for name, count, verify_rate, seconds, rate, peak, output in rows:
+        lines.append(f"| {name} | {count:,} | {verify_rate:,.0f} | {seconds:.1f} | {rate:,.0f} | "
+                     f"{peak:.0f} | {output} |")
     return lines

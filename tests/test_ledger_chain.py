@@ -1,5 +1,6 @@
 """The chain: verify catches every kind of tampering; concurrent appends stay linear."""
 import json
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,6 +34,14 @@ def test_intact_ledger_verifies(runner, five_records):
     result = _verify(runner)
     assert result.exit_code == 0
     assert result.output.strip() == "testshop: 5 records, chain intact"
+
+
+def test_verify_reports_its_speed_on_request(runner, five_records):
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify", "--site", "testshop", "--stats"])
+    verdict, timing = result.output.strip().splitlines()
+    assert result.exit_code == 0 and verdict == "testshop: 5 records, chain intact"
+    assert re.fullmatch(r"testshop: verified in \d+\.\d\d s, [\d,]+ records/s", timing)
 
 
 def _alter(_session):

@@ -1,4 +1,5 @@
 """Accounts without Flask: create users, check passwords, issue tokens, write the audit log."""
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,8 +16,13 @@ MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"
 #: Tokens start with this, so a leaked one is easy to recognise in logs and scanners.
 TOKEN_PREFIX = "cg_"
-# Checked when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+@functools.cache
+def _dummy_hash():
+    # Checked when the e-mail is unknown, so a login takes as long either way; made on first use
+    # so that no process (a CLI command, a gunicorn worker) pays for it at import.
+    return generate_password_hash("not a password", method="scrypt")
 
 
 class AccountError(Exception):
@@ -75,7 +81,7 @@ def authenticate(session, email, password):
         email = ""
     user = session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None

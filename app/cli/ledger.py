@@ -1,4 +1,5 @@
 """flask ledger keygen|checkpoint|purge|verify: sign, trim and check the consent ledger."""
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def purge_command(site_id, as_of):
 @click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
               help="Check checkpoint signatures with this PEM public key (default: this "
                    "service's own key).")
+@click.option("--stats", is_flag=True, help="Also print each site's verify time and records/s.")
 @with_database
-def verify_command(site_id, public_key_file):
+def verify_command(site_id, public_key_file, stats):
     """Verify each site's chain; exit 1 and name the first bad record when one is broken."""
     public_key = _public_key(public_key_file)
     ledger = LedgerRepository(db.session)
@@ -81,8 +83,13 @@ def verify_command(site_id, public_key_file):
         # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
         checkpoints, head = ledger.checkpoints(current), ledger.head(current)
         low = ledger.lowest_seq(current)
+        started = time.perf_counter()
         verdict = verify_stored_chain(current, url, head, checkpoints, public_key, low)
         click.echo(str(verdict))
+        if stats:
+            seconds = time.perf_counter() - started
+            click.echo(f"{current}: verified in {seconds:.2f} s, "
+                       f"{verdict.count / max(seconds, 1e-9):,.0f} records/s")
         broken = broken or not verdict.ok
     if not site_ids:
         click.echo("the ledger is empty")
