@@ -25,3 +25,8 @@ def on_starting(server):
         finally:
             # Workers are forked from this process: they must not share its pooled connection.
             db.engine.dispose()
+    # The user-agent parser compiles its few hundred patterns on first use (~0.5 s); doing it
+    # here lets every forked worker inherit them instead of stalling its first consent.
+    from app.ledger.client import reduce_user_agent
+
+    reduce_user_agent("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36")

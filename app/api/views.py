@@ -10,6 +10,7 @@ from app.api.openapi import openapi_document
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
+from app.ledger.group_commit import GroupCommitter
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
 from app.ledger.repository import LedgerRepository, write_lock
@@ -31,16 +32,11 @@ def consents():
     if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
         raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
                           "origin")
-    ledger = LedgerRepository(db.session)
     catalog = check_report(report, site, db.session, cache)
     _check_rate(site)
     client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), cache.ip_key)
-    with write_lock(db.session):
-        record, created, receipt = record_consent(report, site, catalog, ledger, client,
-                                                  cache.serializer)
-        if created and record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
-            _checkpoint(ledger, site.id)
-        db.session.commit()
+    record, created, receipt = record_consent(report, site, catalog, _append, client,
+                                              cache.serializer)
     body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
             "record_hash": record.record_hash}
     return allow_origin(jsonify(body), site), 201 if created else 200
@@ -92,6 +88,19 @@ def public_key():
     except SigningKeyError:
         raise IntakeError(404, "no_signing_key", "this service has no ledger signing key") from None
     return current_app.response_class(public_pem(key), mimetype="application/x-pem-file")
+
+
+def _append(site_id, event_id, content):
+    committer = current_app.extensions.get("consent_gate.committer")
+    if committer is None:
+        committer = current_app.extensions.setdefault("consent_gate.committer",
+                                                      GroupCommitter(write_lock))
+    return committer.append(db.session, site_id, event_id, content, _checkpoint_when_due)
+
+
+def _checkpoint_when_due(ledger, site_id, appended):
+    if appended.record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
+        _checkpoint(ledger, site_id)
 
 
 def _checkpoint(ledger, site_id):

@@ -153,11 +153,14 @@ def _trackers_enabled(site, catalog, choices):
     return sorted(name for name, category in categories.items() if choices.get(category))
 
 
-def record_consent(report, site, catalog, ledger, client, serializer):
-    """Build and append the record of a checked report; return (record, created, receipt)."""
+def record_consent(report, site, catalog, append, client, serializer):
+    """Build and append the record of a checked report; return (record, created, receipt).
+
+    append(site_id, event_id, content) stores the content durably and returns an Appended.
+    """
     content = record_content(report, site, catalog, client)
     try:
-        appended = ledger.append(site.id, report.event_id, content)
+        appended = append(site.id, report.event_id, content)
     except EventConflict:
         raise IntakeError(409, "event_id_reused",
                           "this event_id already names a different consent event",

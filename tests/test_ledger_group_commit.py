@@ -1,0 +1,121 @@
+"""Group commit: reports arriving together share one commit and still form one linear chain."""
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import db
+from app.ledger.group_commit import GroupCommitter
+from app.ledger.repository import EventConflict, write_lock
+from app.models import ConsentRecord, utc_now
+
+WAITING = 7
+
+
+@pytest.fixture
+def shop(make_report):
+    """The test shop, imported, so records can be chained for it."""
+    make_report()
+    return "testshop"
+
+
+def _content(number):
+    return {"event_id": f"evt-{number}", "consent_id": f"cns-{number}", "subject_id": "sbj-1",
+            "event": "grant", "ui_action": "accept_all", "choices": {"mandatory": True},
+            "server_time": utc_now().isoformat()}
+
+
+class GatedLock:
+    """The real write lock, counting batches; the first batch waits at a gate until released."""
+
+    def __init__(self):
+        self.batches, self.entered, self.gate = 0, threading.Event(), threading.Event()
+
+    @contextmanager
+    def __call__(self, session):
+        with write_lock(session):
+            self.batches += 1
+            if self.batches == 1:
+                self.entered.set()
+                assert self.gate.wait(10)
+            yield
+
+
+def _append_in_threads(app, committer, site_id, numbers, after_append=None):
+    """Start one thread per number; return the threads and what each got: a result or an error."""
+    threads, results, errors = [], {}, {}
+
+    def run(number):
+        with app.app_context():
+            try:
+                results[number] = committer.append(db.session, site_id, f"evt-{number}",
+                                                   _content(number), after_append)
+            except OperationalError as error:
+                errors[number] = error
+            finally:
+                db.session.remove()
+
+    for number in numbers:
+        threads.append(threading.Thread(target=run, args=(number,)))
+        threads[-1].start()
+    return threads, results, errors
+
+
+def test_reports_that_wait_share_one_commit_and_chain_in_order(app, shop):
+    lock = GatedLock()
+    committer = GroupCommitter(lock)
+    first, first_results, _ = _append_in_threads(app, committer, shop, [0])
+    assert lock.entered.wait(10)
+    others, results, errors = _append_in_threads(app, committer, shop, range(1, WAITING + 1))
+    _wait_for(lambda: len(committer._queue) == WAITING)
+    lock.gate.set()
+    for thread in first + others:
+        thread.join(10)
+    results.update(first_results)
+    assert not errors
+    assert lock.batches == 2  # the first report alone, then the seven that queued behind it
+    assert sorted(appended.record.seq for appended in results.values()) == list(range(1, 9))
+    assert results[0].record.seq == 1
+    rows = db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
+    assert [row.prev_hash for row in rows[1:]] == [row.record_hash for row in rows[:-1]]
+
+
+def test_a_failure_in_a_batch_fails_all_its_reports_and_stores_none_of_them(app, shop):
+    def full_disk_at_three(_ledger, _site_id, appended):
+        if appended.record.seq == 3:
+            raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    lock = GatedLock()
+    committer = GroupCommitter(lock)
+
+    first, first_results, _ = _append_in_threads(app, committer, shop, [0], full_disk_at_three)
+    assert lock.entered.wait(10)
+    batch, results, errors = _append_in_threads(app, committer, shop, [1, 2, 3],
+                                                full_disk_at_three)
+    _wait_for(lambda: len(committer._queue) == 3)
+    lock.gate.set()
+    for thread in first + batch:
+        thread.join(10)
+    assert first_results[0].record.seq == 1
+    assert not results and sorted(errors) == [1, 2, 3]
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 1
+
+
+def test_a_reused_event_id_fails_alone(app, shop):
+    committer = GroupCommitter(write_lock)
+    committer.append(db.session, shop, "evt-1", _content(1))
+    with pytest.raises(EventConflict):
+        committer.append(db.session, shop, "evt-1", {**_content(1), "event": "withdraw"})
+    again = committer.append(db.session, shop, "evt-1", _content(1))
+    assert again.created is False and again.record.seq == 1
+
+
+def _wait_for(condition, seconds=10):
+    stop = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        stop.wait(0.01)
+    raise AssertionError("condition not met in time")
