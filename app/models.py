@@ -175,6 +175,12 @@ class Checkpoint(db.Model):
     signature: Mapped[str] = mapped_column(String(100))
     #: "checkpoint", or "anchor": records up to seq were purged and the chain resumes from here.
     kind: Mapped[str] = mapped_column(String(10), default="checkpoint")
+    #: The digest of the checkpoint signed just before this one, for any site (the checkpoint
+    #: log), so removing a checkpoint, or a whole site with its checkpoints, breaks a link.
+    #: None on checkpoints signed before the log existed.
+    prev_digest: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the signed payload (which includes prev_digest).
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class SiteRevision(db.Model):

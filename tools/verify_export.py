@@ -37,10 +37,13 @@ def canonical_bytes(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def checkpoint_payload(site_id, seq, head_hash, created_at, kind):
+def checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev=None):
     """The exact bytes a checkpoint signature covers (as app/ledger/checkpoints.py signs them)."""
-    return canonical_bytes({"site": site_id, "seq": seq, "head_hash": head_hash,
-                            "time": created_at, "kind": kind})
+    fields = {"site": site_id, "seq": seq, "head_hash": head_hash, "time": created_at,
+              "kind": kind}
+    if prev is not None:
+        fields["prev"] = prev  # the checkpoint log's link to the checkpoint signed before
+    return canonical_bytes(fields)
 
 
 def file_sha256(path):
@@ -101,7 +104,8 @@ def check_signatures(manifest, key):
     for site_id, site in sorted(manifest["sites"].items()):
         for checkpoint in site["checkpoints"]:
             payload = checkpoint_payload(site_id, checkpoint["seq"], checkpoint["head_hash"],
-                                         checkpoint["created_at"], checkpoint["kind"])
+                                         checkpoint["created_at"], checkpoint["kind"],
+                                         checkpoint.get("prev_digest"))
             try:
                 key.verify(base64.b64decode(checkpoint["signature"], validate=True), payload)
             except (InvalidSignature, ValueError):

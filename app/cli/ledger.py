@@ -12,7 +12,7 @@ from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem
 from app.ledger.repository import LedgerRepository
-from app.ledger.verify import verify_stored_chain
+from app.ledger.verify import verify_checkpoint_log, verify_stored_chain
 from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
@@ -77,7 +77,7 @@ def verify_command(site_id, public_key_file, stats):
     public_key = _public_key(public_key_file)
     ledger = LedgerRepository(db.session)
     site_ids = _site_ids(ledger, site_id)
-    broken = False
+    broken = not _checkpoint_log_holds(ledger, public_key, quiet=bool(site_id))
     url = db.engine.url.render_as_string(hide_password=False)
     for current in site_ids:
         # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
@@ -95,6 +95,17 @@ def verify_command(site_id, public_key_file, stats):
         click.echo("the ledger is empty")
     if broken:
         raise SystemExit(1)
+
+
+def _checkpoint_log_holds(ledger, public_key, quiet):
+    log = ledger.checkpoint_log()
+    problem = verify_checkpoint_log(log, public_key)
+    if problem:
+        click.echo(f"checkpoint log: BROKEN: {problem}")
+    elif not quiet:
+        linked = sum(1 for checkpoint in log if checkpoint.digest)
+        click.echo(f"checkpoint log: {linked} signed checkpoints, linked")
+    return not problem
 
 
 def _site_ids(ledger, site_id):

@@ -26,7 +26,7 @@ from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
-from app.ledger.verify import verify_stored_chain
+from app.ledger.verify import verify_checkpoint_log, verify_stored_chain
 from app.signing import signing_key
 from app.sites.repository import SiteRepository
 
@@ -218,4 +218,6 @@ def integrity():
     verdicts = [verify_stored_chain(site_id, url, ledger.head(site_id), ledger.checkpoints(site_id),
                                     key, ledger.lowest_seq(site_id), workers=1)
                 for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
-    return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None)
+    log_problem = verify_checkpoint_log(ledger.checkpoint_log(), key)
+    return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
+                           log_problem=log_problem)

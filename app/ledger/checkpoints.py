@@ -57,10 +57,28 @@ def key_id(public_key):
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def checkpoint_payload(site_id, seq, head_hash, created_at, kind):
-    """Return the exact bytes a checkpoint signature covers, its kind included."""
-    return canonical_bytes({"site": site_id, "seq": seq, "head_hash": head_hash,
-                            "time": created_at, "kind": kind})
+#: What the first checkpoint of the log links to.
+LOG_GENESIS = "0" * 64
+
+
+def checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev=None):
+    """Return the exact bytes a checkpoint signature covers: kind, and the log link when set."""
+    fields = {"site": site_id, "seq": seq, "head_hash": head_hash, "time": created_at,
+              "kind": kind}
+    if prev is not None:
+        fields["prev"] = prev
+    return canonical_bytes(fields)
+
+
+def stored_payload(checkpoint):
+    """Return the bytes a stored checkpoint's signature covers."""
+    return checkpoint_payload(checkpoint.site_id, checkpoint.seq, checkpoint.head_hash,
+                              checkpoint.created_at, checkpoint.kind, checkpoint.prev_digest)
+
+
+def payload_digest(payload):
+    """Return the digest that the next checkpoint of the log links to."""
+    return hashlib.sha256(payload).hexdigest()
 
 
 def sign(key, payload):

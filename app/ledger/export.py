@@ -24,7 +24,8 @@ COLUMNS = ("site_id", "seq", "record_id", "event_id", "consent_id", "subject_id"
            "server_time", "prev_hash", "record_hash", "content")
 #: Rows fetched from the database at a time, and written per chunk.
 BATCH = 2000
-CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature")
+CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature",
+                     "prev_digest")
 
 
 def content_bytes(stored, prev_hash, record_hash):

@@ -80,13 +80,15 @@ class GroupCommitter:
         ledger = LedgerRepository(session)
         try:
             with self._write_lock(session):
-                for item in batch:
+                # Heads are locked in site order, so batches of two processes cannot deadlock;
+                # checkpoints are signed after every head of the batch is held, for the same reason.
+                for item in sorted(batch, key=lambda pending: pending.site_id):
                     try:
                         item.appended = ledger.append(item.site_id, item.event_id, item.content)
                     except EventConflict as conflict:
                         item.error = conflict
-                        continue
-                    if after_append and item.appended.created:
+                for item in batch:
+                    if after_append and item.appended and item.appended.created:
                         after_append(ledger, item.site_id, item.appended)
                 session.commit()
         except Exception as error:

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.ledger.checkpoints import checkpoint_payload, signature_holds
+from app.ledger.checkpoints import signature_holds, stored_payload
 from app.ledger.proof import chain_hash
 from app.models import Checkpoint, ConsentRecord
 
@@ -43,9 +43,8 @@ def record_position(session, record, public_key=None):
     if checkpoint is not None:
         chain_ok = _segment_reaches(session, record, checkpoint)
         if public_key is not None:
-            payload = checkpoint_payload(record.site_id, checkpoint.seq, checkpoint.head_hash,
-                                         checkpoint.created_at, checkpoint.kind)
-            signature_ok = signature_holds(public_key, payload, checkpoint.signature)
+            signature_ok = signature_holds(public_key, stored_payload(checkpoint),
+                                           checkpoint.signature)
     return Position(
         hash_ok=chain_hash(record.prev_hash, record.content) == record.record_hash,
         previous_links=None if previous is None else previous.record_hash == record.prev_hash,

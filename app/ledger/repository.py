@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
 
-from app.ledger.checkpoints import checkpoint_payload, key_id, sign
+from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
 from app.ledger.proof import GENESIS_HASH, chain_hash
 from app.ledger.verify import CHAIN_COLUMNS
 from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
@@ -25,6 +25,8 @@ _CHAIN_SQL = (f"SELECT {', '.join(c + '::text' if c == 'content' else c for c in
 #: PostgreSQL types of CHAIN_COLUMNS, for a binary COPY.
 _CHAIN_TYPES = ["int4", "text", "text", "text", "text", "text", "text", "text", "text"]
 _NO_BOUND = 2**31 - 1
+#: Key of the PostgreSQL advisory lock that serializes signing checkpoints.
+_CHECKPOINT_LOG_LOCK = 0x6367_6C6F67  # "cglog"
 
 
 #: A retried report must repeat these; anything else reusing its event id is refused.
@@ -189,14 +191,35 @@ class LedgerRepository:
         return self._signed(site_id, head.seq, head.head_hash, private_key, "checkpoint")
 
     def _signed(self, site_id, seq, head_hash, private_key, kind):
+        prev = self._lock_checkpoint_log()
         created_at = utc_now().isoformat()
+        payload = checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev)
         checkpoint = Checkpoint(
             site_id=site_id, seq=seq, head_hash=head_hash, created_at=created_at, kind=kind,
-            key_id=key_id(private_key.public_key()),
-            signature=sign(private_key, checkpoint_payload(site_id, seq, head_hash, created_at, kind)))
+            key_id=key_id(private_key.public_key()), signature=sign(private_key, payload),
+            prev_digest=prev, digest=payload_digest(payload))
         self.session.add(checkpoint)
         self.session.flush()
         return checkpoint
+
+    def _lock_checkpoint_log(self):
+        """Hold the checkpoint log until commit; return the digest the next checkpoint links to.
+
+        One writer at a time keeps the log linear across processes and nodes: PostgreSQL by a
+        transaction-scoped advisory lock, SQLite by its write lock.
+        """
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_CHECKPOINT_LOG_LOCK,))
+        else:
+            _begin_immediate(connection)
+        last = self.session.scalar(select(Checkpoint.digest).where(Checkpoint.digest.is_not(None))
+                                   .order_by(Checkpoint.id.desc()).limit(1))
+        return last or LOG_GENESIS
+
+    def checkpoint_log(self):
+        """Return every checkpoint of every site in the order they were signed."""
+        return list(self.session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
 
     def purge_before(self, site_id, cutoff, private_key):
         """Delete the oldest records up to the last one older than cutoff, behind a signed anchor.
@@ -223,8 +246,10 @@ class LedgerRepository:
                                          .order_by(Checkpoint.seq, Checkpoint.id)))
 
     def site_ids(self):
-        """Return the ids of sites that have a ledger."""
-        return list(self.session.scalars(select(LedgerHead.site_id).order_by(LedgerHead.site_id)))
+        """Return the ids of sites that have a ledger, or had one: a head or a checkpoint."""
+        heads = self.session.scalars(select(LedgerHead.site_id))
+        signed = self.session.scalars(select(Checkpoint.site_id).distinct())
+        return sorted({*heads, *signed})
 
 
 

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from operator import attrgetter
 
-from app.ledger.checkpoints import checkpoint_payload, signature_holds
+from app.ledger.checkpoints import (
+    LOG_GENESIS,
+    payload_digest,
+    signature_holds,
+    stored_payload,
+)
 from app.ledger.proof import GENESIS_HASH, chain_hash
 
 #: Columns kept beside the hashed content for searching; they must agree with it.
@@ -211,8 +216,32 @@ def _bad_signature(site_id, checkpoints, public_key):
     if public_key is None:
         return ""
     for checkpoint in checkpoints:
-        payload = checkpoint_payload(site_id, checkpoint.seq, checkpoint.head_hash,
-                                     checkpoint.created_at, checkpoint.kind)
-        if not signature_holds(public_key, payload, checkpoint.signature):
+        if not signature_holds(public_key, stored_payload(checkpoint), checkpoint.signature):
             return f"checkpoint at seq {checkpoint.seq} has no valid signature (forged or altered)"
+    return ""
+
+
+def verify_checkpoint_log(checkpoints, public_key=None):
+    """Check that the checkpoints of all sites, in signing order, link up; return a problem or "".
+
+    Each checkpoint names the digest of the one signed before it, so a checkpoint removed from
+    the middle of the log, or every checkpoint of a deleted site, breaks a link. Checkpoints
+    signed before the log existed carry no link and are skipped.
+    """
+    expected, count = LOG_GENESIS, 0
+    for checkpoint in checkpoints:
+        if checkpoint.prev_digest is None and checkpoint.digest is None:
+            continue
+        where = f"checkpoint of {checkpoint.site_id} at seq {checkpoint.seq}"
+        payload = stored_payload(checkpoint)
+        if payload_digest(payload) != checkpoint.digest:
+            return f"{where}: does not match its digest (altered)"
+        if public_key is not None and not signature_holds(public_key, payload,
+                                                          checkpoint.signature):
+            return f"{where}: has no valid signature (forged or altered)"
+        if checkpoint.prev_digest != expected:
+            removed = ("checkpoints at the start of the log were removed" if count == 0
+                       else "a checkpoint before it was removed")
+            return f"{where}: does not follow the checkpoint signed before it; {removed}"
+        expected, count = checkpoint.digest, count + 1
     return ""
