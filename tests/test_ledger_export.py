@@ -413,3 +413,19 @@ def test_any_ledger_exports_and_verifies(app, make_report, tmp_path, texts, fmt,
     manifest = json.loads(manifest_path.read_text())
     assert verifier.verify(str(path), manifest, _pem()).startswith(
         f"OK: {sum(subject for _text, _event, subject in texts)} records")
+
+
+def test_batches_read_ahead_give_the_same_file(ledger, tmp_path, monkeypatch):
+    whole, _ = _export(tmp_path, "csv", name="whole")
+    monkeypatch.setattr("app.ledger.export.BATCH", 2)
+    batched, _ = _export(tmp_path, "csv", name="batched")
+    assert batched.read_bytes() == whole.read_bytes()
+
+
+def test_an_export_abandoned_midway_leaves_the_session_usable(ledger, monkeypatch):
+    monkeypatch.setattr("app.ledger.export.BATCH", 1)
+    chunks = Export(db.session, RecordQuery(), "csv").chunks()
+    next(chunks), next(chunks)  # the head and one row: the rest is still being fetched
+    chunks.close()  # a client that went away
+    assert db.session.scalar(select(ConsentRecord.seq).order_by(ConsentRecord.seq.desc())
+                             .limit(1)) == 5

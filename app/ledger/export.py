@@ -7,7 +7,9 @@ and the sites' signed checkpoints, so tools/verify_export.py can check it offlin
 """
 import hashlib
 import json
+import queue
 import re
+import threading
 from dataclasses import replace
 
 from sqlalchemy import Text, cast, select
@@ -151,6 +153,69 @@ class _Tally:
 WRITERS = {"csv": _CsvWriter, "json": _JsonWriter, "ndjson": _NdjsonWriter}
 
 
+def _batches(session, statement):
+    """Yield the rows a statement selects as lists of at most BATCH plain tuples, in order.
+
+    On PostgreSQL the next batch is fetched by a thread of its own while this one is written
+    out, so the server produces rows while Python formats them.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        compiled = statement.compile(dialect=connection.dialect,
+                                     compile_kwargs={"render_postcompile": True})
+        driver = connection.connection.driver_connection
+        # A named (server-side) cursor sends BATCH rows per round trip: memory stays flat.
+        with driver.cursor(name="consent_export", binary=True) as cursor:
+            cursor.execute(str(compiled), compiled.params)
+            yield from _prefetched(lambda: cursor.fetchmany(BATCH))
+        return
+    # SQLite reads in this process: a fetching thread would only contend for the GIL.
+    result = session.execute(statement.execution_options(yield_per=BATCH))
+    try:
+        yield from result.partitions()
+    finally:
+        result.close()
+
+
+def _prefetched(fetch, depth=2):
+    """Yield what fetch() returns until it returns nothing, fetching ahead in a thread."""
+    batches, stop = queue.Queue(depth), threading.Event()
+
+    def produce():
+        try:
+            while not stop.is_set():
+                batch = fetch()
+                _hand_over(batches, batch, stop)
+                if not batch:
+                    return
+        except Exception as error:  # the consumer raises it in its own thread
+            _hand_over(batches, error, stop)
+
+    worker = threading.Thread(target=produce, name="export-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            batch = batches.get()
+            if isinstance(batch, Exception):
+                raise batch
+            if not batch:
+                return
+            yield batch
+    finally:
+        # A consumer that stops early (a client that went away) ends the fetching too.
+        stop.set()
+        worker.join()
+
+
+def _hand_over(batches, item, stop):
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
 class Export:
     """One export of the records a query finds; iterate chunks(), then read manifest().
 
@@ -172,21 +237,15 @@ class Export:
         writer, digest, tally = WRITERS[self.format](), hashlib.sha256(), _Tally()
         columns = [getattr(ConsentRecord, name) for name in SELECTED]
         statement = filter_records(select(*columns, cast(ConsentRecord.content, Text)), self.query)
-        statement = statement.execution_options(yield_per=BATCH)
         head = writer.head()
         digest.update(head)
         yield head
-        result = self.session.execute(statement)
-        try:
-            for batch in result.partitions():
-                values = _values(batch)
-                tally.add(values)
-                data = writer.rows(values)
-                digest.update(data)
-                yield data
-        finally:
-            # A consumer that stops early must not leave PostgreSQL's server-side cursor open.
-            result.close()
+        for batch in _batches(self.session, statement):
+            values = _values(batch)
+            tally.add(values)
+            data = writer.rows(values)
+            digest.update(data)
+            yield data
         tail = writer.tail()
         digest.update(tail)
         if tail:
