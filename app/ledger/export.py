@@ -169,10 +169,13 @@ def _batches(session, statement):
             cursor.execute(str(compiled), compiled.params)
             yield from _prefetched(lambda: cursor.fetchmany(BATCH))
         return
-    # SQLite reads in this process: a fetching thread would only contend for the GIL.
-    result = session.execute(statement.execution_options(yield_per=BATCH))
+    # SQLite reads in this process: a fetching thread would only contend for the GIL. SQLAlchemy
+    # binds the parameters; the rows come straight from the driver's cursor as plain tuples,
+    # since wrapping each in a Row would cost as much as reading it.
+    result = connection.execute(statement)
     try:
-        yield from result.partitions()
+        while batch := result.cursor.fetchmany(BATCH):
+            yield batch
     finally:
         result.close()
 
