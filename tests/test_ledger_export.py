@@ -228,7 +228,8 @@ def test_a_database_rewrite_after_a_checkpoint_fails_the_export(ledger, tmp_path
 
 def test_checkpoint_payload_agrees_with_the_service():
     cases = [("testshop", 1, "a" * 64, "2026-11-22T10:00:00+00:00", "checkpoint"),
-             ("сайт-ü", 10**12, "0" * 64, "2026-11-22T10:00:00.123456+00:00", "anchor")]
+             ("сайт-ü", 10**12, "0" * 64, "2026-11-22T10:00:00.123456+00:00", "anchor"),
+             ("testshop", 2, "b" * 64, "2026-11-27T10:00:00+00:00", "checkpoint", "c" * 64)]
     for case in cases:
         assert verifier.checkpoint_payload(*case) == checkpoint_payload(*case)
     assert verifier.canonical_bytes({"b": [1, "é\n"], "a": None}) == canonical_bytes(
