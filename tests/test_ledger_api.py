@@ -20,6 +20,7 @@ def test_report_is_recorded_with_a_receipt(client, make_report, content_type):
     response = post(client, make_report(), content_type=content_type)
     assert response.status_code == 201, response.json
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Access-Control-Allow-Methods" not in response.headers  # a preflight's only
     assert response.json["seq"] == 1
     record = db.session.scalar(select(ConsentRecord))
     content = record.content
@@ -91,6 +92,7 @@ def test_preflight_allows_only_site_origins(client, make_report):
     allowed = client.options("/api/v1/consents", headers={"Origin": ORIGIN})
     assert allowed.status_code == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert allowed.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
     foreign = client.options("/api/v1/consents",
                              headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in foreign.headers
@@ -118,6 +120,21 @@ def test_forged_receipt_is_400(client, make_report, tamper):
     response = client.get(f"/api/v1/receipts/{tamper(receipt)}")
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_receipt"
+
+
+def test_receipts_in_the_earlier_serialized_format_still_verify(app, client, make_report):
+    from itsdangerous import URLSafeSerializer
+
+    from app.ledger.proof import RECEIPT_SALT
+
+    answer = post(client, make_report()).json
+    legacy = URLSafeSerializer(app.secret_key, salt=RECEIPT_SALT).dumps(
+        {"s": "testshop", "r": answer["record_id"], "h": answer["record_hash"]})
+    response = client.get(f"/api/v1/receipts/{legacy}")
+    assert response.status_code == 200 and response.json["verified"] is True
+    forged = URLSafeSerializer("another secret", salt=RECEIPT_SALT).dumps(
+        {"s": "testshop", "r": answer["record_id"], "h": answer["record_hash"]})
+    assert client.get(f"/api/v1/receipts/{forged}").status_code == 400
 
 
 def test_refused_reports_do_not_use_up_the_rate_limit(app, client, make_report):
@@ -163,3 +180,17 @@ def test_an_edited_site_applies_to_the_next_report(client, make_report):
     db.session.commit()
     assert post(client, make_report()).status_code == 403
     assert _count() == 1
+
+
+def test_a_site_edited_after_it_was_cached_records_its_new_settings(client, make_report):
+    from app.models import Site
+
+    assert post(client, make_report()).status_code == 201  # the intake now caches the site
+    site = db.session.get(Site, "testshop")
+    site.regimes = ["gdpr"]
+    db.session.commit()
+    answer = post(client, make_report())
+    assert answer.status_code == 201
+    db.session.expire_all()
+    stored = db.session.scalar(select(ConsentRecord).filter_by(record_id=answer.json["record_id"]))
+    assert stored.content["regime"] == ["gdpr"]

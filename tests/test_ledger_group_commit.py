@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.ledger.group_commit import GroupCommitter
-from app.ledger.repository import EventConflict, write_lock
+from app.ledger.repository import EventConflict, SiteChanged, write_lock
 from app.models import ConsentRecord, utc_now
 
 WAITING = 7
@@ -110,6 +110,22 @@ def test_a_reused_event_id_fails_alone(app, shop):
         committer.append(db.session, shop, "evt-1", {**_content(1), "event": "withdraw"})
     again = committer.append(db.session, shop, "evt-1", _content(1))
     assert again.created is False and again.record.seq == 1
+
+
+def test_a_report_checked_against_an_older_site_row_is_not_stored(app, shop):
+    from app.ledger.service import IntakeCache
+    from app.models import Site
+
+    committer, cache = GroupCommitter(write_lock), IntakeCache()
+    checked = cache.site(db.session, shop)
+    db.session.get(Site, shop).name = "Renamed"
+    db.session.commit()
+    with pytest.raises(SiteChanged):
+        committer.append(db.session, shop, "evt-1", _content(1), site_stamp=checked.stamp)
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
+    current = cache.site(db.session, shop, refresh=True)
+    assert committer.append(db.session, shop, "evt-1", _content(1),
+                            site_stamp=current.stamp).created
 
 
 def _wait_for(condition, seconds=10):

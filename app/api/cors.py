@@ -4,12 +4,18 @@ from flask import request
 from app.sites.origins import is_allowed_origin
 
 
-def allow_origin(response, site):
-    """Add CORS headers when the request's Origin may act for the site."""
+def allow_origin(response, site, service_url=None):
+    """Add CORS headers when the request's Origin may act for the site.
+
+    Methods, headers and max-age matter to a preflight only, so other answers go without them.
+    """
     origin = request.headers.get("Origin")
     response.vary.add("Origin")
-    if site is not None and is_allowed_origin(origin, site.origins, request.host_url):
+    if site is not None and is_allowed_origin(origin, site.origins,
+                                              service_url or request.host_url):
         response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method != "OPTIONS":
+            return response
         response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
         response.headers["Access-Control-Max-Age"] = "86400"

@@ -2,6 +2,7 @@
 import hashlib
 
 from flask import current_app, jsonify, request
+from sqlalchemy.orm import Session
 
 from app.api import bp
 from app.api.cors import allow_known_origin, allow_origin
@@ -13,11 +14,15 @@ from app.ledger.client import anonymize_ip
 from app.ledger.group_commit import GroupCommitter
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
-from app.ledger.repository import LedgerRepository, write_lock
+from app.ledger.repository import LedgerRepository, SiteChanged, write_lock
 from app.ledger.service import ClientContext, IntakeCache, check_report, record_consent
 from app.signing import signing_key
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
+
+#: A report checked against a site that changed before its record was appended is checked again
+#: against the new settings, this many times at most.
+CHECK_ATTEMPTS = 3
 
 
 @bp.post("/consents", endpoint="record_consent", provide_automatic_options=False)
@@ -26,20 +31,27 @@ def consents():
     request.max_content_length = MAX_REPORT_BYTES
     report = parse_report(request.get_data(cache=False))
     cache = _intake_cache()
-    site = cache.site(db.session, report.site)
-    if site is None:
-        raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
-    if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
-        raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
-                          "origin")
-    catalog = check_report(report, site, db.session, cache)
-    _check_rate(site)
+    service_url = request.host_url
     client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), cache.ip_key)
-    record, created, receipt = record_consent(report, site, catalog, _append, client,
-                                              cache.serializer)
-    body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
-            "record_hash": record.record_hash}
-    return allow_origin(jsonify(body), site), 201 if created else 200
+    for attempt in range(CHECK_ATTEMPTS):
+        site = cache.site(db.session, report.site, refresh=attempt > 0)
+        if site is None:
+            raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
+        if not is_allowed_origin(request.headers.get("Origin"), site.origins, service_url):
+            raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
+                              "origin")
+        catalog = check_report(report, site, db.session, cache)
+        if attempt == 0:
+            _check_rate(site)
+        try:
+            record, created, receipt = record_consent(report, site, catalog, _append, client,
+                                                      cache.serializer)
+        except SiteChanged:
+            continue
+        body = {"receipt": receipt, "record_id": record.record_id, "seq": record.seq,
+                "record_hash": record.record_hash}
+        return allow_origin(jsonify(body), site, service_url), 201 if created else 200
+    raise IntakeError(503, "site_changing", "the site's settings are being changed; retry", None)
 
 
 @bp.route("/consents", methods=["OPTIONS"])
@@ -90,17 +102,20 @@ def public_key():
     return current_app.response_class(public_pem(key), mimetype="application/x-pem-file")
 
 
-def _append(site_id, event_id, content):
+def _append(site_id, event_id, content, site_stamp):
     committer = current_app.extensions.get("consent_gate.committer")
     if committer is None:
         committer = current_app.extensions.setdefault("consent_gate.committer",
                                                       GroupCommitter(write_lock))
-    return committer.append(db.session, site_id, event_id, content, _checkpoint_when_due)
+    return committer.append(db.session, site_id, event_id, content, _checkpoint_when_due,
+                            site_stamp)
 
 
-def _checkpoint_when_due(ledger, site_id, appended):
+def _checkpoint_when_due(connection, site_id, appended):
     if appended.record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
-        _checkpoint(ledger, site_id)
+        # A session inside the batch's transaction: it flushes there and commits nothing itself.
+        with Session(bind=connection) as session:
+            _checkpoint(LedgerRepository(session), site_id)
 
 
 def _checkpoint(ledger, site_id):

@@ -27,6 +27,12 @@ def _reduced_user_agent(header):
 
 def anonymize_ip(address, mode, key):
     """Return the address truncated to /24 (IPv4) or /48 (IPv6), or as a keyed hash."""
+    return _anonymized_ip(address, mode, key)
+
+
+@lru_cache(maxsize=4096)
+def _anonymized_ip(address, mode, key):
+    # A visitor's reports come from one address; parsing it costs more than the rest of the record.
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:

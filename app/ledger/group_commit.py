@@ -6,18 +6,20 @@ far in one transaction of its own session and commits once; threads that arrive 
 and are answered from that commit. When the leader's batch is done it hands the lead to the
 oldest waiting thread, so no request keeps serving others for ever. Nobody is answered before
 the commit that stores their record has returned.
+
+Batches are written over one connection the committer keeps for its process, outside any
+request's session: a report costs no pool checkout, session or reset of its own.
 """
 import threading
+import weakref
 from dataclasses import dataclass, field
 
-from app.ledger.repository import EventConflict, LedgerRepository
+from app.ledger.repository import AppendRequest, append_records
 
 
 @dataclass(eq=False)
 class _Pending:
-    site_id: str
-    event_id: str
-    content: dict
+    request: AppendRequest
     ready: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     appended: object = None
@@ -38,16 +40,18 @@ class GroupCommitter:
         self._mutex = threading.Lock()
         self._queue = []
         self._leading = False
+        self._connection = None  # used by the leading thread only
 
-    def append(self, session, site_id, event_id, content, after_append=None):
-        """Store a record and return its Appended once committed; raise EventConflict or the
-        database's error when it could not be stored.
+    def append(self, session, site_id, event_id, content, after_append=None, site_stamp=None):
+        """Store a record and return its Appended once committed; raise EventConflict,
+        SiteChanged (the site's row no longer has site_stamp) or the database's error when it
+        could not be stored.
 
-        session is the calling thread's own; it commits when this thread leads a batch.
-        after_append(ledger, site_id, appended) runs inside the batch's transaction for each new
-        record.
+        session is the calling thread's own; its engine gives the committer's connection.
+        after_append(connection, site_id, appended) runs inside the batch's transaction for each
+        new record.
         """
-        item = _Pending(site_id, event_id, content)
+        item = _Pending(AppendRequest(site_id, event_id, content, site_stamp))
         with self._mutex:
             self._queue.append(item)
             lead, self._leading = not self._leading, True
@@ -76,23 +80,31 @@ class GroupCommitter:
                 if not item.lead:
                     item.ready.set()
 
+    def _connect(self, engine):
+        self._connection = engine.connect()
+        # Closed with the committer (or at exit), whether or not the engine was disposed first.
+        weakref.finalize(self, self._connection.invalidate)
+        return self._connection
+
     def _write(self, session, batch, after_append):
-        ledger = LedgerRepository(session)
+        connection = self._connection or self._connect(session.get_bind())
         try:
-            with self._write_lock(session):
-                # Heads are locked in site order, so batches of two processes cannot deadlock;
-                # checkpoints are signed after every head of the batch is held, for the same reason.
-                for item in sorted(batch, key=lambda pending: pending.site_id):
-                    try:
-                        item.appended = ledger.append(item.site_id, item.event_id, item.content)
-                    except EventConflict as conflict:
-                        item.error = conflict
+            with self._write_lock(connection), connection.begin():
+                outcomes = append_records(connection, [item.request for item in batch])
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        item.error = outcome
+                    else:
+                        item.appended = outcome
+                # Checkpoints are signed after every head of the batch is held, so two
+                # processes' batches cannot deadlock.
                 for item in batch:
                     if after_append and item.appended and item.appended.created:
-                        after_append(ledger, item.site_id, item.appended)
-                session.commit()
+                        after_append(connection, item.request.site_id, item.appended)
         except Exception as error:
-            session.rollback()
+            # The next batch starts on a fresh connection, whatever state this one was left in.
+            self._connection = None
+            connection.invalidate()
             for item in batch:
                 item.appended, item.error = None, item.error or error
             raise

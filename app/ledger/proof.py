@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 #: The previous hash of a site's first record.
 GENESIS_HASH = "0" * 64
@@ -21,27 +21,57 @@ def canonical_bytes(content):
 
 def chain_hash(prev_hash, content):
     """Return the record hash: SHA-256 over the previous hash and the canonical content."""
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical_bytes(content)).hexdigest()
+    return hash_canonical(prev_hash, canonical_text(content))
+
+
+def hash_canonical(prev_hash, text):
+    """Return the record hash of content already serialized by canonical_text."""
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
 class ReceiptError(Exception):
     """A receipt is forged, altered or malformed."""
 
 
+class ReceiptSigner:
+    """Signs receipts as "site.record_id.record_hash.signature" (itsdangerous, HMAC).
+
+    Receipts issued before this format (a signed, serialized JSON object) still verify.
+    """
+
+    def __init__(self, secret_key):
+        self._signer = Signer(secret_key, salt=RECEIPT_SALT + ".v2")
+        self._serialized = URLSafeSerializer(secret_key, salt=RECEIPT_SALT)
+
+    def sign(self, site_id, record_id, record_hash):
+        """Return the receipt of a stored record."""
+        return self._signer.sign(f"{site_id}.{record_id}.{record_hash}").decode("ascii")
+
+    def read(self, receipt):
+        """Return (site_id, record_id, record_hash), or raise ReceiptError."""
+        try:
+            parts = self._signer.unsign(receipt).decode("ascii").split(".")
+            if len(parts) == 3:
+                return tuple(parts)
+        except (BadSignature, UnicodeError):
+            pass
+        try:
+            data = self._serialized.loads(receipt)
+            return str(data["s"]), str(data["r"]), str(data["h"])
+        except (BadSignature, KeyError, TypeError, UnicodeError) as error:
+            raise ReceiptError("the receipt's signature does not match") from error
+
+
 def receipt_serializer(secret_key):
     """Return the signer for receipts under the service's secret."""
-    return URLSafeSerializer(secret_key, salt=RECEIPT_SALT)
+    return ReceiptSigner(secret_key)
 
 
 def sign_receipt(serializer, site_id, record_id, record_hash):
     """Return a receipt a visitor can keep and anyone can check with this service."""
-    return serializer.dumps({"s": site_id, "r": record_id, "h": record_hash})
+    return serializer.sign(site_id, record_id, record_hash)
 
 
 def read_receipt(serializer, receipt):
     """Return (site_id, record_id, record_hash) from a receipt, or raise ReceiptError."""
-    try:
-        data = serializer.loads(receipt)
-        return str(data["s"]), str(data["r"]), str(data["h"])
-    except (BadSignature, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise ReceiptError("the receipt's signature does not match") from error
+    return serializer.read(receipt)

@@ -4,17 +4,19 @@ import json
 import os
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, create_engine, delete, func, insert, select, update
+from sqlalchemy import create_engine, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
-from app.ledger.proof import GENESIS_HASH, chain_hash
+from app.ledger.proof import GENESIS_HASH, canonical_text, hash_canonical
 from app.ledger.verify import CHAIN_COLUMNS
 from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
@@ -37,6 +39,25 @@ class EventConflict(Exception):
     """An event id already names a different consent event."""
 
 
+class SiteChanged(Exception):
+    """The site's row changed (or went) after the report was checked against it."""
+
+
+@dataclass(frozen=True)
+class AppendRequest:
+    """A record to append: its site, the banner's event id, its content, and the stamp of the
+    site row its report was checked against (None: not checked against a snapshot)."""
+
+    site_id: str
+    event_id: str
+    content: dict
+    site_stamp: object = None
+
+
+def _same_event(stored, content):
+    return all(stored.get(key) == content.get(key) for key in SAME_EVENT_KEYS)
+
+
 @dataclass(frozen=True)
 class Stored:
     """What a receipt names of a stored record."""
@@ -54,13 +75,18 @@ class Appended:
     created: bool
 
 
-_INSERT_RECORD = insert(ConsentRecord)
-_MOVE_HEAD = update(LedgerHead).where(LedgerHead.site_id == bindparam("site")).values(
-    seq=bindparam("seq"), head_hash=bindparam("head_hash"))
-#: The head and any record already stored under the event id, in one statement.
-_HEAD_SQL = ("SELECT h.seq, h.head_hash, r.record_id, r.seq, r.record_hash, r.content"
-             " FROM ledger_heads h LEFT JOIN consent_records r"
-             " ON r.site_id = h.site_id AND r.event_id = {p} WHERE h.site_id = {p}")
+#: Columns an append writes, in the order of _INSERT_SQL's placeholders.
+_RECORD_COLUMNS = ("site_id", "seq", "record_id", "event_id", "consent_id", "subject_id", "event",
+                   "server_time", "content", "prev_hash", "record_hash")
+_INSERT_SQL = (f"INSERT INTO consent_records ({', '.join(_RECORD_COLUMNS)})"
+               f" VALUES ({', '.join(['{p}'] * len(_RECORD_COLUMNS))})")
+_MOVE_HEAD_SQL = "UPDATE ledger_heads SET seq = {p}, head_hash = {p} WHERE site_id = {p}"
+#: The head, the site's row stamp and any records already stored under the batch's event ids,
+#: in one statement.
+_HEAD_SQL = ("SELECT h.seq, h.head_hash, s.updated_at, r.event_id, r.record_id, r.seq,"
+             " r.record_hash, r.content FROM ledger_heads h JOIN sites s ON s.id = h.site_id"
+             " LEFT JOIN consent_records r ON r.site_id = h.site_id AND r.event_id IN ({events})"
+             " WHERE h.site_id = {p}")
 
 
 _process_locks = {}
@@ -68,14 +94,14 @@ _process_locks_guard = threading.Lock()
 
 
 @contextmanager
-def write_lock(session):
+def write_lock(bound):
     """Serialize ledger writers to a SQLite file across threads and processes; a no-op otherwise.
 
     SQLite's own lock makes a waiting writer poll with sleeps of up to 100 ms; an OS file lock
     beside the database wakes the next writer as soon as the last one committed. PostgreSQL's
     row lock on the head already queues writers.
     """
-    url = session.get_bind().url
+    url = (bound.get_bind() if hasattr(bound, "get_bind") else bound.engine).url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         yield
         return
@@ -91,21 +117,145 @@ def write_lock(session):
             os.close(descriptor)  # releases the flock
 
 
-def _locked_head(connection, postgres, site_id, event_id):
+def _placeholder(postgres):
+    return "%s" if postgres else "?"
+
+
+def _locked_head(driver, postgres, site_id, event_ids):
+    """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}), or None without a head.
+
+    PostgreSQL locks the head row; SQLite's write lock is already held.
+    """
+    p = _placeholder(postgres)
+    sql = _HEAD_SQL.format(events=", ".join([p] * len(event_ids)), p=p)
     if postgres:
-        sql = _HEAD_SQL.format(p="%s") + " FOR UPDATE OF h"
+        with _pipeline(driver):  # BEGIN and the read travel together
+            rows = driver.execute(sql + " FOR UPDATE OF h", (*event_ids, site_id)).fetchall()
     else:
-        sql = _HEAD_SQL.format(p="?")
-    return connection.exec_driver_sql(sql, (event_id, site_id)).first()
+        rows = driver.execute(sql, (*event_ids, site_id)).fetchall()
+    if not rows:
+        return None
+    stored = {}
+    for *_head, event_id, record_id, seq, record_hash, content in rows:
+        if event_id is not None:
+            if isinstance(content, str):
+                content = json.loads(content)
+            stored[event_id] = (Stored(record_id, seq, record_hash), content)
+    seq, head_hash, stamp = rows[0][:3]
+    return seq, head_hash, stamp, stored
+
+
+def _pipeline(driver):
+    """Send the statements of a block in one round trip where psycopg and libpq allow it."""
+    from psycopg import Pipeline
+
+    return driver.pipeline() if Pipeline.is_supported() else nullcontext()
+
+
+def _write_records(driver, postgres, rows, moves):
+    p = _placeholder(postgres)
+    insert_sql, move_sql = _INSERT_SQL.format(p=p), _MOVE_HEAD_SQL.format(p=p)
+    if postgres:
+        with _pipeline(driver), driver.cursor() as cursor:
+            cursor.executemany(insert_sql, rows)
+            cursor.executemany(move_sql, moves)
+    else:
+        driver.executemany(insert_sql, rows)
+        driver.executemany(move_sql, moves)
+
+
+@cache
+def _time_processor(dialect):
+    # SQLite stores a timestamp as SQLAlchemy formats it; psycopg takes the datetime itself.
+    column_type = ConsentRecord.__table__.c.server_time.type
+    return column_type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
 
 
 def _begin_immediate(connection):
     """Take SQLite's write lock now, before the head is read (unless a write already took it)."""
     driver = connection.connection.driver_connection
     if driver.in_transaction:
-        connection.exec_driver_sql("UPDATE ledger_heads SET seq = seq WHERE 0")
+        driver.execute("UPDATE ledger_heads SET seq = seq WHERE 0")
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def append_records(connection, requests):
+    """Chain each request's content to its site's head and store it, in the connection's
+    transaction.
+
+    Returns, in request order, an Appended or the exception that refuses the request:
+    EventConflict, or SiteChanged. The caller commits. The head row is locked first (SQLite:
+    BEGIN IMMEDIATE, PostgreSQL: FOR UPDATE), so concurrent appends for one site wait for each
+    other and the chain stays linear. Per site: one read (head, site stamp, records already
+    stored under the event ids), then one insert of every new record and one head move.
+    """
+    try:
+        return _append_records(connection, requests)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # The driver is called directly: its errors become SQLAlchemy's, as for any statement.
+        raise DBAPIError.instance(None, None, error, connection.dialect.loaded_dbapi.Error,
+                                  dialect=connection.dialect) from error
+
+
+def _append_records(connection, requests):
+    driver = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
+    if not postgres:
+        _begin_immediate(connection)
+    by_site = {}
+    for index, request in enumerate(requests):
+        by_site.setdefault(request.site_id, []).append((index, request))
+    outcomes, rows, moves = [None] * len(requests), [], []
+    to_time = _time_processor(connection.dialect)
+    # Heads are locked in site order, so batches of two writers cannot deadlock.
+    for site_id in sorted(by_site):
+        pending = by_site[site_id]
+        head = _head_for_append(driver, postgres, site_id,
+                                sorted({request.event_id for _i, request in pending}))
+        if head is None:
+            for index, _request in pending:
+                outcomes[index] = SiteChanged(site_id)
+            continue
+        seq, head_hash, stamp, stored = head
+        start = seq
+        for index, request in pending:
+            if request.site_stamp is not None and request.site_stamp != stamp:
+                outcomes[index] = SiteChanged(site_id)
+            elif request.event_id in stored:
+                record, content = stored[request.event_id]
+                outcomes[index] = (Appended(record, created=False)
+                                   if _same_event(content, request.content)
+                                   else EventConflict(request.event_id))
+            else:
+                seq += 1
+                content = {**request.content, "seq": seq, "record_id": str(uuid.uuid4())}
+                text = canonical_text(content)
+                record_hash = hash_canonical(head_hash, text)
+                rows.append((site_id, seq, content["record_id"], request.event_id,
+                             content["consent_id"], content["subject_id"], content["event"],
+                             to_time(datetime.fromisoformat(content["server_time"])), text,
+                             head_hash, record_hash))
+                record = Stored(content["record_id"], seq, record_hash)
+                stored[request.event_id] = (record, content)
+                outcomes[index] = Appended(record, created=True)
+                head_hash = record_hash
+        if seq != start:
+            moves.append((seq, head_hash, site_id))
+    if rows:
+        _write_records(driver, postgres, rows, moves)
+    return outcomes
+
+
+def _head_for_append(driver, postgres, site_id, event_ids):
+    head = _locked_head(driver, postgres, site_id, event_ids)
+    if head is None:
+        # The site's first record: create its head at the genesis hash (once, whoever wins).
+        p = _placeholder(postgres)
+        driver.execute(f"INSERT INTO ledger_heads (site_id, seq, head_hash) VALUES ({p}, 0, {p})"
+                       " ON CONFLICT (site_id) DO NOTHING", (site_id, GENESIS_HASH))
+        head = _locked_head(driver, postgres, site_id, event_ids)
+    return head
 
 
 class LedgerRepository:
@@ -132,38 +282,19 @@ class LedgerRepository:
     def append(self, site_id, event_id, content):
         """Chain content to the site's head and store it; idempotent per event_id.
 
-        The caller commits. Locking the head row first (SQLite: BEGIN IMMEDIATE, PostgreSQL:
-        FOR UPDATE) makes concurrent appends for one site wait for each other on both databases,
-        so the chain stays linear. Three statements: read the head and any record with this
-        event id, insert the record, move the head.
+        The caller commits. Raises EventConflict when event_id names a different event.
         """
-        connection = self.session.connection()
-        postgres = connection.dialect.name == "postgresql"
-        if not postgres:
-            _begin_immediate(connection)
-        head = _locked_head(connection, postgres, site_id, event_id)
-        if head is None:
-            connection.execute(self._insert(LedgerHead).values(
-                site_id=site_id, seq=0, head_hash=GENESIS_HASH
-            ).on_conflict_do_nothing(index_elements=["site_id"]))
-            head = _locked_head(connection, postgres, site_id, event_id)
-        head_seq, head_hash, existing_id, existing_seq, existing_hash, existing_content = head
-        if existing_id is not None:
-            if isinstance(existing_content, str):
-                existing_content = json.loads(existing_content)
-            if any(existing_content.get(key) != content.get(key) for key in SAME_EVENT_KEYS):
-                raise EventConflict(event_id)
-            return Appended(Stored(existing_id, existing_seq, existing_hash), created=False)
-        seq = head_seq + 1
-        content = {**content, "seq": seq, "record_id": str(uuid.uuid4())}
-        record_hash = chain_hash(head_hash, content)
-        connection.execute(_INSERT_RECORD, {
-            "site_id": site_id, "seq": seq, "record_id": content["record_id"], "event_id": event_id,
-            "consent_id": content["consent_id"], "subject_id": content["subject_id"],
-            "event": content["event"], "server_time": datetime.fromisoformat(content["server_time"]),
-            "content": content, "prev_hash": head_hash, "record_hash": record_hash})
-        connection.execute(_MOVE_HEAD, {"site": site_id, "seq": seq, "head_hash": record_hash})
-        return Appended(Stored(content["record_id"], seq, record_hash), created=True)
+        outcome, = self.append_many([AppendRequest(site_id, event_id, content)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def append_many(self, requests):
+        """Chain each request's content to its site's head and store it, in this transaction.
+
+        Returns what append_records returns; the caller commits.
+        """
+        return append_records(self.session.connection(), requests)
 
     def by_record_id(self, record_id):
         """Return the record with this public id, or None."""

@@ -30,28 +30,37 @@ class IntakeCache:
     """What the intake reads for every report, kept per process.
 
     Catalog versions and text sets never change once stored, so they are kept as read. A site
-    is kept as a snapshot of its row and checked against the row's updated_at on every report
-    (one indexed read), so an edited or re-imported site applies to the next report.
+    is kept as a snapshot of its row with the row's updated_at (its stamp); the append reads the
+    stamp with the chain head, in the same statement, and refuses a report checked against an
+    older snapshot, so an edited or re-imported site applies to every later record.
     """
 
     def __init__(self):
         self.sites, self.catalogs, self.text_sets = {}, {}, {}
         self.lock = threading.Lock()
 
-    def site(self, session, site_id):
-        """Return a snapshot of the site's row, or None when there is no such site."""
+    def site(self, session, site_id, refresh=False):
+        """Return a snapshot of the site's row, or None when there is no such site.
+
+        A kept snapshot is returned without reading the database; refresh reads the row again.
+        The append checks the snapshot's stamp against the row, so nothing is recorded under
+        settings that have changed since.
+        """
+        cached = None if refresh else self.sites.get(site_id)
+        if cached is not None:
+            return cached
+        if refresh:
+            session.rollback()  # a fresh read transaction sees the latest commit
         connection = session.connection()
-        # The raw text as stored: one indexed read without the ORM's per-query cost.
+        # The stamp is read first and raw, exactly as the append's head read sees it; a row
+        # newer than its stamp is only checked once more.
         stamp = connection.exec_driver_sql(
             f"SELECT updated_at FROM sites WHERE id = {'%s' if _is_postgres(connection) else '?'}",
             (site_id,)).scalar()
-        if stamp is None:
-            return None
-        cached = self.sites.get(site_id)
-        if cached is not None and cached.stamp == stamp:
-            return cached
-        row = session.get(Site, site_id, populate_existing=True)
+        row = None if stamp is None else session.get(Site, site_id, populate_existing=True)
         if row is None:
+            with self.lock:
+                self.sites.pop(site_id, None)
             return None
         snapshot = SimpleNamespace(**{column.key: getattr(row, column.key)
                                       for column in Site.__table__.columns})
@@ -156,11 +165,12 @@ def _trackers_enabled(site, catalog, choices):
 def record_consent(report, site, catalog, append, client, serializer):
     """Build and append the record of a checked report; return (record, created, receipt).
 
-    append(site_id, event_id, content) stores the content durably and returns an Appended.
+    append(site_id, event_id, content, site_stamp) stores the content durably and returns an
+    Appended; it raises SiteChanged when the site's row no longer has site_stamp.
     """
     content = record_content(report, site, catalog, client)
     try:
-        appended = append(site.id, report.event_id, content)
+        appended = append(site.id, report.event_id, content, site.stamp)
     except EventConflict:
         raise IntakeError(409, "event_id_reused",
                           "this event_id already names a different consent event",
