@@ -14,7 +14,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from app.ledger.repository import AppendRequest, append_records
+from app.ledger.repository import Appended, AppendRequest, EventSeen, append_records
 
 
 @dataclass(eq=False)
@@ -88,23 +88,33 @@ class GroupCommitter:
 
     def _write(self, session, batch, after_append):
         connection = self._connection or self._connect(session.get_bind())
+        requests = [item.request for item in batch]
         try:
-            with self._write_lock(connection), connection.begin():
-                outcomes = append_records(connection, [item.request for item in batch])
-                for item, outcome in zip(batch, outcomes, strict=True):
-                    if isinstance(outcome, Exception):
-                        item.error = outcome
-                    else:
-                        item.appended = outcome
-                # Checkpoints are signed after every head of the batch is held, so two
-                # processes' batches cannot deadlock.
-                for item in batch:
-                    if after_append and item.appended and item.appended.created:
-                        after_append(connection, item.request.site_id, item.appended)
+            with self._write_lock(connection):
+                try:
+                    outcomes = self._commit(connection, requests, after_append, lookup=False)
+                except EventSeen:  # a retried report: read what is stored, then append
+                    outcomes = self._commit(connection, requests, after_append, lookup=True)
         except Exception as error:
             # The next batch starts on a fresh connection, whatever state this one was left in.
             self._connection = None
             connection.invalidate()
             for item in batch:
-                item.appended, item.error = None, item.error or error
+                item.appended, item.error = None, error
             raise
+        for item, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                item.error = outcome
+            else:
+                item.appended = outcome
+
+    @staticmethod
+    def _commit(connection, requests, after_append, lookup):
+        with connection.begin():
+            outcomes = append_records(connection, requests, lookup)
+            # Checkpoints are signed after every head of the batch is held, so two processes'
+            # batches cannot deadlock.
+            for request, outcome in zip(requests, outcomes, strict=True):
+                if after_append and isinstance(outcome, Appended) and outcome.created:
+                    after_append(connection, request.site_id, outcome)
+        return outcomes

@@ -39,6 +39,10 @@ class EventConflict(Exception):
     """An event id already names a different consent event."""
 
 
+class EventSeen(Exception):
+    """An append without lookup met an event id already stored; append again with lookup."""
+
+
 class SiteChanged(Exception):
     """The site's row changed (or went) after the report was checked against it."""
 
@@ -79,14 +83,15 @@ class Appended:
 _RECORD_COLUMNS = ("site_id", "seq", "record_id", "event_id", "consent_id", "subject_id", "event",
                    "server_time", "content", "prev_hash", "record_hash")
 _INSERT_SQL = (f"INSERT INTO consent_records ({', '.join(_RECORD_COLUMNS)})"
-               f" VALUES ({', '.join(['{p}'] * len(_RECORD_COLUMNS))})")
+               f" VALUES ({', '.join(['{p}'] * len(_RECORD_COLUMNS))})"
+               " ON CONFLICT (site_id, event_id) DO NOTHING")
 _MOVE_HEAD_SQL = "UPDATE ledger_heads SET seq = {p}, head_hash = {p} WHERE site_id = {p}"
-#: The head, the site's row stamp and any records already stored under the batch's event ids,
-#: in one statement.
-_HEAD_SQL = ("SELECT h.seq, h.head_hash, s.updated_at, r.event_id, r.record_id, r.seq,"
-             " r.record_hash, r.content FROM ledger_heads h JOIN sites s ON s.id = h.site_id"
-             " LEFT JOIN consent_records r ON r.site_id = h.site_id AND r.event_id IN ({events})"
-             " WHERE h.site_id = {p}")
+#: The head and the stamp of the site's row.
+_HEAD_SQL = ("SELECT h.seq, h.head_hash, s.updated_at FROM ledger_heads h"
+             " JOIN sites s ON s.id = h.site_id WHERE h.site_id = {p}")
+#: Records already stored under the batch's event ids.
+_EVENTS_SQL = ("SELECT event_id, record_id, seq, record_hash, content FROM consent_records"
+               " WHERE site_id = {p} AND event_id IN ({events})")
 
 
 _process_locks = {}
@@ -124,25 +129,34 @@ def _placeholder(postgres):
 def _locked_head(driver, postgres, site_id, event_ids):
     """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}), or None without a head.
 
-    PostgreSQL locks the head row; SQLite's write lock is already held.
+    PostgreSQL locks the head row; SQLite's write lock is already held. Stored records are
+    looked up only for the event ids given.
     """
     p = _placeholder(postgres)
-    sql = _HEAD_SQL.format(events=", ".join([p] * len(event_ids)), p=p)
+    head_sql = _HEAD_SQL.format(p=p) + (" FOR UPDATE OF h" if postgres else "")
+    events_sql = _EVENTS_SQL.format(p=p, events=", ".join([p] * len(event_ids)))
+    found = ()
     if postgres:
-        with _pipeline(driver):  # BEGIN and the read travel together
-            rows = driver.execute(sql + " FOR UPDATE OF h", (*event_ids, site_id)).fetchall()
+        with _pipeline(driver):  # BEGIN and the reads travel together
+            head = driver.execute(head_sql, (site_id,))
+            if event_ids:
+                # Planned afresh each time: a generic plan made while the table was nearly empty
+                # scans the site's whole chain by (site, seq) for ever after; a plan for the
+                # values at hand picks the (site, event) index once the table has grown.
+                found = driver.execute(events_sql, (site_id, *event_ids), prepare=False)
+            head, found = head.fetchone(), found and found.fetchall()
     else:
-        rows = driver.execute(sql, (*event_ids, site_id)).fetchall()
-    if not rows:
+        head = driver.execute(head_sql, (site_id,)).fetchone()
+        if event_ids:
+            found = driver.execute(events_sql, (site_id, *event_ids)).fetchall()
+    if head is None:
         return None
     stored = {}
-    for *_head, event_id, record_id, seq, record_hash, content in rows:
-        if event_id is not None:
-            if isinstance(content, str):
-                content = json.loads(content)
-            stored[event_id] = (Stored(record_id, seq, record_hash), content)
-    seq, head_hash, stamp = rows[0][:3]
-    return seq, head_hash, stamp, stored
+    for event_id, record_id, seq, record_hash, content in found:
+        if isinstance(content, str):
+            content = json.loads(content)
+        stored[event_id] = (Stored(record_id, seq, record_hash), content)
+    return (*head, stored)
 
 
 def _pipeline(driver):
@@ -153,15 +167,19 @@ def _pipeline(driver):
 
 
 def _write_records(driver, postgres, rows, moves):
+    """Insert the records (skipping any whose event id is stored) and move the heads; return
+    how many records were inserted."""
     p = _placeholder(postgres)
     insert_sql, move_sql = _INSERT_SQL.format(p=p), _MOVE_HEAD_SQL.format(p=p)
     if postgres:
-        with _pipeline(driver), driver.cursor() as cursor:
-            cursor.executemany(insert_sql, rows)
-            cursor.executemany(move_sql, moves)
-    else:
-        driver.executemany(insert_sql, rows)
-        driver.executemany(move_sql, moves)
+        with driver.cursor() as inserts, driver.cursor() as heads:
+            with _pipeline(driver):
+                inserts.executemany(insert_sql, rows)
+                heads.executemany(move_sql, moves)
+            return inserts.rowcount
+    inserted = driver.executemany(insert_sql, rows).rowcount
+    driver.executemany(move_sql, moves)
+    return inserted
 
 
 @cache
@@ -180,25 +198,30 @@ def _begin_immediate(connection):
         driver.execute("BEGIN IMMEDIATE")
 
 
-def append_records(connection, requests):
+def append_records(connection, requests, lookup=True):
     """Chain each request's content to its site's head and store it, in the connection's
     transaction.
 
     Returns, in request order, an Appended or the exception that refuses the request:
     EventConflict, or SiteChanged. The caller commits. The head row is locked first (SQLite:
     BEGIN IMMEDIATE, PostgreSQL: FOR UPDATE), so concurrent appends for one site wait for each
-    other and the chain stays linear. Per site: one read (head, site stamp, records already
-    stored under the event ids), then one insert of every new record and one head move.
+    other and the chain stays linear. Per site: one read of the head and the site's stamp, one
+    read of the records already stored under the event ids, one insert of every new record and
+    one head move.
+
+    lookup=False skips the read of stored events: the insert skips a record whose event id is
+    already stored and EventSeen is raised; the caller then rolls back and appends again with
+    lookup=True. Retried reports are rare, so most batches save a statement.
     """
     try:
-        return _append_records(connection, requests)
+        return _append_records(connection, requests, lookup)
     except connection.dialect.loaded_dbapi.Error as error:
         # The driver is called directly: its errors become SQLAlchemy's, as for any statement.
         raise DBAPIError.instance(None, None, error, connection.dialect.loaded_dbapi.Error,
                                   dialect=connection.dialect) from error
 
 
-def _append_records(connection, requests):
+def _append_records(connection, requests, lookup):
     driver = connection.connection.driver_connection
     postgres = connection.dialect.name == "postgresql"
     if not postgres:
@@ -211,40 +234,46 @@ def _append_records(connection, requests):
     # Heads are locked in site order, so batches of two writers cannot deadlock.
     for site_id in sorted(by_site):
         pending = by_site[site_id]
-        head = _head_for_append(driver, postgres, site_id,
-                                sorted({request.event_id for _i, request in pending}))
+        event_ids = sorted({request.event_id for _i, request in pending}) if lookup else []
+        head = _head_for_append(driver, postgres, site_id, event_ids)
         if head is None:
             for index, _request in pending:
                 outcomes[index] = SiteChanged(site_id)
             continue
-        seq, head_hash, stamp, stored = head
-        start = seq
-        for index, request in pending:
-            if request.site_stamp is not None and request.site_stamp != stamp:
-                outcomes[index] = SiteChanged(site_id)
-            elif request.event_id in stored:
-                record, content = stored[request.event_id]
-                outcomes[index] = (Appended(record, created=False)
-                                   if _same_event(content, request.content)
-                                   else EventConflict(request.event_id))
-            else:
-                seq += 1
-                content = {**request.content, "seq": seq, "record_id": str(uuid.uuid4())}
-                text = canonical_text(content)
-                record_hash = hash_canonical(head_hash, text)
-                rows.append((site_id, seq, content["record_id"], request.event_id,
-                             content["consent_id"], content["subject_id"], content["event"],
-                             to_time(datetime.fromisoformat(content["server_time"])), text,
-                             head_hash, record_hash))
-                record = Stored(content["record_id"], seq, record_hash)
-                stored[request.event_id] = (record, content)
-                outcomes[index] = Appended(record, created=True)
-                head_hash = record_hash
-        if seq != start:
-            moves.append((seq, head_hash, site_id))
-    if rows:
-        _write_records(driver, postgres, rows, moves)
+        move = _chain_site(site_id, head, pending, outcomes, rows, to_time)
+        if move:
+            moves.append(move)
+    if rows and _write_records(driver, postgres, rows, moves) != len(rows):
+        raise EventSeen()
     return outcomes
+
+
+def _chain_site(site_id, head, pending, outcomes, rows, to_time):
+    """Chain one site's requests to its head, filling outcomes and rows; return the head move."""
+    seq, head_hash, stamp, stored = head
+    start = seq
+    for index, request in pending:
+        if request.site_stamp is not None and request.site_stamp != stamp:
+            outcomes[index] = SiteChanged(site_id)
+        elif request.event_id in stored:
+            record, content = stored[request.event_id]
+            outcomes[index] = (Appended(record, created=False)
+                               if _same_event(content, request.content)
+                               else EventConflict(request.event_id))
+        else:
+            seq += 1
+            content = {**request.content, "seq": seq, "record_id": str(uuid.uuid4())}
+            text = canonical_text(content)
+            record_hash = hash_canonical(head_hash, text)
+            rows.append((site_id, seq, content["record_id"], request.event_id,
+                         content["consent_id"], content["subject_id"], content["event"],
+                         to_time(datetime.fromisoformat(content["server_time"])), text,
+                         head_hash, record_hash))
+            record = Stored(content["record_id"], seq, record_hash)
+            stored[request.event_id] = (record, content)
+            outcomes[index] = Appended(record, created=True)
+            head_hash = record_hash
+    return (seq, head_hash, site_id) if seq != start else None
 
 
 def _head_for_append(driver, postgres, site_id, event_ids):
