@@ -38,8 +38,12 @@ def content_bytes(stored, prev_hash, record_hash):
     spelling, are parsed and serialized with proof.canonical_bytes, exactly as the hash was made.
     """
     raw = stored.encode()
-    if hashlib.sha256(prev_hash.encode() + b"\n" + raw).hexdigest() == record_hash:
-        start = stored.find(_SERVER_TIME)
+    hashed = hashlib.sha256(prev_hash.encode())
+    hashed.update(_NEWLINE)
+    hashed.update(raw)
+    if hashed.hexdigest() == record_hash:
+        # Keys are sorted, so the record's own server_time lies after "seq", past any nested one.
+        start = stored.find(_SERVER_TIME, stored.rfind(_SEQ))
         if start >= 0:
             start += len(_SERVER_TIME)
             return raw, stored[start:stored.index('"', start)]
@@ -47,6 +51,8 @@ def content_bytes(stored, prev_hash, record_hash):
     return canonical_bytes(content), content.get("server_time") or ""
 
 
+_NEWLINE = b"\n"
+_SEQ = '"seq":'
 # In canonical content the record's own server_time is a top-level string key.
 _SERVER_TIME = '"server_time":"'
 
@@ -66,7 +72,6 @@ def _values(rows):
 SELECTED = ("site_id", "seq", "record_id", "event_id", "consent_id", "subject_id", "event",
             "prev_hash", "record_hash")
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
-_QUOTE_OR_LINE_END = re.compile(r'["\r\n]')
 _PLAIN_ROW = ",".join(["%s"] * 10)
 
 
@@ -85,7 +90,7 @@ class _CsvWriter:
         lines = []
         for row in values:
             plain = _PLAIN_ROW % row[:10]
-            if plain.count(",") != 9 or _QUOTE_OR_LINE_END.search(plain):
+            if plain.count(",") != 9 or '"' in plain or "\n" in plain or "\r" in plain:
                 plain = ",".join([_csv_field(value) for value in row[:10]])
             lines.append(b"%s,\"%s\"\r\n" % (plain.encode(), row[10].replace(b'"', b'""')))
         return b"".join(lines)
