@@ -103,6 +103,47 @@ def test_a_failure_in_a_batch_fails_all_its_reports_and_stores_none_of_them(app,
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 1
 
 
+class Interrupted(BaseException):
+    """Stands for SystemExit or KeyboardInterrupt in the thread that leads a batch."""
+
+
+def test_an_interrupted_leader_fails_the_reports_waiting_on_its_batch(app, shop):
+    def interrupt_at_two(_connection, _site_id, appended):
+        if appended.record.seq == 2:
+            raise Interrupted()
+
+    lock = GatedLock()
+    committer = GroupCommitter(lock)
+    outcomes = {}
+
+    def run(number):
+        with app.app_context():
+            try:
+                outcomes[number] = committer.append(db.session, shop, f"evt-{number}",
+                                                    _content(number), interrupt_at_two)
+            except BaseException as error:  # noqa: BLE001 (the interruption is what is tested)
+                outcomes[number] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(0,))]
+    threads[0].start()
+    assert lock.entered.wait(10)
+    threads += [threading.Thread(target=run, args=(number,)) for number in (1, 2, 3)]
+    for thread in threads[1:]:
+        thread.start()
+    _wait_for(lambda: len(committer._queue) == 3)
+    lock.gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes[0].record.seq == 1
+    kinds = sorted(type(outcomes[number]).__name__ for number in (1, 2, 3))
+    assert kinds == ["BatchInterrupted", "BatchInterrupted", "Interrupted"]
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 1
+    # The committer carries on with the next report.
+    assert committer.append(db.session, shop, "evt-4", _content(4)).record.seq == 2
+
+
 def test_a_reused_event_id_fails_alone(app, shop):
     committer = GroupCommitter(write_lock)
     committer.append(db.session, shop, "evt-1", _content(1))

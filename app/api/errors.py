@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 from app.api import bp
 from app.api.cors import allow_known_origin
 from app.extensions import db
+from app.ledger.group_commit import BatchInterrupted
 from app.ledger.report import IntakeError
 from app.sites.repository import SiteRepository
 
@@ -32,6 +33,7 @@ def intake_error(error):
 
 
 @bp.errorhandler(OperationalError)
+@bp.errorhandler(BatchInterrupted)
 def database_unavailable(_error):
     """Answer 503 when the database is locked, full or gone: never a 2xx without a stored row."""
     return error_response(503, "unavailable", "the ledger cannot store records right now; retry",

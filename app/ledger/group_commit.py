@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from app.ledger.repository import Appended, AppendRequest, EventSeen, append_records
 
 
+class BatchInterrupted(Exception):
+    """The batch holding a report stopped before its commit (its leading thread was interrupted);
+    nothing of the batch was stored."""
+
+
 @dataclass(eq=False)
 class _Pending:
     request: AppendRequest
@@ -95,12 +100,15 @@ class GroupCommitter:
                     outcomes = self._commit(connection, requests, after_append, lookup=False)
                 except EventSeen:  # a retried report: read what is stored, then append
                     outcomes = self._commit(connection, requests, after_append, lookup=True)
-        except Exception as error:
+        except BaseException as error:
             # The next batch starts on a fresh connection, whatever state this one was left in.
             self._connection = None
             connection.invalidate()
+            # An interruption (SystemExit, KeyboardInterrupt) is the leader's own to raise;
+            # the threads waiting on the batch learn only that it did not commit.
+            failure = error if isinstance(error, Exception) else BatchInterrupted()
             for item in batch:
-                item.appended, item.error = None, error
+                item.appended, item.error = None, failure
             raise
         for item, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Exception):

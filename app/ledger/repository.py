@@ -94,10 +94,6 @@ _EVENTS_SQL = ("SELECT event_id, record_id, seq, record_hash, content FROM conse
                " WHERE site_id = {p} AND event_id IN ({events})")
 
 
-_process_locks = {}
-_process_locks_guard = threading.Lock()
-
-
 @contextmanager
 def write_lock(bound):
     """Serialize ledger writers to a SQLite file across threads and processes; a no-op otherwise.
@@ -110,16 +106,31 @@ def write_lock(bound):
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         yield
         return
-    path = os.path.abspath(url.database) + "-ledger.lock"
-    with _process_locks_guard:
-        lock = _process_locks.setdefault(path, threading.Lock())
+    lock, descriptor = _lock_file(os.path.abspath(url.database) + "-ledger.lock")
     with lock:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(descriptor)  # releases the flock
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_lock_files = {}
+_lock_files_guard = threading.Lock()
+
+
+def _lock_file(path):
+    """Return this process's thread lock and open descriptor for a lock file.
+
+    The descriptor stays open; a forked child opens its own, since a flock is held per open file
+    and one inherited from the parent would not exclude the parent.
+    """
+    with _lock_files_guard:
+        entry = _lock_files.get(path)
+        if entry is None or entry[2] != os.getpid():
+            entry = _lock_files[path] = (threading.Lock(),
+                                         os.open(path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid())
+    return entry[:2]
 
 
 def _placeholder(postgres):
