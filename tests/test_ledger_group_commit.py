@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
+from app.ledger.append import EventConflict, SiteChanged, write_lock
 from app.ledger.group_commit import GroupCommitter
-from app.ledger.repository import EventConflict, SiteChanged, write_lock
 from app.models import ConsentRecord, utc_now
 
 WAITING = 7

@@ -10,12 +10,13 @@ from app.api.cors import allow_known_origin, allow_origin
 from app.api.limits import within_limits
 from app.api.openapi import openapi_document
 from app.extensions import db
+from app.ledger.append import SiteChanged, write_lock
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
 from app.ledger.group_commit import GroupCommitter
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
-from app.ledger.repository import LedgerRepository, SiteChanged, write_lock
+from app.ledger.repository import LedgerRepository
 from app.ledger.service import ClientContext, IntakeCache, check_report, record_consent
 from app.signing import signing_key
 from app.sites.origins import is_allowed_origin

@@ -14,7 +14,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from app.ledger.repository import Appended, AppendRequest, EventSeen, append_records
+from app.ledger.append import Appended, AppendRequest, EventSeen, append_records
 
 
 class BatchInterrupted(Exception):

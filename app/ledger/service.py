@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from app.ledger.append import EventConflict
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
-from app.ledger.repository import EventConflict
 from app.models import CatalogVersion, Site, TextSet, utc_now
 from app.sites.catalog import catalog_from_document
 
