@@ -56,6 +56,10 @@ def test_retried_report_is_stored_once(client, make_report):
     (lambda r: {**r, "ui_action": "swipe"}, 422, "unknown_ui_action", "ui_action"),
     (lambda r: {**r, "catalog_version": 7}, 409, "unknown_catalog_version", "catalog_version"),
     (lambda r: {**r, "texts_digest": "0" * 64}, 409, "unknown_texts", "texts_digest"),
+    (lambda r: {**r, "policy_version": "1999-01-01"}, 409, "unknown_policy_version",
+     "policy_version"),
+    (lambda r: {**r, "consent_document_version": None}, 409,
+     "unknown_consent_document_version", "consent_document_version"),
 ])
 def test_bad_reports_are_refused_with_the_field(client, make_report, change, status, code, field):
     response = post(client, change(make_report()))
@@ -194,3 +198,32 @@ def test_a_site_edited_after_it_was_cached_records_its_new_settings(client, make
     db.session.expire_all()
     stored = db.session.scalar(select(ConsentRecord).filter_by(record_id=answer.json["record_id"]))
     assert stored.content["regime"] == ["gdpr"]
+
+
+def test_versions_an_earlier_banner_showed_are_still_accepted(client, make_report, runner,
+                                                               tmp_path):
+    import yaml
+
+    from tests.conftest import TEST_SHOP
+
+    document = yaml.safe_load(TEST_SHOP.read_text())
+    document["privacy_policy"]["version"] = "2026-06-01"
+    updated = tmp_path / "testshop.yaml"
+    updated.write_text(yaml.safe_dump(document, allow_unicode=True))
+    post(client, make_report())  # the intake now caches the site
+    assert runner.invoke(args=["sites", "import", str(updated)]).exit_code == 0
+    assert post(client, make_report(policy_version="2026-06-01")).status_code == 201
+    assert post(client, make_report(policy_version="2025-01-01")).status_code == 201
+    assert post(client, make_report(policy_version="2024-01-01")).status_code == 409
+
+
+def test_an_origin_added_after_the_site_was_cached_may_report_at_once(client, make_report):
+    from app.models import Site
+
+    assert post(client, make_report()).status_code == 201  # the intake now caches the site
+    assert post(client, make_report(), origin="https://new.example").status_code == 403
+    site = db.session.get(Site, "testshop")
+    site.origins = [*site.origins, "https://new.example"]
+    db.session.commit()
+    answer = post(client, make_report(page="https://new.example/"), origin="https://new.example")
+    assert answer.status_code == 201, answer.json

@@ -35,16 +35,19 @@ def consents():
     cache = _intake_cache()
     service_url = request.host_url
     client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""), cache.ip_key)
+    rated = False
     for attempt in range(CHECK_ATTEMPTS):
         site = cache.site(db.session, report.site, refresh=attempt > 0)
-        if site is None:
-            raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
-        if not is_allowed_origin(request.headers.get("Origin"), site.origins, service_url):
-            raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
-                              "origin")
-        catalog = check_report(report, site, db.session, cache)
-        if attempt == 0:
+        try:
+            catalog = _check_against_site(report, site, cache, service_url)
+        except IntakeError:
+            # Settings kept in memory may be older than the row: refuse on current ones only.
+            if site is None or attempt > 0 or cache.is_current(db.session, site):
+                raise
+            continue
+        if not rated:
             _check_rate(site)
+            rated = True
         try:
             record, created, receipt = record_consent(report, site, catalog, _append, client,
                                                       cache.serializer)
@@ -52,6 +55,15 @@ def consents():
             continue
         return allow_origin(_receipt_response(record, receipt, created), site, service_url)
     raise IntakeError(503, "site_changing", "the site's settings are being changed; retry", None)
+
+
+def _check_against_site(report, site, cache, service_url):
+    if site is None:
+        raise IntakeError(404, "unknown_site", f"no site {report.site!r}", "site")
+    if not is_allowed_origin(request.headers.get("Origin"), site.origins, service_url):
+        raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
+                          "origin")
+    return check_report(report, site, db.session, cache)
 
 
 def _receipt_response(record, receipt, created):

@@ -9,7 +9,7 @@ from app.ledger.append import EventConflict
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
-from app.models import CatalogVersion, Site, TextSet, utc_now
+from app.models import CatalogVersion, Site, SiteRevision, TextSet, utc_now
 from app.sites.catalog import catalog_from_document
 
 #: Built-in trackers by the site column that switches them on.
@@ -51,12 +51,8 @@ class IntakeCache:
             return cached
         if refresh:
             session.rollback()  # a fresh read transaction sees the latest commit
-        connection = session.connection()
-        # The stamp is read first and raw, exactly as the append's head read sees it; a row
-        # newer than its stamp is only checked once more.
-        stamp = connection.exec_driver_sql(
-            f"SELECT updated_at FROM sites WHERE id = {'%s' if _is_postgres(connection) else '?'}",
-            (site_id,)).scalar()
+        # The stamp is read first, so a row newer than its stamp is only checked once more.
+        stamp = _site_stamp(session, site_id)
         row = None if stamp is None else session.get(Site, site_id, populate_existing=True)
         if row is None:
             with self.lock:
@@ -66,9 +62,15 @@ class IntakeCache:
                                       for column in Site.__table__.columns})
         snapshot.stamp = stamp
         snapshot.trackers = {}  # catalog version -> {tracker: category}
+        # A banner loaded before an update reports the versions it showed: any the site has had.
+        snapshot.policy_versions, snapshot.consent_document_versions = served_versions(session, row)
         with self.lock:
             self.sites[site_id] = snapshot
         return snapshot
+
+    def is_current(self, session, snapshot):
+        """Tell whether a snapshot still has its site row's stamp (one indexed read)."""
+        return _site_stamp(session, snapshot.id) == snapshot.stamp
 
     def catalog(self, session, site_id, version):
         """Return a stored catalog version (immutable), or None."""
@@ -95,8 +97,12 @@ class IntakeCache:
         return site_id
 
 
-def _is_postgres(connection):
-    return connection.dialect.name == "postgresql"
+def _site_stamp(session, site_id):
+    """Return the site row's updated_at raw, exactly as the append's head read sees it."""
+    connection = session.connection()
+    placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
+    return connection.exec_driver_sql(f"SELECT updated_at FROM sites WHERE id = {placeholder}",
+                                      (site_id,)).scalar()
 
 
 def check_report(report, site, session, cache):
@@ -113,7 +119,25 @@ def check_report(report, site, session, cache):
     if cache.text_set_site(session, report.texts_digest) != site.id:
         raise IntakeError(409, "unknown_texts", "these banner texts were never served for the site",
                           "texts_digest")
+    if report.policy_version not in site.policy_versions:
+        raise IntakeError(409, "unknown_policy_version",
+                          f"site {site.id!r} never had privacy policy version "
+                          f"{report.policy_version!r}", "policy_version")
+    if report.consent_document_version not in site.consent_document_versions:
+        raise IntakeError(409, "unknown_consent_document_version",
+                          f"site {site.id!r} never had consent document version "
+                          f"{report.consent_document_version!r}", "consent_document_version")
     return catalog
+
+
+def served_versions(session, site):
+    """Return the privacy policy and consent document versions the site has had (None: no
+    consent document), from its current row and every saved revision of its settings."""
+    policies, documents = {site.privacy_policy_version}, {site.consent_document_version}
+    for document in session.scalars(select(SiteRevision.document).filter_by(site_id=site.id)):
+        policies.add((document.get("privacy_policy") or {}).get("version"))
+        documents.add((document.get("consent_document") or {}).get("version"))
+    return policies, documents
 
 
 def record_content(report, site, catalog, client):
