@@ -2,7 +2,7 @@
 
 A durable commit costs a disk flush, and appends for a site must wait for each other anyway to
 keep the chain linear. So the first thread to arrive leads: it appends every report queued so
-far in one transaction of its own session and commits once; threads that arrive meanwhile wait
+far in one transaction and commits once; threads that arrive meanwhile wait
 and are answered from that commit. When the leader's batch is done it hands the lead to the
 oldest waiting thread, so no request keeps serving others for ever. Nobody is answered before
 the commit that stores their record has returned.
