@@ -430,3 +430,36 @@ def test_an_export_abandoned_midway_leaves_the_session_usable(ledger, monkeypatc
     chunks.close()  # a client that went away
     assert db.session.scalar(select(ConsentRecord.seq).order_by(ConsentRecord.seq.desc())
                              .limit(1)) == 5
+
+
+def test_a_pin_waits_for_appends_in_flight_so_no_record_slips_in_later(app, backend, make_report,
+                                                                        client):
+    import threading
+
+    from app.ledger.append import AppendRequest, append_records
+
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time; ids never commit out of order")
+    post(client, make_report())
+    content = {"event_id": "evt-inflight", "consent_id": "cns-1", "subject_id": "sbj-1",
+               "event": "grant", "ui_action": "accept_all", "choices": {"mandatory": True},
+               "server_time": datetime.now(UTC).isoformat()}
+    pins = []
+    with db.engine.connect() as appending:
+        appending.begin()
+        appended, = append_records(appending, [AppendRequest("testshop", "evt-inflight", content)])
+        in_flight = appending.scalar(select(ConsentRecord.id).where(
+            ConsentRecord.record_id == appended.record.record_id))
+
+        def pin():
+            with app.app_context():
+                pins.append(latest_record_id(db.session))
+                db.session.remove()
+
+        pinning = threading.Thread(target=pin)
+        pinning.start()
+        pinning.join(0.5)
+        assert pinning.is_alive(), "the pin did not wait for the append in flight"
+        appending.commit()
+    pinning.join(10)
+    assert pins and pins[0] >= in_flight

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from app.models import ConsentRecord
+from app.models import ConsentRecord, LedgerHead
 
 
 @dataclass(frozen=True)
@@ -71,5 +71,19 @@ def select_records(query):
 
 
 def latest_record_id(session):
-    """Return the highest ConsentRecord.id, or 0 for an empty ledger; pins a snapshot."""
-    return session.scalar(select(func.max(ConsentRecord.id))) or 0
+    """Return the highest ConsentRecord.id, or 0 for an empty ledger; pins a snapshot.
+
+    PostgreSQL hands out ids before their transactions commit, so a record with a lower id could
+    commit after the pin and slip into it. There the pin is read in a short transaction of its
+    own once every chain head is share-locked: an append holds its site's head from its first
+    statement, before its record takes an id, so no append is in flight at that moment. (On
+    SQLite one writer at a time takes ids above every committed one.)
+    """
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":
+        return session.scalar(select(func.max(ConsentRecord.id))) or 0
+    with engine.connect() as connection:
+        connection.execute(select(LedgerHead.site_id).with_for_update(read=True)).all()
+        latest = connection.scalar(select(func.max(ConsentRecord.id))) or 0
+        connection.commit()
+    return latest
