@@ -13,8 +13,6 @@ from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 _CHAIN_SQL = (f"SELECT {', '.join(c + '::text' if c == 'content' else c for c in CHAIN_COLUMNS)}"
               " FROM consent_records WHERE site_id = {site} AND seq >= {low} AND seq <= {high}"
               " ORDER BY seq")
-#: PostgreSQL types of CHAIN_COLUMNS, for a binary COPY.
-_CHAIN_TYPES = ["int4", "text", "text", "text", "text", "text", "text", "text", "text"]
 _NO_BOUND = 2**31 - 1
 #: Key of the PostgreSQL advisory lock that serializes signing checkpoints.
 _CHECKPOINT_LOG_LOCK = 0x6367_6C6F67  # "cglog"
@@ -176,16 +174,18 @@ def read_chain(source, site_id, low=None, high=None, batch=10_000):
         cursor.close()
 
 
-def _postgres_chain(connection, bounds):
-    from psycopg import sql
-
-    # A binary COPY streams rows at a fraction of a cursor's cost; the index gives chain order
-    # without a sort, even before the planner has statistics of a freshly filled table.
+def _postgres_chain(connection, bounds, batch=10_000):
+    # Batches by seq, each one query whose rows psycopg reads in C: less CPU, on both sides,
+    # than a binary COPY (one protocol message, and one Python step, per row) or a named cursor.
+    # The index gives chain order without a sort, even before the planner has statistics.
     connection.execute("SET LOCAL enable_sort = off")
     connection.execute("SET LOCAL enable_bitmapscan = off")
-    query = sql.SQL(_CHAIN_SQL.format(site="{site}", low="{low}", high="{high}")).format(
-        **{key: sql.Literal(value) for key, value in bounds.items()})
-    with connection.cursor() as cursor, cursor.copy(
-            sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)) as copy:
-        copy.set_types(_CHAIN_TYPES)
-        yield from copy.rows()
+    query = _CHAIN_SQL.format(site="%s", low="%s", high="%s") + f" LIMIT {int(batch)}"
+    low = bounds["low"]
+    with connection.cursor(binary=True) as cursor:
+        while True:
+            rows = cursor.execute(query, (bounds["site"], low, bounds["high"])).fetchall()
+            yield from rows
+            if len(rows) < batch:
+                return
+            low = rows[-1][0] + 1
