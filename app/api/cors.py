@@ -10,10 +10,7 @@ def allow_origin(response, site, service_url=None):
     Methods, headers and max-age matter to a preflight only, so other answers go without them.
     """
     origin = request.headers.get("Origin")
-    if "Vary" in response.headers:
-        response.vary.add("Origin")
-    else:
-        response.headers["Vary"] = "Origin"
+    response.vary.add("Origin")
     if site is not None and is_allowed_origin(origin, site.origins,
                                               service_url or request.host_url):
         response.headers["Access-Control-Allow-Origin"] = origin

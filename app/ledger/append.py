@@ -135,20 +135,18 @@ def _locked_head(driver, postgres, site_id, event_ids):
     p = _placeholder(postgres)
     head_sql = _HEAD_SQL.format(p=p) + (" FOR UPDATE OF h" if postgres else "")
     events_sql = _EVENTS_SQL.format(p=p, events=", ".join([p] * len(event_ids)))
-    found = ()
     if postgres:
         with _pipeline(driver):  # BEGIN and the reads travel together
             head = driver.execute(head_sql, (site_id,))
-            if event_ids:
-                # Planned afresh each time: a generic plan made while the table was nearly empty
-                # scans the site's whole chain by (site, seq) for ever after; a plan for the
-                # values at hand picks the (site, event) index once the table has grown.
-                found = driver.execute(events_sql, (site_id, *event_ids), prepare=False)
-            head, found = head.fetchone(), found and found.fetchall()
+            # Planned afresh each time: a generic plan made while the table was nearly empty
+            # scans the site's whole chain by (site, seq) for ever after; a plan for the values
+            # at hand picks the (site, event) index once the table has grown.
+            found = (driver.execute(events_sql, (site_id, *event_ids), prepare=False)
+                     if event_ids else None)
+            head, found = head.fetchone(), found.fetchall() if found else []
     else:
         head = driver.execute(head_sql, (site_id,)).fetchone()
-        if event_ids:
-            found = driver.execute(events_sql, (site_id, *event_ids)).fetchall()
+        found = driver.execute(events_sql, (site_id, *event_ids)).fetchall() if event_ids else []
     if head is None:
         return None
     stored = {}

@@ -44,17 +44,11 @@ class LedgerRepository:
 
         The caller commits. Raises EventConflict when event_id names a different event.
         """
-        outcome, = self.append_many([AppendRequest(site_id, event_id, content)])
+        outcome, = append_records(self.session.connection(),
+                                  [AppendRequest(site_id, event_id, content)])
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
-
-    def append_many(self, requests):
-        """Chain each request's content to its site's head and store it, in this transaction.
-
-        Returns what append_records returns; the caller commits.
-        """
-        return append_records(self.session.connection(), requests)
 
     def by_record_id(self, record_id):
         """Return the record with this public id, or None."""

@@ -3,7 +3,7 @@ import threading
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.ledger.append import EventConflict
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
@@ -98,11 +98,10 @@ class IntakeCache:
 
 
 def _site_stamp(session, site_id):
-    """Return the site row's updated_at raw, exactly as the append's head read sees it."""
-    connection = session.connection()
-    placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
-    return connection.exec_driver_sql(f"SELECT updated_at FROM sites WHERE id = {placeholder}",
-                                      (site_id,)).scalar()
+    """Return the site row's updated_at raw (untyped SQL), exactly as the append's head read
+    sees it."""
+    return session.execute(text("SELECT updated_at FROM sites WHERE id = :site"),
+                           {"site": site_id}).scalar()
 
 
 def check_report(report, site, session, cache):
