@@ -432,15 +432,18 @@ def test_an_export_abandoned_midway_leaves_the_session_usable(ledger, monkeypatc
                              .limit(1)) == 5
 
 
+@pytest.mark.parametrize("first_record", [False, True], ids=["later-record", "first-record"])
 def test_a_pin_waits_for_appends_in_flight_so_no_record_slips_in_later(app, backend, make_report,
-                                                                        client):
+                                                                        client, first_record):
     import threading
 
     from app.ledger.append import AppendRequest, append_records
 
     if backend != "postgresql":
         pytest.skip("SQLite has one writer at a time; ids never commit out of order")
-    post(client, make_report())
+    report = make_report()  # imports the site
+    if not first_record:
+        post(client, report)
     content = {"event_id": "evt-inflight", "consent_id": "cns-1", "subject_id": "sbj-1",
                "event": "grant", "ui_action": "accept_all", "choices": {"mandatory": True},
                "server_time": datetime.now(UTC).isoformat()}

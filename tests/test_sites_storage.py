@@ -2,7 +2,8 @@
 import yaml
 
 from app.extensions import db
-from app.models import CatalogVersion, Site
+from app.ledger.proof import GENESIS_HASH
+from app.models import CatalogVersion, LedgerHead, Site
 from app.sites.repository import SiteRepository
 from tests.conftest import SAMPLE_SITES
 
@@ -139,3 +140,28 @@ def test_unknown_site_is_a_clear_error(runner):
         result = runner.invoke(args=command)
         assert result.exit_code == 1
         assert "no site with id 'nope'" in result.output
+
+
+def test_a_new_site_starts_with_an_empty_chain_head(runner):
+    runner.invoke(args=["sites", "import", str(SAMPLE_SITES / "sens.yaml")])
+    head = db.session.get(LedgerHead, "sens")
+    assert (head.seq, head.head_hash) == (0, GENESIS_HASH)
+
+
+def test_migration_gives_sites_created_before_it_their_chain_head(tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="0007")  # the sites table is as it is now
+        result = app.test_cli_runner().invoke(args=["sites", "import",
+                                                    str(SAMPLE_SITES / "sens.yaml")])
+        assert result.exit_code == 0, result.output
+        db.session.query(LedgerHead).delete()  # as a site created before 0008 had none
+        db.session.commit()
+        upgrade()
+        assert db.session.get(LedgerHead, "sens").head_hash == GENESIS_HASH
+        db.session.remove()
+        db.engine.dispose()

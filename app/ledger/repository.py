@@ -71,7 +71,7 @@ class LedgerRepository:
     def add_checkpoint(self, site_id, private_key):
         """Sign the site's current head; return the checkpoint (None before the first record)."""
         head = self.head(site_id)
-        if head is None:
+        if head is None or head.seq == 0:
             return None
         return self._signed(site_id, head.seq, head.head_hash, private_key, "checkpoint")
 
@@ -131,7 +131,8 @@ class LedgerRepository:
                                          .order_by(Checkpoint.seq, Checkpoint.id)))
 
     def site_ids(self):
-        """Return the ids of sites that have a ledger, or had one: a head or a checkpoint."""
+        """Return the ids of sites with a chain (every site has one from its creation, empty at
+        first) or with a checkpoint (a site that had a chain)."""
         heads = self.session.scalars(select(LedgerHead.site_id))
         signed = self.session.scalars(select(Checkpoint.site_id).distinct())
         return sorted({*heads, *signed})

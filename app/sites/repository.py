@@ -3,7 +3,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.models import CatalogVersion, Site, SiteRevision
+from app.ledger.proof import GENESIS_HASH
+from app.models import CatalogVersion, LedgerHead, Site, SiteRevision
 from app.sites.catalog import catalog_document, catalog_from_document, content_hash
 from app.sites.history import changed_paths, site_document
 from app.sites.schema import SiteSpec
@@ -60,6 +61,10 @@ class SiteRepository:
                 site=site, version=site.catalog_version, content_hash=digest, content=document
             ))
         self.session.flush()
+        if created:
+            # The chain's head exists before its first record, so that append locks a committed
+            # row like every later one (an export's pin waits on it; see latest_record_id).
+            self.session.add(LedgerHead(site_id=site.id, seq=0, head_hash=GENESIS_HASH))
         self._add_revision(site, spec, author)
         return ImportOutcome(site, created, site.catalog_version, changed)
 
