@@ -122,6 +122,15 @@ class TextSet(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
 
 
+class BannerBuild(db.Model):
+    """A build of the banner's code this service served: reports may name only these."""
+
+    __tablename__ = "banner_builds"
+
+    build: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_served_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+
+
 class LedgerHead(db.Model):
     """The end of a site's record chain; appends lock this row to keep the chain linear."""
 

@@ -56,6 +56,7 @@ def test_retried_report_is_stored_once(client, make_report):
     (lambda r: {**r, "ui_action": "swipe"}, 422, "unknown_ui_action", "ui_action"),
     (lambda r: {**r, "catalog_version": 7}, 409, "unknown_catalog_version", "catalog_version"),
     (lambda r: {**r, "texts_digest": "0" * 64}, 409, "unknown_texts", "texts_digest"),
+    (lambda r: {**r, "banner_build": "0" * 16}, 409, "unknown_banner_build", "banner_build"),
     (lambda r: {**r, "policy_version": "1999-01-01"}, 409, "unknown_policy_version",
      "policy_version"),
     (lambda r: {**r, "consent_document_version": None}, 409,
@@ -227,3 +228,19 @@ def test_an_origin_added_after_the_site_was_cached_may_report_at_once(client, ma
     db.session.commit()
     answer = post(client, make_report(page="https://new.example/"), origin="https://new.example")
     assert answer.status_code == 201, answer.json
+
+
+def test_a_build_served_before_a_deploy_is_still_accepted(app, client, make_report):
+    from app.ledger.repository import LedgerRepository
+
+    LedgerRepository(db.session).store_banner_build("feedc0de" * 2)  # an earlier deploy's build
+    db.session.commit()
+    assert post(client, make_report(banner_build="feedc0de" * 2)).status_code == 201
+
+
+def test_serving_the_banner_records_its_build(app, client, make_report):
+    from app.banner.bundle import gate_code
+    from app.models import BannerBuild
+
+    make_report()  # fetches the test shop's embed script
+    assert db.session.get(BannerBuild, gate_code()[2]) is not None

@@ -42,8 +42,9 @@ def openapi_document(server_url):
                     "400": _error("Malformed JSON or field"),
                     "403": _error("Origin not allowed for the site"),
                     "404": _error("Unknown site"),
-                    "409": _error("Unknown catalog version, texts, privacy policy or consent "
-                                  "document version, or an event_id reused for another event"),
+                    "409": _error("Unknown catalog version, texts, banner build, privacy policy "
+                                  "or consent document version, or an event_id reused for "
+                                  "another event"),
                     "413": _error("Body too large"),
                     "422": _error("Unknown category, event or UI action"),
                     "429": _error("Rate limited"),

@@ -9,6 +9,7 @@ from app.api import bp
 from app.api.cors import allow_known_origin, allow_origin
 from app.api.limits import within_limits
 from app.api.openapi import openapi_document
+from app.banner.bundle import gate_code
 from app.extensions import db
 from app.ledger.append import SiteChanged, write_lock
 from app.ledger.checkpoints import SigningKeyError, public_pem
@@ -151,6 +152,9 @@ def _intake_cache():
     cache = current_app.extensions.get("consent_gate.intake")
     if cache is None or cache.secret_key != current_app.secret_key:
         cache = IntakeCache()
+        # The build this code serves counts as served even before any banner was fetched from
+        # it, so reports from pages loaded before a restart still go through.
+        cache.builds.add(gate_code()[2])
         cache.secret_key = current_app.secret_key
         cache.serializer = receipt_serializer(current_app.secret_key)
         # A key of its own, derived from the secret, so IP hashes cannot be matched across services.

@@ -86,6 +86,7 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     # Proofs name the texts a visitor saw by digest: keep every served set, once. The deferred
     # part is built from these stored sets, so it matches its banner even after a site change.
     ledger = LedgerRepository(db.session)
+    ledger.store_banner_build(build)  # reports name it; the intake accepts served builds only
     for language, texts in text_sets.items():
         ledger.store_text_set(site_id, language, texts["digest"], texts)
     db.session.commit()

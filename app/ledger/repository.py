@@ -7,7 +7,7 @@ from sqlalchemy.pool import NullPool
 from app.ledger.append import AppendRequest, append_records, begin_immediate
 from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
 from app.ledger.verify import CHAIN_COLUMNS
-from app.models import Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
+from app.models import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
 #: Reads a range of a site's chain, in chain order, with the content as its stored text.
 _CHAIN_SQL = (f"SELECT {', '.join(c + '::text' if c == 'content' else c for c in CHAIN_COLUMNS)}"
@@ -33,6 +33,12 @@ class LedgerRepository:
         statement = self._insert(TextSet).values(
             digest=digest, site_id=site_id, language=language, content=content,
             created_at=utc_now()).on_conflict_do_nothing(index_elements=["digest"])
+        self.session.execute(statement)
+
+    def store_banner_build(self, build):
+        """Record a build of the banner's code as served; later calls change nothing."""
+        statement = self._insert(BannerBuild).values(
+            build=build, first_served_at=utc_now()).on_conflict_do_nothing(index_elements=["build"])
         self.session.execute(statement)
 
     def text_set(self, digest):

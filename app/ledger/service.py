@@ -9,7 +9,7 @@ from app.ledger.append import EventConflict
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
-from app.models import CatalogVersion, Site, SiteRevision, TextSet, utc_now
+from app.models import BannerBuild, CatalogVersion, Site, SiteRevision, TextSet, utc_now
 from app.sites.catalog import catalog_from_document
 
 #: Built-in trackers by the site column that switches them on.
@@ -36,7 +36,7 @@ class IntakeCache:
     """
 
     def __init__(self):
-        self.sites, self.catalogs, self.text_sets = {}, {}, {}
+        self.sites, self.catalogs, self.text_sets, self.builds = {}, {}, {}, set()
         self.lock = threading.Lock()
 
     def site(self, session, site_id, refresh=False):
@@ -97,6 +97,17 @@ class IntakeCache:
         return site_id
 
 
+    def is_served_build(self, session, build):
+        """Tell whether this service ever served the banner build (kept once found)."""
+        if build in self.builds:
+            return True
+        if session.get(BannerBuild, build) is None:
+            return False
+        with self.lock:
+            self.builds.add(build)
+        return True
+
+
 def _site_stamp(session, site_id):
     """Return the site row's updated_at raw (untyped SQL), exactly as the append's head read
     sees it."""
@@ -118,6 +129,9 @@ def check_report(report, site, session, cache):
     if cache.text_set_site(session, report.texts_digest) != site.id:
         raise IntakeError(409, "unknown_texts", "these banner texts were never served for the site",
                           "texts_digest")
+    if not cache.is_served_build(session, report.banner_build):
+        raise IntakeError(409, "unknown_banner_build", "this banner build was never served here",
+                          "banner_build")
     if report.policy_version not in site.policy_versions:
         raise IntakeError(409, "unknown_policy_version",
                           f"site {site.id!r} never had privacy policy version "
