@@ -42,7 +42,8 @@ def test_checkpoints_of_all_sites_form_one_linked_log(runner, two_sites_signed):
     result = _verify(runner)
     assert result.exit_code == 0, result.output
     # Every site has a chain from its creation: those without records verify as empty.
-    assert result.output.splitlines() == ["checkpoint log: 6 signed checkpoints, linked",
+    assert result.output.splitlines() == ["checkpoint log: 6 signed checkpoints, linked; latest "
+                                          f"{log[-1].digest}",
                                           "familami: 3 records, chain intact",
                                           "flomni: 0 records, chain intact",
                                           "loginom: 0 records, chain intact",
@@ -116,3 +117,22 @@ def test_verifying_one_site_still_checks_the_log_but_prints_it_only_when_broken(
     result = _verify(runner, "--site", "sens")
     assert result.exit_code == 1
     assert result.output.startswith("checkpoint log: BROKEN")
+
+
+def test_a_log_cut_back_at_its_end_is_caught_by_an_anchor_kept_elsewhere(runner, two_sites_signed):
+    kept = runner.invoke(args=["ledger", "checkpoint", "--site", "sens"]).output
+    anchor = kept.split("log digest ")[1].strip()
+    assert _verify(runner, "--anchor", anchor).exit_code == 0
+    db.session.delete(_checkpoints()[-1])  # the newest checkpoint: no link is left broken
+    assert _verify(runner).exit_code == 0, "without an anchor the cut is invisible"
+    result = _verify(runner, "--anchor", anchor.upper())
+    assert result.exit_code == 1
+    assert (f"checkpoint log: BROKEN: the checkpoint {anchor} kept as an anchor is not in the log"
+            in result.output)
+
+
+@pytest.mark.parametrize("anchor", ["abc", "g" * 64, ""])
+def test_an_anchor_that_is_no_digest_is_a_clear_error(runner, two_sites_signed, anchor):
+    result = _verify(runner, "--anchor", anchor)
+    assert result.exit_code == 2
+    assert "--anchor" in result.output and "not a checkpoint digest" in result.output

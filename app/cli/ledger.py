@@ -1,4 +1,5 @@
 """flask ledger keygen|checkpoint|purge|verify: sign, trim and check the consent ledger."""
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @ledger_group.command("keygen")
@@ -39,7 +41,10 @@ def checkpoint_command(site_id):
     for current in _site_ids(ledger, site_id):
         checkpoint = ledger.add_checkpoint(current, key)
         if checkpoint:
-            click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}")
+            # The digest is the log's latest: kept elsewhere, it lets verify --anchor catch a
+            # log cut back past it.
+            click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}, "
+                       f"log digest {checkpoint.digest}")
     db.session.commit()
 
 
@@ -65,19 +70,30 @@ def purge_command(site_id, as_of):
     db.session.commit()
 
 
+def _check_digests(_context, _parameter, values):
+    digests = tuple(value.strip().lower() for value in values)
+    for value in digests:
+        if not DIGEST.fullmatch(value):
+            raise click.BadParameter(f"{value!r} is not a checkpoint digest (64 hex characters)")
+    return digests
+
+
 @ledger_group.command("verify")
 @click.option("--site", "site_id", help="Verify one site (default: every site).")
 @click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
               help="Check checkpoint signatures with this PEM public key (default: this "
                    "service's own key).")
 @click.option("--stats", is_flag=True, help="Also print each site's verify time and records/s.")
+@click.option("--anchor", "anchors", multiple=True, callback=_check_digests, metavar="DIGEST",
+              help="A checkpoint digest kept from an earlier run (the log's latest, printed by "
+                   "verify and checkpoint): the log must still hold it. Repeatable.")
 @with_database
-def verify_command(site_id, public_key_file, stats):
+def verify_command(site_id, public_key_file, stats, anchors):
     """Verify each site's chain; exit 1 and name the first bad record when one is broken."""
     public_key = _public_key(public_key_file)
     ledger = LedgerRepository(db.session)
     site_ids = _site_ids(ledger, site_id)
-    broken = not _checkpoint_log_holds(ledger, public_key, quiet=bool(site_id))
+    broken = not _checkpoint_log_holds(ledger, public_key, anchors, quiet=bool(site_id))
     url = db.engine.url.render_as_string(hide_password=False)
     for current in site_ids:
         # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
@@ -97,14 +113,15 @@ def verify_command(site_id, public_key_file, stats):
         raise SystemExit(1)
 
 
-def _checkpoint_log_holds(ledger, public_key, quiet):
+def _checkpoint_log_holds(ledger, public_key, anchors, quiet):
     log = ledger.checkpoint_log()
-    problem = verify_checkpoint_log(log, public_key)
+    problem = verify_checkpoint_log(log, public_key, anchors)
     if problem:
         click.echo(f"checkpoint log: BROKEN: {problem}")
     elif not quiet:
-        linked = sum(1 for checkpoint in log if checkpoint.digest)
-        click.echo(f"checkpoint log: {linked} signed checkpoints, linked")
+        linked = [checkpoint.digest for checkpoint in log if checkpoint.digest]
+        latest = f"; latest {linked[-1]}" if linked else ""
+        click.echo(f"checkpoint log: {len(linked)} signed checkpoints, linked{latest}")
     return not problem
 
 

@@ -221,13 +221,27 @@ def _bad_signature(site_id, checkpoints, public_key):
     return ""
 
 
-def verify_checkpoint_log(checkpoints, public_key=None):
+def verify_checkpoint_log(checkpoints, public_key=None, anchors=()):
     """Check that the checkpoints of all sites, in signing order, link up; return a problem or "".
 
     Each checkpoint names the digest of the one signed before it, so a checkpoint removed from
     the middle of the log, or every checkpoint of a deleted site, breaks a link. Checkpoints
-    signed before the log existed carry no link and are skipped.
+    signed before the log existed carry no link and are skipped. Checkpoints cut from the end
+    leave no gap: anchors, digests of checkpoints kept outside the database, must still be in
+    the log.
     """
+    problem = _log_links_up(checkpoints, public_key)
+    if problem:
+        return problem
+    linked = {checkpoint.digest for checkpoint in checkpoints}
+    for anchor in anchors:
+        if anchor not in linked:
+            return (f"the checkpoint {anchor} kept as an anchor is not in the log: checkpoints "
+                    "were removed from its end, or it was rewritten")
+    return ""
+
+
+def _log_links_up(checkpoints, public_key):
     expected, count = LOG_GENESIS, 0
     for checkpoint in checkpoints:
         if checkpoint.prev_digest is None and checkpoint.digest is None:
