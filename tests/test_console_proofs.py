@@ -152,3 +152,18 @@ def test_users_cli_reads_the_password_from_stdin_and_names_bad_fields(app, runne
     duplicate = runner.invoke(args=["users", "create", "--email", "dpo@example.com", "--role",
                                     "auditor"], input="a long enough password\n")
     assert duplicate.exit_code != 0 and "--email" in duplicate.output
+
+
+def test_integrity_shows_the_latest_digest_and_checks_a_kept_one(app, ledger, auditor, runner):
+    from app.models import Checkpoint
+
+    assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
+    kept = db.session.query(Checkpoint).order_by(Checkpoint.id.desc()).first().digest
+    assert kept in auditor.get("/console/integrity").data.decode()
+    assert "still holds" in auditor.get(f"/console/integrity?anchor={kept}").data.decode()
+    db.session.query(Checkpoint).delete()  # the log cut back to nothing
+    db.session.commit()
+    cut = auditor.get(f"/console/integrity?anchor={kept}").data.decode()
+    assert "BROKEN" in cut and f"checkpoint {kept} kept as an anchor is not in the log" in cut
+    refused = auditor.get("/console/integrity?anchor=not-a-digest")
+    assert refused.status_code == 400 and "not a checkpoint digest" in refused.data.decode()

@@ -1,5 +1,4 @@
 """flask ledger keygen|checkpoint|purge|verify: sign, trim and check the consent ledger."""
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,14 +10,13 @@ from flask.cli import AppGroup
 
 from app.cli.common import with_database
 from app.extensions import db
-from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem
+from app.ledger.checkpoints import DIGEST, SigningKeyError, generate_key, public_pem
 from app.ledger.repository import LedgerRepository
 from app.ledger.verify import verify_checkpoint_log, verify_stored_chain
 from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
-DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @ledger_group.command("keygen")

@@ -20,7 +20,7 @@ from app.console import bp
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.forms import SearchForm, options
 from app.extensions import db
-from app.ledger.checkpoints import SigningKeyError
+from app.ledger.checkpoints import DIGEST, SigningKeyError
 from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
@@ -210,7 +210,14 @@ def _public_pem():
 @bp.get("/integrity")
 @roles_required(Role.AUDITOR)
 def integrity():
-    """Verify the chain of every site the user may read and show each verdict."""
+    """Verify the chain of every site the user may read and show each verdict.
+
+    ?anchor= is a checkpoint digest the auditor kept earlier: the log must still hold it.
+    """
+    anchor = request.args.get("anchor", "").strip().lower()
+    if anchor and not DIGEST.fullmatch(anchor):
+        return render_template("console/integrity.html", anchor=anchor, anchor_error=_(
+            "That is not a checkpoint digest (64 hexadecimal characters).")), 400
     ledger = LedgerRepository(db.session)
     key = _public_key()
     url = db.engine.url.render_as_string(hide_password=False)
@@ -218,6 +225,8 @@ def integrity():
     verdicts = [verify_stored_chain(site_id, url, ledger.head(site_id), ledger.checkpoints(site_id),
                                     key, ledger.lowest_seq(site_id), workers=1)
                 for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
-    log_problem = verify_checkpoint_log(ledger.checkpoint_log(), key)
+    log = ledger.checkpoint_log()
+    log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
+    latest = next((checkpoint.digest for checkpoint in reversed(log) if checkpoint.digest), None)
     return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
-                           log_problem=log_problem)
+                           log_problem=log_problem, latest=latest, anchor=anchor)

@@ -5,6 +5,7 @@ so a ledger rewritten after a checkpoint no longer matches it.
 """
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -59,6 +60,8 @@ def key_id(public_key):
 
 #: What the first checkpoint of the log links to.
 LOG_GENESIS = "0" * 64
+#: A checkpoint digest as printed and taken: lowercase SHA-256 hex.
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev=None):
