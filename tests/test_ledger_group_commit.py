@@ -28,7 +28,8 @@ def _content(number):
 
 
 class GatedLock:
-    """The real write lock, counting batches; the first batch waits at a gate until released."""
+    """The real write lock, counting batches; hold_first() makes the first batch wait at a gate
+    once it is taken, inside its transaction, until the gate is opened."""
 
     def __init__(self):
         self.batches, self.entered, self.gate = 0, threading.Event(), threading.Event()
@@ -37,10 +38,17 @@ class GatedLock:
     def __call__(self, session):
         with write_lock(session):
             self.batches += 1
-            if self.batches == 1:
+            yield
+
+    def hold_first(self, after_append=None):
+        """Return an after_append hook that holds the batch storing seq 1 at the gate."""
+        def hook(connection, site_id, appended):
+            if appended.record.seq == 1:
                 self.entered.set()
                 assert self.gate.wait(10)
-            yield
+            if after_append:
+                after_append(connection, site_id, appended)
+        return hook
 
 
 def _append_in_threads(app, committer, site_id, numbers, after_append=None):
@@ -66,7 +74,7 @@ def _append_in_threads(app, committer, site_id, numbers, after_append=None):
 def test_reports_that_wait_share_one_commit_and_chain_in_order(app, shop):
     lock = GatedLock()
     committer = GroupCommitter(lock)
-    first, first_results, _ = _append_in_threads(app, committer, shop, [0])
+    first, first_results, _ = _append_in_threads(app, committer, shop, [0], lock.hold_first())
     assert lock.entered.wait(10)
     others, results, errors = _append_in_threads(app, committer, shop, range(1, WAITING + 1))
     _wait_for(lambda: len(committer._queue) == WAITING)
@@ -90,7 +98,8 @@ def test_a_failure_in_a_batch_fails_all_its_reports_and_stores_none_of_them(app,
     lock = GatedLock()
     committer = GroupCommitter(lock)
 
-    first, first_results, _ = _append_in_threads(app, committer, shop, [0], full_disk_at_three)
+    first, first_results, _ = _append_in_threads(app, committer, shop, [0],
+                                                 lock.hold_first(full_disk_at_three))
     assert lock.entered.wait(10)
     batch, results, errors = _append_in_threads(app, committer, shop, [1, 2, 3],
                                                 full_disk_at_three)
@@ -115,12 +124,13 @@ def test_an_interrupted_leader_fails_the_reports_waiting_on_its_batch(app, shop)
     lock = GatedLock()
     committer = GroupCommitter(lock)
     outcomes = {}
+    hook = lock.hold_first(interrupt_at_two)
 
     def run(number):
         with app.app_context():
             try:
                 outcomes[number] = committer.append(db.session, shop, f"evt-{number}",
-                                                    _content(number), interrupt_at_two)
+                                                    _content(number), hook)
             except BaseException as error:  # noqa: BLE001 (the interruption is what is tested)
                 outcomes[number] = error
             finally:
@@ -176,3 +186,19 @@ def _wait_for(condition, seconds=10):
             return
         stop.wait(0.01)
     raise AssertionError("condition not met in time")
+
+
+def test_reports_queued_while_another_writer_holds_the_lock_join_the_waiting_batch(app, backend,
+                                                                                  shop):
+    if backend != "sqlite":
+        pytest.skip("the write lock is SQLite's; PostgreSQL queues writers on the head row")
+    lock = GatedLock()
+    committer = GroupCommitter(lock)
+    with db.engine.connect() as other_writer, write_lock(other_writer):  # as another process
+        threads, results, errors = _append_in_threads(app, committer, shop, range(4))
+        _wait_for(lambda: len(committer._queue) == 4)
+    for thread in threads:
+        thread.join(10)
+    assert not errors
+    assert lock.batches == 1  # the leader took its batch once it held the lock: all four
+    assert sorted(appended.record.seq for appended in results.values()) == [1, 2, 3, 4]

@@ -1,11 +1,13 @@
 """Group commit: reports arriving together share one transaction, so one commit (one fsync).
 
 A durable commit costs a disk flush, and appends for a site must wait for each other anyway to
-keep the chain linear. So the first thread to arrive leads: it appends every report queued so
-far in one transaction and commits once; threads that arrive meanwhile wait
-and are answered from that commit. When the leader's batch is done it hands the lead to the
-oldest waiting thread, so no request keeps serving others for ever. Nobody is answered before
-the commit that stores their record has returned.
+keep the chain linear. So the first thread to arrive leads: once it holds the write lock (on
+SQLite a lock file shared with the other processes) it takes every report queued so far,
+appends them in one transaction and commits once; reports that queued while another process
+held the lock join that batch. Threads that arrive meanwhile wait and are answered from that
+commit. When the leader's batch is done it hands the lead to the oldest waiting thread, so no
+request keeps serving others for ever. Nobody is answered before the commit that stores their
+record has returned.
 
 Batches are written over one connection the committer keeps for its process, outside any
 request's session: a report costs no pool checkout, session or reset of its own.
@@ -68,22 +70,52 @@ class GroupCommitter:
         return item.outcome()
 
     def _lead(self, session, after_append):
+        batch = []
+        try:
+            connection = self._connection or self._connect(session.get_bind())
+            with self._write_lock(connection):
+                # Taken once the lock is held: reports queued while another process held it
+                # join this batch instead of waiting for a commit of their own.
+                batch = self._take()
+                outcomes = self._write(connection, batch, after_append)
+        except BaseException as error:
+            # The next batch starts on a fresh connection, whatever state this one was left in.
+            if self._connection is not None:
+                self._connection.invalidate()
+                self._connection = None
+            # An interruption (SystemExit, KeyboardInterrupt) is the leader's own to raise;
+            # the threads waiting on the batch learn only that it did not commit.
+            failure = error if isinstance(error, Exception) else BatchInterrupted()
+            for item in batch or self._take():
+                item.appended, item.error = None, failure
+            raise
+        else:
+            for item, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    item.error = outcome
+                else:
+                    item.appended = outcome
+        finally:
+            self._hand_over(batch)
+
+    def _take(self):
         with self._mutex:
             batch = self._queue[:self._max_batch]
             del self._queue[:self._max_batch]
-        try:
-            self._write(session, batch, after_append)
-        finally:
-            with self._mutex:
-                if self._queue:
-                    successor = self._queue[0]
-                    successor.lead = True
-                    successor.ready.set()
-                else:
-                    self._leading = False
-            for item in batch:
-                if not item.lead:
-                    item.ready.set()
+        return batch
+
+    def _hand_over(self, batch):
+        """Wake the batch's threads, and the oldest waiting one to lead the next batch."""
+        with self._mutex:
+            if self._queue:
+                successor = self._queue[0]
+                successor.lead = True
+                successor.ready.set()
+            else:
+                self._leading = False
+        for item in batch:
+            if not item.lead:
+                item.ready.set()
 
     def _connect(self, engine):
         self._connection = engine.connect()
@@ -91,30 +123,12 @@ class GroupCommitter:
         weakref.finalize(self, self._connection.invalidate)
         return self._connection
 
-    def _write(self, session, batch, after_append):
-        connection = self._connection or self._connect(session.get_bind())
+    def _write(self, connection, batch, after_append):
         requests = [item.request for item in batch]
         try:
-            with self._write_lock(connection):
-                try:
-                    outcomes = self._commit(connection, requests, after_append, lookup=False)
-                except EventSeen:  # a retried report: read what is stored, then append
-                    outcomes = self._commit(connection, requests, after_append, lookup=True)
-        except BaseException as error:
-            # The next batch starts on a fresh connection, whatever state this one was left in.
-            self._connection = None
-            connection.invalidate()
-            # An interruption (SystemExit, KeyboardInterrupt) is the leader's own to raise;
-            # the threads waiting on the batch learn only that it did not commit.
-            failure = error if isinstance(error, Exception) else BatchInterrupted()
-            for item in batch:
-                item.appended, item.error = None, failure
-            raise
-        for item, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                item.error = outcome
-            else:
-                item.appended = outcome
+            return self._commit(connection, requests, after_append, lookup=False)
+        except EventSeen:  # a retried report: read what is stored, then append
+            return self._commit(connection, requests, after_append, lookup=True)
 
     @staticmethod
     def _commit(connection, requests, after_append, lookup):
