@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, update
 
 from app.ledger.proof import GENESIS_HASH, chain_hash
 from app.models import ConsentRecord, LedgerHead
@@ -53,8 +53,9 @@ def seed_chain(url, count, batch=20_000):
                              "prev_hash": previous, "record_hash": record_hash})
                 previous = record_hash
             connection.execute(insert(ConsentRecord.__table__), rows)
-        connection.execute(insert(LedgerHead.__table__).values(
-            site_id="shop", seq=count, head_hash=previous))
+        # The site's import created its empty head; it now points at the chain's end.
+        connection.execute(update(LedgerHead.__table__).where(LedgerHead.site_id == "shop")
+                           .values(seq=count, head_hash=previous))
     engine.dispose()
 
 
