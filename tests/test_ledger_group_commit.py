@@ -202,3 +202,25 @@ def test_reports_queued_while_another_writer_holds_the_lock_join_the_waiting_bat
     assert not errors
     assert lock.batches == 1  # the leader took its batch once it held the lock: all four
     assert sorted(appended.record.seq for appended in results.values()) == [1, 2, 3, 4]
+
+
+def test_a_lock_that_fails_fails_every_queued_report_and_nobody_hangs(app, shop):
+    entered, gate = threading.Event(), threading.Event()
+
+    @contextmanager
+    def failing_lock(_connection):
+        entered.set()
+        assert gate.wait(10)
+        raise OperationalError("flock", {}, Exception("disk I/O error"))
+        yield  # pragma: no cover
+
+    committer = GroupCommitter(failing_lock)
+    first, _results, first_errors = _append_in_threads(app, committer, shop, [0])
+    assert entered.wait(10)
+    others, results, errors = _append_in_threads(app, committer, shop, [1, 2, 3])
+    _wait_for(lambda: len(committer._queue) == 4)
+    gate.set()
+    for thread in first + others:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert not results and sorted({**first_errors, **errors}) == [0, 1, 2, 3]

@@ -86,7 +86,9 @@ class GroupCommitter:
             # An interruption (SystemExit, KeyboardInterrupt) is the leader's own to raise;
             # the threads waiting on the batch learn only that it did not commit.
             failure = error if isinstance(error, Exception) else BatchInterrupted()
-            for item in batch or self._take():
+            # Failing before the batch was taken (no connection, no lock) fails what is queued.
+            batch = batch or self._take()
+            for item in batch:
                 item.appended, item.error = None, failure
             raise
         else:
