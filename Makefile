@@ -54,7 +54,7 @@ static/banner/consent-gate-deferred.min.js: static/banner/consent-gate-deferred.
 	npm run -s build:deferred
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | tail -n 1
+	$(BIN)/pybabel compile -d translations -f --statistics 2>&1 | tail -n 1
 
 migrate: $(VENV)/.installed instance/config.py ## Create or upgrade the database schema
 	$(FLASK) db upgrade

@@ -30,7 +30,9 @@ def extract_command():
 @i18n_group.command("update")
 def update_command():
     """Merge new strings from the template into every language's catalog."""
-    _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--no-wrap")
+    # No fuzzy matching: a guessed translation of a near string is wrong more often than not.
+    _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--no-wrap",
+             "--no-fuzzy-matching")
 
 
 @i18n_group.command("init")
