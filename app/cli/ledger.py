@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 
 from app.cli.common import with_database
 from app.extensions import db
-from app.ledger.checkpoints import DIGEST, SigningKeyError, generate_key, public_pem
+from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem, read_digest
 from app.ledger.repository import LedgerRepository
-from app.ledger.verify import verify_checkpoint_log, verify_stored_chain
+from app.ledger.verify import linked_digests, verify_checkpoint_log, verify_stored_chain
 from app.signing import signing_key, signing_key_path
 from app.sites.repository import SiteRepository
 
@@ -69,9 +69,9 @@ def purge_command(site_id, as_of):
 
 
 def _check_digests(_context, _parameter, values):
-    digests = tuple(value.strip().lower() for value in values)
-    for value in digests:
-        if not DIGEST.fullmatch(value):
+    digests = tuple(read_digest(value) for value in values)
+    for value, digest in zip(values, digests, strict=True):
+        if digest is None:
             raise click.BadParameter(f"{value!r} is not a checkpoint digest (64 hex characters)")
     return digests
 
@@ -117,7 +117,7 @@ def _checkpoint_log_holds(ledger, public_key, anchors, quiet):
     if problem:
         click.echo(f"checkpoint log: BROKEN: {problem}")
     elif not quiet:
-        linked = [checkpoint.digest for checkpoint in log if checkpoint.digest]
+        linked = linked_digests(log)
         latest = f"; latest {linked[-1]}" if linked else ""
         click.echo(f"checkpoint log: {len(linked)} signed checkpoints, linked{latest}")
     return not problem

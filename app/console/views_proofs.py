@@ -20,13 +20,13 @@ from app.console import bp
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.forms import SearchForm, options
 from app.extensions import db
-from app.ledger.checkpoints import DIGEST, SigningKeyError
+from app.ledger.checkpoints import SigningKeyError, read_digest
 from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
-from app.ledger.verify import verify_checkpoint_log, verify_stored_chain
+from app.ledger.verify import linked_digests, verify_checkpoint_log, verify_stored_chain
 from app.signing import signing_key
 from app.sites.repository import SiteRepository
 
@@ -214,9 +214,10 @@ def integrity():
 
     ?anchor= is a checkpoint digest the auditor kept earlier: the log must still hold it.
     """
-    anchor = request.args.get("anchor", "").strip().lower()
-    if anchor and not DIGEST.fullmatch(anchor):
-        return render_template("console/integrity.html", anchor=anchor, anchor_error=_(
+    typed = request.args.get("anchor", "")
+    anchor = read_digest(typed) if typed.strip() else ""
+    if anchor is None:
+        return render_template("console/integrity.html", anchor=typed.strip(), anchor_error=_(
             "That is not a checkpoint digest (64 hexadecimal characters).")), 400
     ledger = LedgerRepository(db.session)
     key = _public_key()
@@ -227,6 +228,6 @@ def integrity():
                 for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
     log = ledger.checkpoint_log()
     log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
-    latest = next((checkpoint.digest for checkpoint in reversed(log) if checkpoint.digest), None)
+    latest = (linked_digests(log) or [None])[-1]
     return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
                            log_problem=log_problem, latest=latest, anchor=anchor)

@@ -64,6 +64,12 @@ LOG_GENESIS = "0" * 64
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
+def read_digest(text):
+    """Return a checkpoint digest typed or pasted by a person, as stored; None when it is not one."""
+    digest = text.strip().lower()
+    return digest if DIGEST.fullmatch(digest) else None
+
+
 def checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev=None):
     """Return the exact bytes a checkpoint signature covers: kind, and the log link when set."""
     fields = {"site": site_id, "seq": seq, "head_hash": head_hash, "time": created_at,

@@ -233,12 +233,18 @@ def verify_checkpoint_log(checkpoints, public_key=None, anchors=()):
     problem = _log_links_up(checkpoints, public_key)
     if problem:
         return problem
-    linked = {checkpoint.digest for checkpoint in checkpoints}
+    linked = set(linked_digests(checkpoints))
     for anchor in anchors:
         if anchor not in linked:
             return (f"the checkpoint {anchor} kept as an anchor is not in the log: checkpoints "
                     "were removed from its end, or it was rewritten")
     return ""
+
+
+def linked_digests(checkpoints):
+    """Return the digests of the checkpoints in the log, in signing order (the last is the
+    latest, to keep as an anchor)."""
+    return [checkpoint.digest for checkpoint in checkpoints if checkpoint.digest]
 
 
 def _log_links_up(checkpoints, public_key):
