@@ -22,7 +22,7 @@ test: $(VENV)/.installed-test translations banner chromium lint ## Install test 
 lint: $(VENV)/.installed-test ## Check style with ruff
 	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py tools
 
-bench: $(VENV)/.installed-test translations banner chromium ## Run the benchmarks and write bench/RESULTS.md
+bench: $(VENV)/.installed-test translations banner chromium valgrind ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench
 
 $(VENV)/.installed: pyproject.toml
@@ -68,6 +68,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+.PHONY: valgrind
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 || { \
+	  echo "Installing Debian's valgrind to count instructions in the benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules static/banner/*.min.js

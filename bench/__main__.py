@@ -14,12 +14,13 @@ import psycopg
 
 from bench.export import export_lines, measure_export
 from bench.http import flask_env, http_lines, measure_backend, prepare_database
+from bench.instructions import instruction_lines, measure_instructions
 from bench.ledger import measure_verify, verify_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 #: Benchmark parts, in the order they run.
-PARTS = ("banner", "http", "verify", "export")
+PARTS = ("banner", "http", "instructions", "verify", "export")
 POSTGRES_ADMIN_URL = os.environ.get("CONSENT_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -39,11 +40,13 @@ def main():
     options = parser.parse_args()
     parts = set(options.only or PARTS)
     banner = measure_banner(options) if "banner" in parts else None
-    sections, verify_rows, export_rows = [], [], []
+    sections, verify_rows, export_rows, instructions = [], [], [], None
     with databases() as (sqlite_url, postgres_url):
         if "http" in parts:
             sections.append(measure_backend("SQLite", sqlite_url("http"), options))
             sections.append(measure_backend("PostgreSQL", postgres_url("http"), options))
+        if "instructions" in parts:
+            instructions = measure_instructions(lambda label: sqlite_url(f"callgrind-{label}"))
         if "verify" in parts:
             counts = sorted({options.verify_records // 4, options.verify_records})
             verify_rows += measure_verify("SQLite", lambda n: sqlite_url(f"verify{n}"), counts)
@@ -54,7 +57,7 @@ def main():
             export_rows += measure_export("SQLite", lambda n: sqlite_url(f"export{n}"), counts)
             export_rows += measure_export("PostgreSQL", lambda n: postgres_url(f"export{n}"),
                                           counts)
-    lines = result_lines(options, banner, sections, verify_rows, export_rows)
+    lines = result_lines(options, banner, sections, verify_rows, export_rows, instructions)
     if options.only:
         print("\n".join(lines))
         return
@@ -100,7 +103,7 @@ def measure_banner(options):
     return measure(get("/c/shop.js"), fetch=get, runs=options.banner_runs)
 
 
-def result_lines(options, banner, sections, verify_rows, export_rows=()):
+def result_lines(options, banner, sections, verify_rows, export_rows=(), instructions=None):
     """Return the figures as Markdown lines with the command that made them."""
     from bench.banner import banner_lines
 
@@ -120,6 +123,8 @@ def result_lines(options, banner, sections, verify_rows, export_rows=()):
         lines += banner_lines(banner)
     for section in sections:
         lines += http_lines(section)
+    if instructions:
+        lines += instruction_lines(instructions)
     if verify_rows:
         lines += verify_lines(verify_rows)
     if export_rows:
