@@ -127,6 +127,19 @@ def test_forged_receipt_is_400(client, make_report, tamper):
     assert response.json["error"]["code"] == "invalid_receipt"
 
 
+def test_receipts_are_plain_itsdangerous_signatures(app, client, make_report):
+    """Receipts issued by earlier builds (a key derived per receipt) are the same bytes."""
+    from itsdangerous import Signer
+
+    from app.ledger.proof import RECEIPT_SALT
+
+    answer = post(client, make_report()).json
+    plain = Signer(app.secret_key, salt=RECEIPT_SALT + ".v2").sign(
+        f"testshop.{answer['record_id']}.{answer['record_hash']}").decode()
+    assert answer["receipt"] == plain
+    assert client.get(f"/api/v1/receipts/{plain}").json["verified"] is True
+
+
 def test_receipts_in_the_earlier_serialized_format_still_verify(app, client, make_report):
     from itsdangerous import URLSafeSerializer
 

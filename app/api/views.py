@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy.orm import Session
 
 from app.api import bp
-from app.api.cors import allow_known_origin, allow_origin
+from app.api.cors import allow_checked_origin, allow_known_origin
 from app.api.limits import within_limits
 from app.api.openapi import openapi_document
 from app.banner.bundle import gate_code
@@ -54,7 +54,7 @@ def consents():
                                                       cache.serializer)
         except SiteChanged:
             continue
-        return allow_origin(_receipt_response(record, receipt, created), site, service_url)
+        return allow_checked_origin(_receipt_response(record, receipt, created))
     raise IntakeError(503, "site_changing", "the site's settings are being changed; retry", None)
 
 

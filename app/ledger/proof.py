@@ -33,6 +33,18 @@ class ReceiptError(Exception):
     """A receipt is forged, altered or malformed."""
 
 
+class _KeyOnceSigner(Signer):
+    """itsdangerous' Signer, deriving the signing key once rather than for every receipt."""
+
+    def derive_key(self, secret_key=None):
+        """Return the derived key; the current secret's is kept after its first use."""
+        if secret_key is not None:
+            return super().derive_key(secret_key)
+        if getattr(self, "_derived_key", None) is None:
+            self._derived_key = super().derive_key()
+        return self._derived_key
+
+
 class ReceiptSigner:
     """Signs receipts as "site.record_id.record_hash.signature" (itsdangerous, HMAC).
 
@@ -40,7 +52,10 @@ class ReceiptSigner:
     """
 
     def __init__(self, secret_key):
-        self._signer = Signer(secret_key, salt=RECEIPT_SALT + ".v2")
+        # hashlib.sha1 itself (itsdangerous' default digest, looked up late) lets hmac use
+        # OpenSSL's HMAC; the signatures are the same.
+        self._signer = _KeyOnceSigner(secret_key, salt=RECEIPT_SALT + ".v2",
+                                      digest_method=hashlib.sha1)
         self._serialized = URLSafeSerializer(secret_key, salt=RECEIPT_SALT)
 
     def sign(self, site_id, record_id, record_hash):
