@@ -6,7 +6,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,9 +116,6 @@ def result_lines(options, banner, sections, verify_rows, export_rows=(), instruc
              f"Command: `make bench` (`{command}`)  ",
              f"Run: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
              f"cores, Python {platform.python_version()}, {chromium}.",
-             f"Machine speed: a pure-Python loop of 5 million additions took "
-             f"{machine_speed():.2f} s (best of 3); absolute rates below (verify, export) scale "
-             "with it, ratios much less.",
              "", "Every comparison is made inside one run, side by side, because this machine is "
              "noisy: endpoints are loaded in interleaved rounds and compared with a bare JSON "
              "endpoint on the same server; banner page loads alternate between the two banners."]
@@ -134,17 +130,6 @@ def result_lines(options, banner, sections, verify_rows, export_rows=(), instruc
     if export_rows:
         lines += export_lines(export_rows)
     return lines
-
-
-def machine_speed():
-    """Return the best of three timings of a fixed pure-Python loop, in seconds."""
-    timings = []
-    for _ in range(3):
-        started, total = time.perf_counter(), 0
-        for number in range(5_000_000):
-            total += number
-        timings.append(time.perf_counter() - started)
-    return min(timings)
 
 
 if __name__ == "__main__":
