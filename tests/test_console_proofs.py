@@ -124,6 +124,8 @@ def test_stats_count_banners_shown_and_choices_by_language(app, ledger, client, 
                                content_type="text/plain",
                                headers={"Origin": "https://www.testshop.test"})
         assert response.status_code == 204
+        assert response.headers["Access-Control-Allow-Origin"] == "https://www.testshop.test"
+        assert response.headers["Vary"] == "Origin"
     assert client.post("/api/v1/impressions", data='{"site":"testshop","language":"de"}',
                        headers={"Origin": "https://www.testshop.test"}).json["error"]["field"] == "language"
     assert client.post("/api/v1/impressions", data='{"site":"testshop","language":"en"}',

@@ -9,13 +9,12 @@ def allow_origin(response, site, service_url=None):
 
     Methods, headers and max-age matter to a preflight only, so other answers go without them.
     """
-    origin = request.headers.get("Origin")
-    response.vary.add("Origin")
-    if site is not None and is_allowed_origin(origin, site.origins,
-                                              service_url or request.host_url):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        if request.method != "OPTIONS":
-            return response
+    if site is None or not is_allowed_origin(request.headers.get("Origin"), site.origins,
+                                             service_url or request.host_url):
+        response.vary.add("Origin")
+        return response
+    allow_checked_origin(response)
+    if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
         response.headers["Access-Control-Max-Age"] = "86400"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from flask import current_app, request
 
 from app.api import bp
-from app.api.cors import allow_origin
+from app.api.cors import allow_checked_origin
 from app.api.limits import within_limits
 from app.extensions import db
 from app.ledger.client import anonymize_ip
@@ -41,7 +41,7 @@ def impressions():
         raise IntakeError(429, "rate_limited", "too many reports; retry later")
     count_impression(db.session, site.id, language, datetime.now(UTC).date())
     db.session.commit()
-    return allow_origin(current_app.response_class(status=204), site)
+    return allow_checked_origin(current_app.response_class(status=204))
 
 
 def _parse(raw):
