@@ -26,6 +26,8 @@ KINDS = (("POST bare JSON (baseline)", "/bench/bare"),
 #: The C function each counted request runs inside (CPython's itertools.starmap step).
 TOGGLE = "starmap_next"
 WARM_UP = 50
+#: Counted requests of each kind.
+REQUESTS = 300
 
 
 def available():
@@ -33,7 +35,7 @@ def available():
     return shutil.which("valgrind") is not None
 
 
-def measure_instructions(url_for, requests=300):
+def measure_instructions(url_for, requests=REQUESTS):
     """Count instructions per request of each kind, each in its own process and database;
     return None without valgrind."""
     from bench.http import flask_env, prepare_database
@@ -71,7 +73,7 @@ def _total(callgrind_output):
     raise SystemExit(f"bench: no instruction total in {callgrind_output}")
 
 
-def instruction_lines(counts, requests=300):
+def instruction_lines(counts, requests=REQUESTS):
     """Return the instruction counts as Markdown."""
     baseline = counts[KINDS[0][0]]
     lines = ["", "## Instructions per request (callgrind, SQLite)", "",
