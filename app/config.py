@@ -41,6 +41,17 @@ class DefaultConfig:
     LEDGER_SIGNING_KEY_FILE = "ledger-signing-key.pem"
     #: Sign a checkpoint after every this many records of a site.
     CHECKPOINT_EVERY = 1000
+    #: ...and once a site's last checkpoint is this many seconds old, when its chain moved.
+    CHECKPOINT_INTERVAL = 300
+    #: An RFC 3161 time-stamping authority that stamps every checkpoint (empty: none), the PEM
+    #: file of its CA certificates (required with it; relative paths are inside instance/), the
+    #: seconds to wait for it, how long a checkpoint may wait for its token before verify
+    #: reports it, and how late a token may be before verify calls the checkpoint back-dated.
+    TSA_URL = ""
+    TSA_CA_FILE = ""
+    TSA_TIMEOUT = 5
+    TSA_GRACE = 3600
+    TSA_MAX_DELAY = 86400
     #: Consent reports allowed per client network (/24, /48) and per site (limits syntax).
     RATE_LIMIT_CLIENT = "60/minute"
     RATE_LIMIT_SITE = "6000/minute"
@@ -78,6 +89,9 @@ def check_config(app):
         app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
     except (TypeError, ValueError):
         raise ConfigError(f"{ENV_PREFIX}_TRUSTED_PROXIES must be a whole number of proxy hops") from None
+    if app.config["TSA_URL"] and not app.config["TSA_CA_FILE"]:
+        raise ConfigError(f"{ENV_PREFIX}_TSA_URL needs {ENV_PREFIX}_TSA_CA_FILE, the PEM file of "
+                          "the authority's CA certificates, so its tokens can be checked")
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
     if app.config["PUBLIC_URL"].startswith("https://"):
         # Served over https: the session cookie must never travel in clear text.

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -190,6 +191,25 @@ class Checkpoint(db.Model):
     prev_digest: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the signed payload (which includes prev_digest).
     digest: Mapped[str | None] = mapped_column(String(64))
+    #: An RFC 3161 time-stamp reply over the signed payload (base64 DER), from CONSENT_TSA_URL;
+    #: None until the TSA answered (or when no TSA is configured).
+    tsa_token: Mapped[str | None] = mapped_column(Text)
+    #: The token's time, ISO 8601 UTC, for display; verification reads it from the token.
+    tsa_time: Mapped[str | None] = mapped_column(String(40))
+
+
+class SubjectKey(db.Model):
+    """The hash of the secret a subject's browser keeps; later reports for it must present it.
+
+    secret_hash is None for subjects recorded before reports were bound to their subject: no
+    report can be made for them any more (their browsers start a new subject).
+    """
+
+    __tablename__ = "subject_keys"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class SiteRevision(db.Model):

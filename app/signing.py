@@ -1,7 +1,8 @@
-"""Where the ledger signing key lives for this app, loaded once per process."""
+"""Where the ledger's signing key and time-stamping authority are configured for this app."""
 from pathlib import Path
 
 from app.ledger.checkpoints import load_key
+from app.ledger.timestamps import TokenVerifier, TsaClient, load_certificates
 
 
 def signing_key_path(app):
@@ -16,3 +17,24 @@ def signing_key(app):
     if path not in cache:
         cache[path] = load_key(path)
     return cache[path]
+
+
+def tsa_verifier(app, path=None):
+    """Return a TokenVerifier for the TSA's certificates (path, or CONSENT_TSA_CA_FILE), or None
+    when neither is given; raise TimestampError when the file is unusable."""
+    path = path or app.config["TSA_CA_FILE"]
+    if not path:
+        return None
+    return TokenVerifier(load_certificates(Path(app.instance_path) / path))
+
+
+def tsa_client(app):
+    """Return the app's TsaClient, or None when no TSA is configured."""
+    if not app.config["TSA_URL"]:
+        return None
+    cache = app.extensions.setdefault("consent_gate.tsa", {})
+    key = (app.config["TSA_URL"], app.config["TSA_CA_FILE"])
+    if key not in cache:
+        cache[key] = TsaClient(app.config["TSA_URL"], tsa_verifier(app),
+                               float(app.config["TSA_TIMEOUT"]))
+    return cache[key]

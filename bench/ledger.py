@@ -24,7 +24,8 @@ def report_factory(config):
     def make():
         return json.dumps({
             "event_id": str(uuid.uuid4()), "consent_id": str(uuid.uuid4()),
-            "subject_id": str(uuid.uuid4()), "site": "shop", "event": "grant",
+            "subject_id": str(uuid.uuid4()), "subject_secret": uuid.uuid4().hex * 2,
+            "site": "shop", "event": "grant",
             "ui_action": "accept_all",
             "choices": {"mandatory": True, "analytical": True, "marketing": False},
             "catalog_version": 1, "policy_version": "1", "consent_document_version": None,

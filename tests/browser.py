@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 
 from app.accounts.service import create_user
 from app.extensions import db
+from app.ledger.checkpoints import generate_key
+from app.signing import signing_key_path
 from app.sites.files import load_site_file, parse_site_document, site_files
 from app.sites.repository import SiteRepository
 from tests.banner_harness import SERVICE_HOST, HostPage, host_html, route_host
@@ -69,6 +71,7 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     app = make_test_app(f"sqlite:///{folder / 'live.sqlite3'}", folder / "instance",
                         TRUSTED_PROXIES=1)
+    generate_key(signing_key_path(app))  # as make run's `ledger keygen` does
     with app.app_context():
         upgrade()
         repository = SiteRepository(db.session)

@@ -205,9 +205,16 @@ def make_report(runner, client):
             "client_time": "2026-11-22T10:00:00.000Z", "expires": "2027-05-21T10:00:00.000Z",
         }
         report.update(overrides)
+        if "subject_secret" not in overrides and isinstance(report.get("subject_id"), str):
+            report["subject_secret"] = subject_secret(report["subject_id"])
         return report
 
     return make
+
+
+def subject_secret(subject_id):
+    """Return the secret the test subject's browser keeps (one per subject id)."""
+    return "secret-of-" + "".join(c for c in subject_id if c.isalnum() or c in "-_").ljust(12, "x")
 
 
 def post_report(client, body, origin=ORIGIN, content_type="text/plain"):

@@ -150,7 +150,7 @@ def test_texts_are_split_between_the_two_scripts_and_keep_one_digest(client, sam
     # The digest, which proofs record, still covers every text the visitor can see.
     texts = {**first, **deferred["texts"]}
     digest = texts.pop("digest")
-    from app.banner.texts import texts_digest
+    from app.ledger.proof import texts_digest
 
     assert texts_digest("familami", "en", texts) == digest
 

@@ -80,7 +80,10 @@ def test_auditor_finds_the_consent_and_exports_a_verifiable_proof(host_page, tmp
         paths[name] = tmp_path / f"proof.{name}"
         paths[name].write_text(body, encoding="utf-8")
     assert paths["ndjson"].read_text().count("\n") == 1
+    # The auditor fetches the service's public key once and pins it.
+    key = tmp_path / "ledger.pem"
+    key.write_text(console.evaluate("fetch('/api/v1/ledger/public-key').then(r => r.text())"))
     result = subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "verify_export.py"),
-                             str(paths["csv"]), str(paths["manifest"])],
+                             str(paths["csv"]), str(paths["manifest"]), "--public-key", str(key)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

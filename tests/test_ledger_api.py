@@ -4,8 +4,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.banner.texts import texts_digest
 from app.extensions import db
+from app.ledger.proof import texts_digest
 from app.models import ConsentRecord
 from tests.conftest import ORIGIN, post_report
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.ledger.checkpoints import checkpoint_payload, generate_key, public_pem
+from app.ledger.checkpoints import checkpoint_payload, generate_key, key_id, public_pem
 from app.ledger.export import FORMATS, Export, compute_manifest, write_export
+from app.ledger.manifest import manifest_payload
 from app.ledger.proof import canonical_bytes, chain_hash
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
@@ -61,10 +62,14 @@ def _pem():
     return public_pem(signing_key(current_app))
 
 
+def _key():
+    return signing_key(current_app)
+
+
 def _export(tmp_path, fmt="ndjson", query=None, name="export"):
     path = tmp_path / f"{name}.{fmt}"
     with path.open("wb") as out:
-        manifest = write_export(db.session, query or RecordQuery(), fmt, out, _pem())
+        manifest = write_export(db.session, query or RecordQuery(), fmt, out, _key())
     manifest_path = tmp_path / f"{name}.{fmt}.manifest.json"
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     return path, manifest_path
@@ -76,7 +81,13 @@ def _run_verify(*args):
 
 
 def _check(capsys, path, manifest_path, *extra):
-    """Run the verifier in-process; return (exit code, its one line of output)."""
+    """Run the verifier in-process, pinning the service's key unless extra says otherwise;
+    return (exit code, its one line of output)."""
+    if not {"--public-key", "--no-pinned-key", "--no-pin"} & set(map(str, extra)):
+        pinned = path.parent / "pinned-ledger.pem"
+        pinned.write_text(_pem())
+        extra = (*extra, "--public-key", pinned)
+    extra = tuple(arg for arg in extra if arg != "--no-pin")
     code = verifier.main([str(path), str(manifest_path), *map(str, extra)])
     out, err = capsys.readouterr()
     return code, (out + err).strip()
@@ -89,8 +100,9 @@ def test_every_format_round_trips_through_the_verifier(ledger, tmp_path, fmt):
     key.write_text(_pem())
     result = _run_verify(path, manifest_path, "--public-key", key)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 5 records from 1 site(s), hashes and links intact, "
-                                    "1 checkpoint signatures valid")
+    assert result.stdout.startswith(
+        "OK: 5 records from 1 site(s), hashes and links intact, manifest signature valid (key "
+        "pinned), 3 checkpoint signatures valid, 5 of 5 records covered by a signed checkpoint")
     assert len(result.stdout.strip().splitlines()) == 1
     manifest = json.loads(manifest_path.read_text())
     records = list(db.session.scalars(select_records(RecordQuery())))
@@ -100,8 +112,12 @@ def test_every_format_round_trips_through_the_verifier(ledger, tmp_path, fmt):
         records[0].record_hash, records[-1].record_hash)
     site = manifest["sites"]["testshop"]
     assert (site["record_count"], site["first_seq"], site["last_seq"]) == (5, 1, 5)
-    assert [c["seq"] for c in site["checkpoints"]] == [3]
+    # The first record was signed at once, seq 3 by hand, and the export signed the head.
+    assert [c["seq"] for c in site["checkpoints"]] == [1, 3, 5]
+    assert site["coverage"] == {"covered": 5, "uncovered": 0, "newest_uncovered_seq": None,
+                                "links_checked_by_service": False}
     assert manifest["public_key"] == _pem() and manifest["format"] == fmt
+    assert manifest["key_id"] == key_id(_key().public_key()) and manifest["signature"]
 
 
 def _rows(path):
@@ -165,20 +181,96 @@ def _other_file(path, _manifest):
     (_changed_byte, "row 3 (testshop seq 3): record_hash does not match"),
     (_deleted_row, "row 3 (testshop seq 4): expected seq 3"),
     (_swapped_rows, "row 2 (testshop seq 3): expected seq 2"),
-    (_forged_from_seq_2, "row 3 (testshop seq 3): differs from the signed checkpoint"),
-    (_forged_signature, "checkpoint testshop seq 3: the signature does not verify"),
-    (_count, "record_count: the file has 5 records, the manifest says 6"),
     (_other_file, "line 6: not a JSON record"),
 ])
-def test_tampering_fails_and_names_the_problem(ledger, tmp_path, capsys, tamper, message):
+def test_a_changed_file_fails_and_names_the_problem(ledger, tmp_path, capsys, tamper, message):
     path, manifest_path = _export(tmp_path)
-    manifest = json.loads(manifest_path.read_text())
-    tamper(path, manifest)
-    manifest_path.write_text(json.dumps(manifest))
+    tamper(path, json.loads(manifest_path.read_text()))
     code, output = _check(capsys, path, manifest_path)
     assert code == 1
     assert output.startswith("FAILED: ")
     assert message in output
+
+
+def _emptied_checkpoints(path, manifest):
+    manifest["sites"]["testshop"]["checkpoints"] = []
+
+
+def _dropped_rows_marked_filtered(path, manifest):
+    rows = _rows(path)
+    del rows[2]
+    _write_rows(path, rows)
+    site = manifest["sites"]["testshop"]
+    site.update(contiguous=False, record_count=4)
+    manifest.update(record_count=4, file_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _withdrawal_turned_grant(path, manifest):
+    """The insider's forgery: seq 2 (a refusal) becomes a grant, every later hash recomputed,
+    the checkpoints that no longer match dropped, the manifest's sums redone."""
+    _forged_from_seq_2(path, manifest)
+    site = manifest["sites"]["testshop"]
+    site["checkpoints"] = [c for c in site["checkpoints"] if c["seq"] < 2]
+    site["coverage"]["covered"] = 1
+
+
+@pytest.mark.parametrize("tamper", [_forged_from_seq_2, _forged_signature, _count,
+                                    _emptied_checkpoints, _dropped_rows_marked_filtered,
+                                    _withdrawal_turned_grant])
+def test_a_changed_manifest_fails_its_signature(ledger, tmp_path, capsys, tamper):
+    path, manifest_path = _export(tmp_path)
+    manifest = json.loads(manifest_path.read_text())
+    tamper(path, manifest)
+    manifest_path.write_text(json.dumps(manifest))
+    assert _check(capsys, path, manifest_path) == (
+        1, "FAILED: signature: the manifest's signature does not verify (forged or altered)")
+
+
+@pytest.mark.parametrize("tamper", [_emptied_checkpoints, _withdrawal_turned_grant])
+def test_a_manifest_re_signed_with_another_key_fails_against_the_pinned_key(
+        ledger, tmp_path, capsys, tamper):
+    from app.ledger.manifest import sign_manifest
+
+    path, manifest_path = _export(tmp_path)
+    manifest = json.loads(manifest_path.read_text())
+    tamper(path, manifest)
+    forger = generate_key(tmp_path / "forger.pem")
+    # Keeping the service's public key in the manifest: the signature is not the service's.
+    kept = sign_manifest({k: v for k, v in manifest.items() if k not in ("signature", "key_id")},
+                         forger)
+    kept["public_key"], kept["key_id"] = _pem(), key_id(_key().public_key())
+    manifest_path.write_text(json.dumps(kept))
+    assert _check(capsys, path, manifest_path) == (
+        1, "FAILED: signature: the manifest's signature does not verify (forged or altered)")
+    # Naming the forger's own key instead: it is not the pinned one.
+    swapped = sign_manifest({**{k: v for k, v in manifest.items()
+                                if k not in ("signature", "key_id")},
+                             "public_key": public_pem(forger)}, forger)
+    manifest_path.write_text(json.dumps(swapped))
+    assert _check(capsys, path, manifest_path) == (
+        1, "FAILED: public_key: the manifest's key is not the pinned key (signed by someone else)")
+    # Unpinned, it is refused outright; --no-pinned-key checks it and says the key was not pinned.
+    code, output = _check(capsys, path, manifest_path, "--no-pin")
+    assert code == 2 and output.startswith("REFUSED: give --public-key PEM")
+    # A forgery consistent under the forger's own key passes only unpinned, and says so.
+    consistent = {k: v for k, v in swapped.items() if k not in ("signature", "key_id")}
+    site = consistent["sites"]["testshop"]
+    site["checkpoints"] = []
+    site["coverage"].update(covered=0, uncovered=5, newest_uncovered_seq=5)
+    manifest_path.write_text(json.dumps(sign_manifest(consistent, forger)))
+    code, output = _check(capsys, path, manifest_path, "--no-pinned-key")
+    assert code == 0 and "manifest signature valid (key NOT pinned)" in output
+    assert "0 of 5 records covered by a signed checkpoint; newest not covered: testshop seq 5" \
+        in output
+    assert _check(capsys, path, manifest_path)[1].startswith("FAILED: public_key:")
+
+
+def test_an_unsigned_manifest_is_refused(ledger, tmp_path, capsys):
+    path, manifest_path = _export(tmp_path)
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["signature"]
+    manifest_path.write_text(json.dumps(manifest))
+    assert _check(capsys, path, manifest_path) == (1, "FAILED: signature: the manifest is not signed")
 
 
 def test_a_changed_csv_byte_and_a_foreign_manifest_are_caught(ledger, tmp_path, capsys, client,
@@ -195,22 +287,6 @@ def test_a_changed_csv_byte_and_a_foreign_manifest_are_caught(ledger, tmp_path, 
     code, output = _check(capsys, newer, manifest_path)
     assert code == 1 and output == (
         "FAILED: file_sha256: the file's SHA-256 differs from the manifest's")
-
-
-def test_a_pinned_key_must_be_the_manifests(ledger, tmp_path, capsys):
-    path, manifest_path = _export(tmp_path)
-    other = tmp_path / "other.pem"
-    other.write_text(public_pem(generate_key(tmp_path / "other-private.pem")))
-    code, output = _check(capsys, path, manifest_path, "--public-key", other)
-    assert code == 1
-    assert output == "FAILED: public_key: the manifest's key is not the pinned key"
-    # Without pinning, a manifest that carries the other key fails on the checkpoint signature.
-    manifest = json.loads(manifest_path.read_text())
-    manifest["public_key"] = other.read_text()
-    manifest_path.write_text(json.dumps(manifest))
-    code, output = _check(capsys, path, manifest_path)
-    assert (code, output) == (1, "FAILED: checkpoint testshop seq 3: the signature does not verify "
-                                 "(forged or altered)")
 
 
 def test_a_database_rewrite_after_a_checkpoint_fails_the_export(ledger, tmp_path, capsys):
@@ -231,9 +307,14 @@ def test_checkpoint_payload_agrees_with_the_service():
              ("сайт-ü", 10**12, "0" * 64, "2026-11-22T10:00:00.123456+00:00", "anchor"),
              ("testshop", 2, "b" * 64, "2026-11-27T10:00:00+00:00", "checkpoint", "c" * 64)]
     for case in cases:
-        assert verifier.checkpoint_payload(*case) == checkpoint_payload(*case)
+        site_id, seq, head_hash, created_at, kind, *prev = case
+        stated = {"seq": seq, "head_hash": head_hash, "created_at": created_at, "kind": kind,
+                  "prev_digest": prev[0] if prev else None}
+        assert verifier.checkpoint_payload(site_id, stated) == checkpoint_payload(*case)
     assert verifier.canonical_bytes({"b": [1, "é\n"], "a": None}) == canonical_bytes(
         {"b": [1, "é\n"], "a": None})
+    manifest = {"b": 1, "signature": "x", "a": [None]}
+    assert verifier.manifest_payload(manifest) == manifest_payload(manifest)
 
 
 def test_a_snapshot_keeps_file_and_later_manifest_equal(ledger, tmp_path, client, make_report,
@@ -244,12 +325,13 @@ def test_a_snapshot_keeps_file_and_later_manifest_equal(ledger, tmp_path, client
         assert post(client, make_report()).status_code == 201
     assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
     db.session.commit()
-    later = compute_manifest(db.session, query, "csv", _pem())
+    later = compute_manifest(db.session, query, "csv", _key())
     first = json.loads(manifest_path.read_text())
     assert first.pop("generated_at") <= later.pop("generated_at")
+    first.pop("signature"), later.pop("signature")  # each covers its own generated_at
     assert first == later
     # A query without a pin is pinned when the export starts, and the manifest shows the pin.
-    export = Export(db.session, RecordQuery(), "csv")
+    export = Export(db.session, RecordQuery(), "csv", _key())
     with pytest.raises(RuntimeError):
         export.manifest()
     assert b"".join(export.chunks())
@@ -321,9 +403,14 @@ def test_the_csv_writer_matches_the_csv_module():
     assert reread[1:] == [[str(value) for value in (*row[:10], row[10].decode())] for row in rows]
 
 
-def test_an_anchor_links_the_first_exported_record(ledger, tmp_path, capsys, runner):
-    db.session.execute(update(ConsentRecord).where(ConsentRecord.seq <= 2).values(
-        server_time=datetime(2000, 1, 1, tzinfo=UTC)))
+def test_an_anchor_links_the_first_exported_record(client, make_report, tmp_path, capsys,
+                                                   runner, monkeypatch):
+    for number in range(5):
+        # The first two reports arrived in 2000: their hashed server_time says so.
+        moment = datetime(2000, 1, 1, tzinfo=UTC) if number < 2 else datetime.now(UTC)
+        monkeypatch.setattr("app.ledger.service.utc_now", lambda moment=moment: moment)
+        assert post(client, make_report()).status_code == 201
+    assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
     db.session.commit()
     result = runner.invoke(args=["ledger", "purge"])
     assert "purged records up to seq 2" in result.output
@@ -331,11 +418,11 @@ def test_an_anchor_links_the_first_exported_record(ledger, tmp_path, capsys, run
     code, output = _check(capsys, path, manifest_path)
     assert (code, output.split(",")[0]) == (0, "OK: 3 records from 1 site(s)")
     kinds = [c["kind"] for c in json.loads(manifest_path.read_text())["sites"]["testshop"]["checkpoints"]]
-    assert kinds == ["anchor", "checkpoint"]
+    assert kinds == ["checkpoint", "anchor", "checkpoint"]
     # The first row must continue from the anchor's hash.
     manifest = json.loads(manifest_path.read_text())
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    assert rows[1][8] == manifest["sites"]["testshop"]["checkpoints"][0]["head_hash"]
+    assert rows[1][8] == manifest["sites"]["testshop"]["checkpoints"][1]["head_hash"]
 
 
 def test_the_cli_writes_a_verifiable_file_and_manifest(ledger, runner, tmp_path):
@@ -345,7 +432,7 @@ def test_the_cli_writes_a_verifiable_file_and_manifest(ledger, runner, tmp_path)
                                  "--site", "testshop", "--event", "grant"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (f"{output}: 4 records from 1 site(s); manifest "
-                                     f"{output}.manifest.json")
+                                     f"{output}.manifest.json (signed)")
     key = tmp_path / "ledger.pem"
     key.write_text(_pem())
     verified = _run_verify(output, f"{output}.manifest.json", "--public-key", key)
@@ -425,7 +512,7 @@ def test_batches_read_ahead_give_the_same_file(ledger, tmp_path, monkeypatch):
 
 def test_an_export_abandoned_midway_leaves_the_session_usable(ledger, monkeypatch):
     monkeypatch.setattr("app.ledger.export.BATCH", 1)
-    chunks = Export(db.session, RecordQuery(), "csv").chunks()
+    chunks = Export(db.session, RecordQuery(), "csv", _key()).chunks()
     next(chunks), next(chunks)  # the head and one row: the rest is still being fetched
     chunks.close()  # a client that went away
     assert db.session.scalar(select(ConsentRecord.seq).order_by(ConsentRecord.seq.desc())

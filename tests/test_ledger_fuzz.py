@@ -1,5 +1,6 @@
 """Fuzzing: schemathesis against the OpenAPI document, hypothesis against intake and chain."""
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +33,7 @@ class Row:
     consent_id: str
     subject_id: str
     event: str
+    server_time: str
     content: dict
     prev_hash: str
     record_hash: str
@@ -42,14 +44,18 @@ def chains(draw):
     """Draw a valid chain of 1 to 30 records with arbitrary content."""
     rows, previous = [], GENESIS_HASH
     for seq in range(1, draw(st.integers(1, 30)) + 1):
-        content = {"seq": seq, "record_id": f"r{seq}", "event_id": f"e{seq}",
-                   "consent_id": draw(st.text(max_size=8)),
+        moment = datetime(2026, 11, 22, tzinfo=UTC) + timedelta(
+            microseconds=draw(st.integers(0, 10**12)))
+        content = {"seq": seq, "record_id": f"r{seq}", "event_id": f"e{seq}", "site": "site",
+                   "consent_id": draw(st.text(max_size=8)), "server_time": moment.isoformat(),
                    "subject_id": "s", "event": draw(st.sampled_from(["grant", "deny"])),
                    "choices": draw(st.dictionaries(st.text(max_size=5), st.booleans(),
                                                    max_size=3))}
         digest = chain_hash(previous, content)
+        # The column as SQLite keeps it: UTC, a space, always microseconds.
+        column = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
         rows.append(Row(seq, content["record_id"], content["event_id"], content["consent_id"], "s",
-                        content["event"], content, previous, digest))
+                        content["event"], column, content, previous, digest))
         previous = digest
     return rows
 
@@ -70,9 +76,15 @@ def test_any_valid_chain_verifies(rows):
 def test_any_single_change_is_detected(rows, data):
     head = Head(rows[-1].seq, rows[-1].record_hash)
     index = data.draw(st.integers(0, len(rows) - 1))
-    kind = data.draw(st.sampled_from(["content", "drop", "swap", "cut"]))
+    kind = data.draw(st.sampled_from(["content", "drop", "swap", "cut", "column"]))
     tampered = list(rows)
-    if kind == "content":
+    if kind == "column":  # a repeated column moved away from the hashed content
+        column = data.draw(st.sampled_from(["event", "consent_id", "server_time", "seq"]))
+        row = rows[index]
+        value = {"event": "withdraw", "consent_id": row.consent_id + "x",
+                 "server_time": "2000-01-01 00:00:00.000000", "seq": row.seq + 100}[column]
+        tampered[index] = replace(row, **{column: value})
+    elif kind == "content":
         row = rows[index]
         tampered[index] = replace(row, content={**row.content, "choices": {"forged": True}})
         if tampered[index].content == row.content:

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Verify a Consent Gate export offline: python verify_export.py FILE MANIFEST [--public-key PEM].
+"""Verify a Consent Gate export offline: python verify_export.py FILE MANIFEST --public-key PEM.
 
-Needs only Python 3.11 and the `cryptography` package. It checks every row's hash, the links
-between rows of a site, the signed checkpoints, and the file's SHA-256, record count and first
-and last record hash against the manifest. Pin the key you fetched yourself from
-/api/v1/ledger/public-key with --public-key: the manifest's own copy proves nothing alone.
-Exit 0 with a one-line summary, or 1 with the first problem.
+Needs only Python 3.11 and the `cryptography` package (and `rfc3161-client` to check time-stamp
+tokens with --tsa-ca). It checks the manifest's signature with the key you pinned, every row's
+hash and the row's columns against its hashed content, the links between rows of a site, the
+signed checkpoints (and their time-stamp tokens), how many rows a signed checkpoint covers, and
+the file's SHA-256, record count and first and last record hash against the manifest. Pin the
+key you fetched yourself from /api/v1/ledger/public-key with --public-key: without it, anyone
+can sign a forged manifest with a key of their own (--no-pinned-key checks it anyway, and says
+so). Exit 0 with a one-line summary, or 1 with the first problem.
 """
 import argparse
 import base64
@@ -14,7 +17,8 @@ import hashlib
 import io
 import json
 import sys
-from datetime import datetime
+from bisect import bisect_left
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -32,18 +36,27 @@ class Bad(Exception):
     """The export fails verification; the message names what and where."""
 
 
+class Usage(Exception):
+    """The verifier was asked to do something it will not do; the message says what to give."""
+
+
 def canonical_bytes(value):
     """Serialize as the ledger does: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev=None):
+def checkpoint_payload(site_id, checkpoint):
     """The exact bytes a checkpoint signature covers (as app/ledger/checkpoints.py signs them)."""
-    fields = {"site": site_id, "seq": seq, "head_hash": head_hash, "time": created_at,
-              "kind": kind}
-    if prev is not None:
-        fields["prev"] = prev  # the checkpoint log's link to the checkpoint signed before
+    fields = {"site": site_id, "seq": checkpoint["seq"], "head_hash": checkpoint["head_hash"],
+              "time": checkpoint["created_at"], "kind": checkpoint["kind"]}
+    if checkpoint.get("prev_digest") is not None:
+        fields["prev"] = checkpoint["prev_digest"]  # the checkpoint log's link to the one before
     return canonical_bytes(fields)
+
+
+def manifest_payload(manifest):
+    """The bytes the manifest's signature covers: everything but the signature itself."""
+    return canonical_bytes({key: value for key, value in manifest.items() if key != "signature"})
 
 
 def file_sha256(path):
@@ -100,17 +113,90 @@ def raw_key(key):
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def check_signatures(manifest, key):
+def key_id(key):
+    return hashlib.sha256(raw_key(key)).hexdigest()[:16]
+
+
+def signature_holds(key, signature, payload):
+    try:
+        key.verify(base64.b64decode(signature, validate=True), payload)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+def manifest_key(manifest, pinned_pem):
+    """Return the key to check with: the pinned one, which the manifest must name too."""
+    if not manifest.get("public_key"):
+        raise Bad("public_key: the manifest names no key")
+    key = load_key(manifest["public_key"], "manifest public_key")
+    if pinned_pem is not None:
+        pinned = load_key(pinned_pem, "--public-key")
+        if raw_key(key) != raw_key(pinned):
+            raise Bad("public_key: the manifest's key is not the pinned key (signed by someone else)")
+        key = pinned
+    if not manifest.get("signature"):
+        raise Bad("signature: the manifest is not signed")
+    if manifest.get("key_id") != key_id(key):
+        raise Bad("key_id: differs from the key that must have signed the manifest")
+    if not signature_holds(key, manifest["signature"], manifest_payload(manifest)):
+        raise Bad("signature: the manifest's signature does not verify (forged or altered)")
+    return key
+
+
+def check_checkpoints(manifest, key, tokens):
+    """Check every carried checkpoint's signature, digest and time-stamp token."""
     for site_id, site in sorted(manifest["sites"].items()):
         for checkpoint in site["checkpoints"]:
-            payload = checkpoint_payload(site_id, checkpoint["seq"], checkpoint["head_hash"],
-                                         checkpoint["created_at"], checkpoint["kind"],
-                                         checkpoint.get("prev_digest"))
-            try:
-                key.verify(base64.b64decode(checkpoint["signature"], validate=True), payload)
-            except (InvalidSignature, ValueError):
-                raise Bad(f"checkpoint {site_id} seq {checkpoint['seq']}: the signature does not "
-                          "verify (forged or altered)") from None
+            where = f"checkpoint {site_id} seq {checkpoint['seq']}"
+            payload = checkpoint_payload(site_id, checkpoint)
+            if not signature_holds(key, checkpoint["signature"], payload):
+                raise Bad(f"{where}: the signature does not verify (forged or altered)")
+            if checkpoint.get("digest") and checkpoint["digest"] != hashlib.sha256(payload).hexdigest():
+                raise Bad(f"{where}: does not match its digest (altered)")
+            if tokens is not None:
+                tokens.check(where, checkpoint, payload)
+
+
+class Tokens:
+    """Check RFC 3161 tokens against the TSA's CA certificates (needs rfc3161-client)."""
+
+    def __init__(self, ca_path, max_delay):
+        try:
+            import rfc3161_client
+            from cryptography import x509
+        except ImportError:
+            raise Usage("--tsa-ca needs the rfc3161-client package (pip install rfc3161-client)") \
+                from None
+        self.client, self.max_delay = rfc3161_client, max_delay
+        with open(ca_path, "rb") as file:
+            certificates = x509.load_pem_x509_certificates(file.read())
+        self.roots = [c for c in certificates if c.issuer == c.subject]
+        self.intermediates = [c for c in certificates if c.issuer != c.subject]
+        if not self.roots:
+            raise Usage(f"--tsa-ca {ca_path}: holds no root (self-signed) certificate")
+        self.stamped = self.missing = 0
+
+    def check(self, where, checkpoint, payload):
+        if not checkpoint.get("tsa_token"):
+            self.missing += 1
+            return
+        builder = self.client.VerifierBuilder()
+        for root in self.roots:
+            builder = builder.add_root_certificate(root)
+        for intermediate in self.intermediates:
+            builder = builder.add_intermediate_certificate(intermediate)
+        try:
+            response = self.client.decode_timestamp_response(
+                base64.b64decode(checkpoint["tsa_token"], validate=True))
+            builder.build().verify_message(response, payload)
+        except (ValueError, self.client.VerificationError) as error:
+            raise Bad(f"{where}: its time-stamp token does not hold ({error})") from None
+        signed_at = datetime.fromisoformat(checkpoint["created_at"])
+        if response.tst_info.gen_time - signed_at > self.max_delay:
+            raise Bad(f"{where}: says it was signed at {checkpoint['created_at']} but the TSA first "
+                      f"saw it at {response.tst_info.gen_time.isoformat()} (back-dated?)")
+        self.stamped += 1
 
 
 def check_row(number, row, previous, checkpoints):
@@ -154,17 +240,60 @@ def check_row(number, row, previous, checkpoints):
     return seq
 
 
-def verify(path, manifest, pinned_pem=None):
+class SiteCoverage:
+    """How many of a site's rows a signed checkpoint covers, as the verifier can tell.
+
+    A contiguous run is covered up to the last checkpoint that lands on one of its rows (the
+    rows link to it). A filtered export's rows are covered by the first carried checkpoint at
+    or after each, the chain between them walked by the service that signed the manifest.
+    """
+
+    def __init__(self, site):
+        self.contiguous = bool(site.get("contiguous"))
+        self.seqs = sorted(c["seq"] for c in site["checkpoints"] if c["kind"] == "checkpoint")
+        self.landing = set(self.seqs)
+        self.rows = self.covered = 0
+        self.landed = None
+        self.first = self.newest_uncovered = None
+
+    def add(self, seq):
+        self.rows += 1
+        self.first = seq if self.first is None else self.first
+        if self.contiguous:
+            if seq in self.landing:  # check_row made sure the row is the one it signed
+                self.landed = seq
+            return
+        if bisect_left(self.seqs, seq) < len(self.seqs):
+            self.covered += 1
+        else:
+            self.newest_uncovered = seq
+
+    def finish(self):
+        if self.contiguous:
+            self.covered = 0 if self.landed is None else self.landed - self.first + 1
+            if self.covered < self.rows:
+                self.newest_uncovered = self.first + self.rows - 1
+        return self.covered
+
+
+def check_coverage(site_id, site, coverage):
+    """Compare what the verifier found covered with what the signed manifest says."""
+    stated = site.get("coverage") or {}
+    if stated.get("problem"):
+        raise Bad(f"sites.{site_id}.coverage: the service found the chain broken: {stated['problem']}")
+    if not coverage.contiguous and not stated.get("links_checked_by_service"):
+        raise Bad(f"sites.{site_id}.coverage: a filtered export whose links nobody checked")
+    if stated.get("covered") != coverage.covered:
+        raise Bad(f"sites.{site_id}.coverage: {coverage.covered} records are covered by a signed "
+                  f"checkpoint, the manifest says {stated.get('covered')}")
+
+
+def verify(path, manifest, pinned_pem=None, tokens=None):
     """Return a one-line summary, or raise Bad naming the first problem."""
-    key = load_key(manifest["public_key"], "manifest public_key") if manifest.get("public_key") else None
-    if pinned_pem is not None:
-        pinned = load_key(pinned_pem, "--public-key")
-        if key is not None and raw_key(key) != raw_key(pinned):
-            raise Bad("public_key: the manifest's key is not the pinned key")
-        key = pinned
-    if key is not None:
-        check_signatures(manifest, key)
+    key = manifest_key(manifest, pinned_pem)
+    check_checkpoints(manifest, key, tokens)
     checkpoints = {site_id: {} for site_id in manifest["sites"]}
+    coverage = {site_id: SiteCoverage(site) for site_id, site in manifest["sites"].items()}
     for site_id, site in manifest["sites"].items():
         for checkpoint in site["checkpoints"]:
             checkpoints[site_id].setdefault(checkpoint["seq"], []).append(checkpoint)
@@ -183,11 +312,23 @@ def verify(path, manifest, pinned_pem=None):
                 and seq != previous[0] + 1):
             raise Bad(f"row {number} ({site_id} seq {seq}): expected seq {previous[0] + 1} "
                       "(records are missing or out of order)")
+        coverage[site_id].add(seq)
         last[site_id] = (seq, row["record_hash"])
         counts[site_id] = counts.get(site_id, 0) + 1
         first_hash = first_hash or row["record_hash"]
         last_hash = row["record_hash"]
         count += 1
+    check_totals(path, manifest, count, counts, first_hash, last_hash)
+    covered, newest = 0, None
+    for site_id, site in sorted(manifest["sites"].items()):
+        covered += coverage[site_id].finish()
+        check_coverage(site_id, site, coverage[site_id])
+        if coverage[site_id].newest_uncovered is not None:
+            newest = f"{site_id} seq {coverage[site_id].newest_uncovered}"
+    return summary(manifest, count, counts, covered, newest, pinned_pem is not None, tokens)
+
+
+def check_totals(path, manifest, count, counts, first_hash, last_hash):
     if file_sha256(path) != manifest["file_sha256"]:
         raise Bad("file_sha256: the file's SHA-256 differs from the manifest's")
     if count != manifest["record_count"]:
@@ -201,11 +342,21 @@ def verify(path, manifest, pinned_pem=None):
         if counts.get(site_id, 0) != site["record_count"]:
             raise Bad(f"sites.{site_id}.record_count: the file has {counts.get(site_id, 0)} records, "
                       f"the manifest says {site['record_count']}")
+
+
+def summary(manifest, count, counts, covered, newest, pinned, tokens):
     signed = sum(len(site["checkpoints"]) for site in manifest["sites"].values())
-    signatures = f"{signed} checkpoint signatures valid" if key else (
-        f"{signed} checkpoint signatures NOT checked (no public key)")
+    key = "key pinned" if pinned else "key NOT pinned"
+    uncovered = f"; newest not covered: {newest}" if newest else ""
+    stamps = ""
+    if tokens is not None:
+        stamps = f", {tokens.stamped} of {signed} checkpoints time-stamped"
+        if tokens.missing:
+            stamps += f" ({tokens.missing} NOT time-stamped)"
     return (f"OK: {count} records from {len(counts)} site(s), hashes and links intact, "
-            f"{signatures}, file SHA-256 {manifest['file_sha256']} matches the manifest")
+            f"manifest signature valid ({key}), {signed} checkpoint signatures valid{stamps}, "
+            f"{covered} of {count} records covered by a signed checkpoint{uncovered}, "
+            f"file SHA-256 {manifest['file_sha256']} matches the manifest")
 
 
 def main(argv=None):
@@ -213,15 +364,31 @@ def main(argv=None):
     parser.add_argument("file", help="the exported file (CSV, JSON or NDJSON)")
     parser.add_argument("manifest", help="its manifest (JSON)")
     parser.add_argument("--public-key", help="PEM public key to pin (from /api/v1/ledger/public-key)")
+    parser.add_argument("--no-pinned-key", action="store_true",
+                        help="check with the manifest's own key; proves only self-consistency")
+    parser.add_argument("--tsa-ca", help="PEM CA certificates of the time-stamping authority: "
+                                         "check every checkpoint's time-stamp token")
+    parser.add_argument("--tsa-max-delay", type=float, default=86400, metavar="SECONDS",
+                        help="how long after its signing a checkpoint may be time-stamped "
+                             "(default one day); later counts as back-dated")
     options = parser.parse_args(argv)
     try:
+        if not options.public_key and not options.no_pinned_key:
+            raise Usage("give --public-key PEM (fetched yourself from /api/v1/ledger/public-key); "
+                        "--no-pinned-key checks with the manifest's own key, which proves nothing "
+                        "about who signed it")
+        tokens = (Tokens(options.tsa_ca, timedelta(seconds=options.tsa_max_delay))
+                  if options.tsa_ca else None)
         with open(options.manifest, encoding="utf-8") as file:
             manifest = json.load(file)
         pinned = None
         if options.public_key:
             with open(options.public_key, encoding="utf-8") as file:
                 pinned = file.read()
-        print(verify(options.file, manifest, pinned))
+        print(verify(options.file, manifest, pinned, tokens))
+    except Usage as problem:
+        print(f"REFUSED: {problem}", file=sys.stderr)
+        return 2
     except Bad as problem:
         print(f"FAILED: {problem}", file=sys.stderr)
         return 1

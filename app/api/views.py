@@ -12,6 +12,7 @@ from app.api.openapi import openapi_document
 from app.banner.bundle import gate_code
 from app.extensions import db
 from app.ledger.append import SiteChanged, write_lock
+from app.ledger.checkpointing import CheckpointPolicy, sign_when_due
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
 from app.ledger.group_commit import GroupCommitter
@@ -134,18 +135,31 @@ def _append(site_id, event_id, content, site_stamp):
 
 
 def _checkpoint_when_due(connection, site_id, appended):
-    if appended.record.seq % current_app.config["CHECKPOINT_EVERY"] == 0:
-        # A session inside the batch's transaction: it flushes there and commits nothing itself.
-        with Session(bind=connection) as session:
-            _checkpoint(LedgerRepository(session), site_id)
+    policy = checkpoint_policy(current_app)
+    if not policy.due(site_id, appended.record.seq, lambda: _last_signed_at(connection, site_id)):
+        return
+    # A session inside the batch's transaction: it flushes there and commits nothing itself.
+    with Session(bind=connection) as session:
+        try:
+            sign_when_due(LedgerRepository(session), policy, site_id, appended.record.seq,
+                          signing_key(current_app))
+        except SigningKeyError as error:
+            # Records are still chained and committed; only the periodic signature is missing.
+            current_app.logger.warning("checkpoint skipped: %s", error)
 
 
-def _checkpoint(ledger, site_id):
-    try:
-        ledger.add_checkpoint(site_id, signing_key(current_app))
-    except SigningKeyError as error:
-        # Records are still chained and committed; only the periodic signature is missing.
-        current_app.logger.warning("checkpoint skipped: %s", error)
+def _last_signed_at(connection, site_id):
+    with Session(bind=connection) as session:
+        return LedgerRepository(session).last_signed_at(site_id)
+
+
+def checkpoint_policy(app):
+    """Return the app's checkpoint policy: when each site is due for a signed checkpoint."""
+    policy = app.extensions.get("consent_gate.checkpoint_policy")
+    if policy is None:
+        policy = app.extensions.setdefault("consent_gate.checkpoint_policy",
+                                           CheckpointPolicy(app.config))
+    return policy
 
 
 def _intake_cache():

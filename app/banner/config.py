@@ -2,7 +2,8 @@
 from babel import Locale
 from babel.units import format_unit
 
-from app.banner.texts import resolve_texts, texts_digest
+from app.banner.texts import resolve_texts
+from app.ledger.proof import texts_digest
 from app.sites.catalog import catalog_from_document, find_item
 from app.sites.lifetimes import PERSISTENT, SESSION
 from app.sites.schema import FIRST_PARTY, StorageKind

@@ -1,7 +1,4 @@
 """Banner texts: gettext messages, resolved per language with the site owner's overrides."""
-import hashlib
-import json
-
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -90,10 +87,3 @@ def resolve_texts(language, operator, overrides=None):
     texts.update((overrides or {}).get(language, {}))
     texts["intro"] = texts["intro"].replace("%(operator)s", operator)
     return texts
-
-
-def texts_digest(site_id, language, texts):
-    """Return the SHA-256 that names one site's text set in one language, as proofs record it."""
-    document = {"site": site_id, "language": language, "texts": texts}
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

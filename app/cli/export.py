@@ -1,6 +1,7 @@
 """flask ledger export: write a search's records as CSV, JSON or NDJSON beside a manifest."""
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from flask import current_app
 
 from app.cli.common import with_database
 from app.extensions import db
-from app.ledger.checkpoints import SigningKeyError, public_pem
+from app.ledger.checkpoints import SigningKeyError
 from app.ledger.export import FORMATS, write_export
 from app.ledger.report import EVENTS
 from app.ledger.search import RecordQuery, latest_record_id
@@ -42,17 +43,24 @@ def export_command(fmt, output, manifest_path, site_ids, since, until, event, co
     for site_id in site_ids:
         if sites.get(site_id) is None:
             raise click.ClickException(f"--site: no site with id {site_id!r}")
+    key = _private_key()
+    # Pinning signs each exported chain's head first, so every exported record is covered.
     query = RecordQuery(site_ids=tuple(site_ids) or None, since=_moment("--since", since),
                         until=_moment("--until", until), event=event, consent_id=consent_id,
-                        subject_id=subject_id, up_to_id=latest_record_id(db.session))
+                        subject_id=subject_id)
+    query = replace(query, up_to_id=latest_record_id(db.session, sign_with=key,
+                                                     site_ids=query.site_ids))
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else Path(f"{output}.manifest.json")
     with _replacing(output, "--output") as out:
-        manifest = write_export(db.session, query, fmt, out, _public_key_pem())
+        manifest = write_export(db.session, query, fmt, out, key)
     with _replacing(manifest_path, "--manifest") as out:
         out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
     click.echo(f"{output}: {manifest['record_count']} records from {len(manifest['sites'])} "
-               f"site(s); manifest {manifest_path}")
+               f"site(s); manifest {manifest_path} (signed)")
+    for site_id, site in sorted(manifest["sites"].items()):
+        if site["coverage"].get("problem"):
+            click.echo(f"warning: {site_id}: {site['coverage']['problem']}", err=True)
 
 
 def _moment(option, value):
@@ -97,9 +105,8 @@ class _replacing:
         return False
 
 
-def _public_key_pem():
+def _private_key():
     try:
-        return public_pem(signing_key(current_app))
-    except SigningKeyError:
-        click.echo("note: no signing key here, so the manifest carries no public key", err=True)
-        return None
+        return signing_key(current_app)
+    except SigningKeyError as error:
+        raise click.ClickException(f"{error} (manifests are signed with it)") from None

@@ -11,9 +11,16 @@ from flask.cli import AppGroup
 from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem, read_digest
+from app.ledger.references import reference_checker
 from app.ledger.repository import LedgerRepository
-from app.ledger.verify import linked_digests, verify_checkpoint_log, verify_stored_chain
-from app.signing import signing_key, signing_key_path
+from app.ledger.timestamps import stamp_pending
+from app.ledger.verify import (
+    ChainFault,
+    linked_digests,
+    verify_checkpoint_log,
+    verify_stored_chain,
+)
+from app.signing import signing_key, signing_key_path, tsa_client
 from app.sites.repository import SiteRepository
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
@@ -38,12 +45,39 @@ def checkpoint_command(site_id):
     ledger = LedgerRepository(db.session)
     for current in _site_ids(ledger, site_id):
         checkpoint = ledger.add_checkpoint(current, key)
+        db.session.commit()
         if checkpoint:
-            # The digest is the log's latest: kept elsewhere, it lets verify --anchor catch a
-            # log cut back past it.
-            click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}, "
-                       f"log digest {checkpoint.digest}")
-    db.session.commit()
+            click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}")
+        elif (head := ledger.head(current)) and head.seq:
+            click.echo(f"{current}: seq {head.seq} is signed already")
+    _stamp(ledger)
+    # The log's latest digest, kept elsewhere, lets verify --anchor catch a log cut back past it.
+    latest = (linked_digests(ledger.checkpoint_log()) or [None])[-1]
+    if latest:
+        click.echo(f"log digest {latest}")
+
+
+@ledger_group.command("stamp")
+@with_database
+def stamp_command():
+    """Fetch RFC 3161 time-stamp tokens for checkpoints that have none (CONSENT_TSA_URL)."""
+    if tsa_client(current_app) is None:
+        raise click.ClickException("no time-stamping authority is configured (CONSENT_TSA_URL)")
+    if not _stamp(LedgerRepository(db.session)):
+        raise SystemExit(1)
+
+
+def _stamp(ledger):
+    """Fetch missing tokens when a TSA is configured; return False when it failed."""
+    client = tsa_client(current_app)
+    if client is None:
+        return True
+    stamped, error = stamp_pending(ledger, client, db.session.commit)
+    if stamped:
+        click.echo(f"time-stamped {stamped} checkpoint(s) at {client.url}")
+    if error:
+        click.echo(f"warning: {error}; the next run tries again", err=True)
+    return error is None
 
 
 @ledger_group.command("purge")
@@ -52,20 +86,47 @@ def checkpoint_command(site_id):
               help="Purge as if it were this UTC date (default: now).")
 @with_database
 def purge_command(site_id, as_of):
-    """Delete records past each site's retention_days, leaving a signed anchor; run it daily."""
+    """Delete records past each site's retention_days, leaving a signed anchor; run it daily.
+
+    A site whose chain does not verify is not purged: its records are evidence.
+    """
     key = _private_key()
     ledger = LedgerRepository(db.session)
     sites = SiteRepository(db.session)
     now = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
+    refused = False
     for current in _site_ids(ledger, site_id):
+        verdict = _verify_site(ledger, current, key.public_key())
+        if not verdict.ok:
+            click.echo(f"{current}: not purged, the chain does not verify: {verdict.problem}")
+            refused = True
+            continue
         cutoff = now - timedelta(days=sites.get(current).retention_days)
-        anchor = ledger.purge_before(current, cutoff, key)
+        try:
+            anchor = ledger.purge_before(current, cutoff, key)
+        except ChainFault as fault:
+            db.session.rollback()
+            click.echo(f"{current}: not purged, the chain does not verify: {fault}")
+            refused = True
+            continue
+        db.session.commit()
         if anchor:
             click.echo(f"{current}: purged records up to seq {anchor.seq} (older than "
                        f"{cutoff:%Y-%m-%d}); signed anchor kept")
         else:
             click.echo(f"{current}: nothing older than {cutoff:%Y-%m-%d}")
-    db.session.commit()
+    if refused:
+        raise SystemExit(1)
+
+
+def _verify_site(ledger, site_id, public_key, workers=None):
+    """Verify one site's stored chain up to its head as read now."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
+    checkpoints, head = ledger.checkpoints(site_id), ledger.head(site_id)
+    return verify_stored_chain(site_id, url, head, checkpoints, public_key,
+                               ledger.lowest_seq(site_id), workers,
+                               reference_checker(db.session, site_id))
 
 
 def _check_digests(_context, _parameter, values):
@@ -92,13 +153,9 @@ def verify_command(site_id, public_key_file, stats, anchors):
     ledger = LedgerRepository(db.session)
     site_ids = _site_ids(ledger, site_id)
     broken = not _checkpoint_log_holds(ledger, public_key, anchors, quiet=bool(site_id))
-    url = db.engine.url.render_as_string(hide_password=False)
     for current in site_ids:
-        # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
-        checkpoints, head = ledger.checkpoints(current), ledger.head(current)
-        low = ledger.lowest_seq(current)
         started = time.perf_counter()
-        verdict = verify_stored_chain(current, url, head, checkpoints, public_key, low)
+        verdict = _verify_site(ledger, current, public_key)
         click.echo(str(verdict))
         if stats:
             seconds = time.perf_counter() - started
@@ -144,6 +201,6 @@ def _public_key(path):
             raise click.ClickException(f"{path}: not a PEM public key ({error})") from None
     try:
         return signing_key(current_app).public_key()
-    except SigningKeyError:
-        click.echo("note: no signing key here, so checkpoint signatures are not checked", err=True)
-        return None
+    except SigningKeyError as error:
+        raise click.ClickException(
+            f"cannot check checkpoint signatures: {error}; or give --public-key") from None

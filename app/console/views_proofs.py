@@ -95,8 +95,10 @@ def search():
     except QueryError as error:
         return _refuse(form, error)
     if query.up_to_id is None:
-        # Pin the result to what exists now, so paging and exports show the same records.
-        return _redirect_pinned(latest_record_id(db.session))
+        # Pin the result to what exists now, so paging and exports show the same records; the
+        # chains' heads are signed first, so every record of the snapshot is covered.
+        return _redirect_pinned(latest_record_id(db.session, sign_with=_private_key(),
+                                                 site_ids=query.site_ids))
     page = max(request.args.get("page", 1, type=int), 1)
     statement = select_records(query)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
@@ -146,11 +148,16 @@ def record(record_id):
                                                                      found.subject_id))
 
 
-def _public_key():
+def _private_key():
     try:
-        return signing_key(current_app).public_key()
+        return signing_key(current_app)
     except SigningKeyError:
         return None
+
+
+def _public_key():
+    key = _private_key()
+    return key.public_key() if key else None
 
 
 def _export_query():
@@ -163,7 +170,11 @@ def _export_query():
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         raise QueryError("format", _("format must be one of %(formats)s.", formats=", ".join(FORMATS)))
-    return query, fmt
+    key = _private_key()
+    if key is None:
+        raise QueryError(None, _("This service has no ledger signing key, so its exports cannot "
+                                 "be signed."), 503)
+    return query, fmt, key
 
 
 @bp.get("/export")
@@ -171,10 +182,10 @@ def _export_query():
 def export():
     """Stream the records of a pinned search as CSV, JSON or NDJSON."""
     try:
-        query, fmt = _export_query()
+        query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
-    stream = Export(db.session, query, fmt, _public_pem())
+    stream = Export(db.session, query, fmt, key)
     name = f"consent-records-{query.up_to_id}.{fmt}"
     manifest_url = url_for("console.export_manifest", **request.args.to_dict())
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
@@ -188,23 +199,14 @@ def export():
 def export_manifest():
     """Return the manifest of a pinned export: its SHA-256, count, end hashes and checkpoints."""
     try:
-        query, fmt = _export_query()
+        query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
-    manifest = compute_manifest(db.session, query, fmt, _public_pem())
+    manifest = compute_manifest(db.session, query, fmt, key)
     name = f"consent-records-{query.up_to_id}.{fmt}.manifest.json"
     response = jsonify(manifest)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _public_pem():
-    from app.ledger.checkpoints import public_pem
-
-    try:
-        return public_pem(signing_key(current_app))
-    except SigningKeyError:
-        return None
 
 
 @bp.get("/integrity")

@@ -36,6 +36,10 @@ class SiteChanged(Exception):
     """The site's row changed (or went) after the report was checked against it."""
 
 
+class SubjectNotProven(Exception):
+    """A report for a known subject did not present the secret its first report carried."""
+
+
 @dataclass(frozen=True)
 class AppendRequest:
     """A record to append: its site, the banner's event id, its content, and the stamp of the
@@ -81,6 +85,11 @@ _HEAD_SQL = ("SELECT h.seq, h.head_hash, s.updated_at FROM ledger_heads h"
 #: Records already stored under the batch's event ids.
 _EVENTS_SQL = ("SELECT event_id, record_id, seq, record_hash, content FROM consent_records"
                " WHERE site_id = {p} AND event_id IN ({events})")
+#: The secret hashes of the batch's subjects, and the keys of subjects new to the site.
+_SUBJECTS_SQL = ("SELECT subject_id, secret_hash FROM subject_keys"
+                 " WHERE site_id = {p} AND subject_id IN ({subjects})")
+_KEEP_SUBJECT_SQL = ("INSERT INTO subject_keys (site_id, subject_id, secret_hash)"
+                     " VALUES ({p}, {p}, {p}) ON CONFLICT (site_id, subject_id) DO NOTHING")
 
 
 @contextmanager
@@ -126,15 +135,17 @@ def _placeholder(postgres):
     return "%s" if postgres else "?"
 
 
-def _locked_head(driver, postgres, site_id, event_ids):
-    """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}), or None without a head.
+def _locked_head(driver, postgres, site_id, event_ids, subject_ids):
+    """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}, {subject_id: secret
+    hash}), or None without a head.
 
     PostgreSQL locks the head row; SQLite's write lock is already held. Stored records are
-    looked up only for the event ids given.
+    looked up only for the event ids given, subject keys for the subject ids given.
     """
     p = _placeholder(postgres)
     head_sql = _HEAD_SQL.format(p=p) + (" FOR UPDATE OF h" if postgres else "")
     events_sql = _EVENTS_SQL.format(p=p, events=", ".join([p] * len(event_ids)))
+    subjects_sql = _SUBJECTS_SQL.format(p=p, subjects=", ".join([p] * len(subject_ids)))
     if postgres:
         with _pipeline(driver):  # BEGIN and the reads travel together
             head = driver.execute(head_sql, (site_id,))
@@ -143,10 +154,15 @@ def _locked_head(driver, postgres, site_id, event_ids):
             # at hand picks the (site, event) index once the table has grown.
             found = (driver.execute(events_sql, (site_id, *event_ids), prepare=False)
                      if event_ids else None)
+            keys = (driver.execute(subjects_sql, (site_id, *subject_ids), prepare=False)
+                    if subject_ids else None)
             head, found = head.fetchone(), found.fetchall() if found else []
+            keys = keys.fetchall() if keys else []
     else:
         head = driver.execute(head_sql, (site_id,)).fetchone()
         found = driver.execute(events_sql, (site_id, *event_ids)).fetchall() if event_ids else []
+        keys = (driver.execute(subjects_sql, (site_id, *subject_ids)).fetchall()
+                if subject_ids else [])
     if head is None:
         return None
     stored = {}
@@ -154,7 +170,7 @@ def _locked_head(driver, postgres, site_id, event_ids):
         if isinstance(content, str):
             content = json.loads(content)
         stored[event_id] = (Stored(record_id, seq, record_hash), content)
-    return (*head, stored)
+    return (*head, stored, dict(keys))
 
 
 def _pipeline(driver):
@@ -164,18 +180,23 @@ def _pipeline(driver):
     return driver.pipeline() if Pipeline.is_supported() else nullcontext()
 
 
-def _write_records(driver, postgres, rows, moves):
-    """Insert the records (skipping any whose event id is stored) and move the heads; return
-    how many records were inserted."""
+def _write_records(driver, postgres, rows, moves, subjects):
+    """Insert the records (skipping any whose event id is stored), keep the new subjects'
+    secret hashes and move the heads; return how many records were inserted."""
     p = _placeholder(postgres)
     insert_sql, move_sql = _INSERT_SQL.format(p=p), _MOVE_HEAD_SQL.format(p=p)
+    keep_sql = _KEEP_SUBJECT_SQL.format(p=p)
     if postgres:
         with driver.cursor() as inserts, driver.cursor() as heads:
             with _pipeline(driver):
                 inserts.executemany(insert_sql, rows)
+                if subjects:
+                    heads.executemany(keep_sql, subjects)
                 heads.executemany(move_sql, moves)
             return inserts.rowcount
     inserted = driver.executemany(insert_sql, rows).rowcount
+    if subjects:
+        driver.executemany(keep_sql, subjects)
     driver.executemany(move_sql, moves)
     return inserted
 
@@ -201,11 +222,12 @@ def append_records(connection, requests, lookup=True):
     transaction.
 
     Returns, in request order, an Appended or the exception that refuses the request:
-    EventConflict, or SiteChanged. The caller commits. The head row is locked first (SQLite:
+    EventConflict, SiteChanged or SubjectNotProven. The caller commits. The head row is locked first (SQLite:
     BEGIN IMMEDIATE, PostgreSQL: FOR UPDATE), so concurrent appends for one site wait for each
     other and the chain stays linear. Per site: one read of the head and the site's stamp, one
     read of the records already stored under the event ids, one insert of every new record and
-    one head move.
+    one head move. A request whose content names a subject_secret_hash must match the hash the
+    subject's first record kept; the first keeps it.
 
     lookup=False skips the read of stored events: the insert skips a record whose event id is
     already stored and EventSeen is raised; the caller then rolls back and appends again with
@@ -227,40 +249,67 @@ def _append_records(connection, requests, lookup):
     by_site = {}
     for index, request in enumerate(requests):
         by_site.setdefault(request.site_id, []).append((index, request))
-    outcomes, rows, moves = [None] * len(requests), [], []
+    outcomes, rows, moves, subjects = [None] * len(requests), [], [], []
     to_time = _time_processor(connection.dialect)
     # Heads are locked in site order, so batches of two writers cannot deadlock.
     for site_id in sorted(by_site):
         pending = by_site[site_id]
         event_ids = sorted({request.event_id for _i, request in pending}) if lookup else []
-        head = _head_for_append(driver, postgres, site_id, event_ids)
+        subject_ids = sorted({request.content["subject_id"] for _i, request in pending
+                              if "subject_secret_hash" in request.content})
+        head = _head_for_append(driver, postgres, site_id, event_ids, subject_ids)
         if head is None:
             for index, _request in pending:
                 outcomes[index] = SiteChanged(site_id)
             continue
-        move = _chain_site(site_id, head, pending, outcomes, rows, to_time)
+        move = _chain_site(site_id, head, pending, outcomes, rows, subjects, to_time)
         if move:
             moves.append(move)
-    if rows and _write_records(driver, postgres, rows, moves) != len(rows):
+    if rows and _write_records(driver, postgres, rows, moves, subjects) != len(rows):
         raise EventSeen()
     return outcomes
 
 
-def _chain_site(site_id, head, pending, outcomes, rows, to_time):
-    """Chain one site's requests to its head, filling outcomes and rows; return the head move."""
-    seq, head_hash, stamp, stored = head
+def _retried(stored, request):
+    """Answer a report whose event id is stored: the same event (with the same subject secret)
+    gets the stored record, anything else a refusal."""
+    record, content = stored
+    if not _same_event(content, request.content):
+        return EventConflict(request.event_id)
+    if content.get("subject_secret_hash") != request.content.get("subject_secret_hash"):
+        return SubjectNotProven(request.content["subject_id"])
+    return Appended(record, created=False)
+
+
+def _proven(keys, content, site_id, subjects):
+    """Tell whether the content's subject secret matches its subject's; keep a new subject's."""
+    if "subject_secret_hash" not in content:
+        return True
+    subject_id, secret_hash = content["subject_id"], content["subject_secret_hash"]
+    if subject_id not in keys:
+        keys[subject_id] = secret_hash
+        subjects.append((site_id, subject_id, secret_hash))
+        return True
+    return keys[subject_id] is not None and keys[subject_id] == secret_hash
+
+
+def _chain_site(site_id, head, pending, outcomes, rows, subjects, to_time):
+    """Chain one site's requests to its head, filling outcomes, rows and new subject keys;
+    return the head move."""
+    seq, head_hash, stamp, stored, keys = head
     start = seq
     for index, request in pending:
         if request.site_stamp is not None and request.site_stamp != stamp:
             outcomes[index] = SiteChanged(site_id)
         elif request.event_id in stored:
-            record, content = stored[request.event_id]
-            outcomes[index] = (Appended(record, created=False)
-                               if _same_event(content, request.content)
-                               else EventConflict(request.event_id))
+            outcomes[index] = _retried(stored[request.event_id], request)
+        elif not _proven(keys, request.content, site_id, subjects):
+            outcomes[index] = SubjectNotProven(request.content["subject_id"])
         else:
             seq += 1
-            content = {**request.content, "seq": seq, "record_id": str(uuid.uuid4())}
+            # The chain's site, position and id are part of what the hash covers.
+            content = {**request.content, "site": site_id, "seq": seq,
+                       "record_id": str(uuid.uuid4())}
             text = canonical_text(content)
             record_hash = hash_canonical(head_hash, text)
             rows.append((site_id, seq, content["record_id"], request.event_id,
@@ -274,12 +323,12 @@ def _chain_site(site_id, head, pending, outcomes, rows, to_time):
     return (seq, head_hash, site_id) if seq != start else None
 
 
-def _head_for_append(driver, postgres, site_id, event_ids):
-    head = _locked_head(driver, postgres, site_id, event_ids)
+def _head_for_append(driver, postgres, site_id, event_ids, subject_ids):
+    head = _locked_head(driver, postgres, site_id, event_ids, subject_ids)
     if head is None:
         # The site's first record: create its head at the genesis hash (once, whoever wins).
         p = _placeholder(postgres)
         driver.execute(f"INSERT INTO ledger_heads (site_id, seq, head_hash) VALUES ({p}, 0, {p})"
                        " ON CONFLICT (site_id) DO NOTHING", (site_id, GENESIS_HASH))
-        head = _locked_head(driver, postgres, site_id, event_ids)
+        head = _locked_head(driver, postgres, site_id, event_ids, subject_ids)
     return head

@@ -14,9 +14,12 @@ from dataclasses import replace
 
 from sqlalchemy import Text, cast, select
 
+from app.ledger.checkpoints import public_pem
+from app.ledger.manifest import Coverage, sign_manifest
 from app.ledger.proof import canonical_bytes
+from app.ledger.repository import LedgerRepository
 from app.ledger.search import filter_records, latest_record_id
-from app.models import Checkpoint, ConsentRecord, utc_now
+from app.models import ConsentRecord, utc_now
 
 FORMATS = ("csv", "json", "ndjson")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -26,8 +29,6 @@ COLUMNS = ("site_id", "seq", "record_id", "event_id", "consent_id", "subject_id"
            "server_time", "prev_hash", "record_hash", "content")
 #: Rows fetched from the database at a time, and written per chunk.
 BATCH = 2000
-CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature",
-                     "prev_digest")
 
 
 def content_bytes(stored, prev_hash, record_hash):
@@ -227,21 +228,26 @@ def _hand_over(batches, item, stop):
 class Export:
     """One export of the records a query finds; iterate chunks(), then read manifest().
 
-    A query without up_to_id is pinned to the newest record when the export starts, and the
-    manifest's query shows the pin, so the same file can be made again later.
+    A query without up_to_id is pinned to the newest record when the export starts, signing
+    the chains' heads first, and the manifest's query shows the pin, so the same file can be
+    made again later. The manifest is signed with private_key, the ledger's signing key.
     """
 
-    def __init__(self, session, query, fmt, public_key_pem=None):
+    def __init__(self, session, query, fmt, private_key):
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         self.session, self.query, self.format = session, query, fmt
-        self.public_key_pem = public_key_pem
+        self.private_key = private_key
         self._manifest = None
 
     def chunks(self):
         """Yield the file as bytes, a bounded batch of rows at a time."""
         if self.query.up_to_id is None:
-            self.query = replace(self.query, up_to_id=latest_record_id(self.session))
+            self.query = replace(self.query, up_to_id=latest_record_id(
+                self.session, sign_with=self.private_key, site_ids=self.query.site_ids))
+        site_ids = (list(self.query.site_ids) if self.query.site_ids is not None
+                    else LedgerRepository(self.session).site_ids())
+        coverage = Coverage(self.session, site_ids)
         writer, digest, tally = WRITERS[self.format](), hashlib.sha256(), _Tally()
         columns = [getattr(ConsentRecord, name) for name in SELECTED]
         statement = filter_records(select(*columns, cast(ConsentRecord.content, Text)), self.query)
@@ -251,6 +257,7 @@ class Export:
         for batch in _batches(self.session, statement):
             values = _values(batch)
             tally.add(values)
+            coverage.add(values)
             data = writer.rows(values)
             digest.update(data)
             yield data
@@ -258,7 +265,7 @@ class Export:
         digest.update(tail)
         if tail:
             yield tail
-        self._manifest = self._build_manifest(digest.hexdigest(), tally)
+        self._manifest = self._build_manifest(digest.hexdigest(), tally, coverage)
 
     def manifest(self):
         """Return the manifest; valid once chunks() has been read to the end."""
@@ -266,34 +273,37 @@ class Export:
             raise RuntimeError("the manifest is known only after the whole export was read")
         return self._manifest
 
-    def _build_manifest(self, file_sha256, tally):
+    def _build_manifest(self, file_sha256, tally, coverage):
         contiguous = not self.query.filters_rows()
         sites = {}
         for site_id, site in tally.sites.items():
-            checkpoints = self.session.execute(
-                select(*[getattr(Checkpoint, name) for name in CHECKPOINT_FIELDS])
-                .where(Checkpoint.site_id == site_id, Checkpoint.seq <= site["last_seq"])
-                .order_by(Checkpoint.seq, Checkpoint.id))
-            sites[site_id] = {**site, "contiguous": contiguous,
-                              "checkpoints": [dict(zip(CHECKPOINT_FIELDS, row, strict=True))
-                                              for row in checkpoints]}
-        return {"format": self.format, "file_sha256": file_sha256, "record_count": tally.count,
-                "first_record_hash": tally.first_hash, "last_record_hash": tally.last_hash,
-                "sites": sites, "public_key": self.public_key_pem, "query": self.query.as_dict(),
-                "generated_at": utc_now().isoformat()}
+            covered = coverage.summary(site_id, site, contiguous)
+            # A contiguous file links row to row, and the verifier checks that itself.
+            covered["links_checked_by_service"] = not contiguous
+            if not contiguous:
+                covered["problem"] = coverage.problem(self.session.connection(), site_id)
+            sites[site_id] = {**site, "contiguous": contiguous, "coverage": covered,
+                              "checkpoints": coverage.carried(site_id, site["last_seq"],
+                                                              contiguous)}
+        manifest = {"format": self.format, "file_sha256": file_sha256,
+                    "record_count": tally.count, "first_record_hash": tally.first_hash,
+                    "last_record_hash": tally.last_hash, "sites": sites,
+                    "public_key": public_pem(self.private_key), "query": self.query.as_dict(),
+                    "generated_at": utc_now().isoformat()}
+        return sign_manifest(manifest, self.private_key)
 
 
-def compute_manifest(session, query, fmt, public_key_pem=None):
+def compute_manifest(session, query, fmt, private_key):
     """Run an export without keeping it and return its manifest (for a manifest fetched apart)."""
-    export = Export(session, query, fmt, public_key_pem)
+    export = Export(session, query, fmt, private_key)
     for _chunk in export.chunks():
         pass
     return export.manifest()
 
 
-def write_export(session, query, fmt, out, public_key_pem=None):
+def write_export(session, query, fmt, out, private_key):
     """Write an export to a binary file object and return its manifest."""
-    export = Export(session, query, fmt, public_key_pem)
+    export = Export(session, query, fmt, private_key)
     for chunk in export.chunks():
         out.write(chunk)
     return export.manifest()

@@ -29,6 +29,12 @@ def hash_canonical(prev_hash, text):
     return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
+def texts_digest(site_id, language, texts):
+    """Return the SHA-256 that names one site's text set in one language, as proofs record it."""
+    return hashlib.sha256(canonical_bytes({"site": site_id, "language": language,
+                                           "texts": texts})).hexdigest()
+
+
 class ReceiptError(Exception):
     """A receipt is forged, altered or malformed."""
 

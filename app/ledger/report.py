@@ -31,6 +31,9 @@ class ConsentReport(BaseModel):
     event_id: Id
     consent_id: Id
     subject_id: Id
+    #: A random secret only the subject's browser keeps; the record stores its SHA-256, and
+    #: every later report for the subject must present it.
+    subject_secret: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,128}$")]
     site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")]
     event: Short
     ui_action: Short

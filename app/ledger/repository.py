@@ -1,12 +1,16 @@
 """Read the ledger, and sign checkpoints and purge anchors; appends live in app.ledger.append."""
-from sqlalchemy import create_engine, delete, func, select
+from datetime import datetime
+
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
 
 from app.ledger.append import AppendRequest, append_records, begin_immediate
+from app.ledger.checkpointing import moved_heads_statement
 from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
-from app.ledger.verify import CHAIN_COLUMNS
+from app.ledger.proof import GENESIS_HASH
+from app.ledger.verify import CHAIN_COLUMNS, walk_chain
 from app.models import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
 #: Reads a range of a site's chain, in chain order, with the content as its stored text.
@@ -74,15 +78,37 @@ class LedgerRepository:
         return self.session.scalar(select(func.min(ConsentRecord.seq)).where(
             ConsentRecord.site_id == site_id))
 
-    def add_checkpoint(self, site_id, private_key):
-        """Sign the site's current head; return the checkpoint (None before the first record)."""
+    def add_checkpoint(self, site_id, private_key, unless_signed_since=None):
+        """Sign the site's current head; return the checkpoint.
+
+        Returns None before the first record, when the newest checkpoint already covers the
+        head, or when one was signed at or after unless_signed_since (an aware datetime). The
+        checkpoint log is locked first, so two processes asking at once sign once.
+        """
         head = self.head(site_id)
         if head is None or head.seq == 0:
             return None
-        return self._signed(site_id, head.seq, head.head_hash, private_key, "checkpoint")
-
-    def _signed(self, site_id, seq, head_hash, private_key, kind):
         prev = self._lock_checkpoint_log()
+        signed_seq = self.session.scalar(select(func.max(Checkpoint.seq)).filter_by(site_id=site_id))
+        if signed_seq is not None and signed_seq >= head.seq:
+            return None
+        last = self.last_signed_at(site_id)
+        if unless_signed_since is not None and last is not None and last >= unless_signed_since:
+            return None
+        return self._signed(site_id, head.seq, head.head_hash, private_key, "checkpoint", prev)
+
+    def last_signed_at(self, site_id):
+        """Return when the site's newest checkpoint was signed (aware), or None."""
+        created_at = self.session.scalar(select(Checkpoint.created_at).filter_by(site_id=site_id)
+                                         .order_by(Checkpoint.id.desc()).limit(1))
+        return datetime.fromisoformat(created_at) if created_at else None
+
+    def moved_heads(self):
+        """Return (site id, head seq, seq of its newest checkpoint or None) per non-empty chain."""
+        return self.session.execute(moved_heads_statement()).all()
+
+    def _signed(self, site_id, seq, head_hash, private_key, kind, prev=None):
+        prev = prev or self._lock_checkpoint_log()
         created_at = utc_now().isoformat()
         payload = checkpoint_payload(site_id, seq, head_hash, created_at, kind, prev)
         checkpoint = Checkpoint(
@@ -108,27 +134,51 @@ class LedgerRepository:
                                    .order_by(Checkpoint.id.desc()).limit(1))
         return last or LOG_GENESIS
 
+    def unstamped(self, limit):
+        """Return up to limit checkpoints without a time-stamp token, oldest first."""
+        return list(self.session.scalars(select(Checkpoint).where(Checkpoint.tsa_token.is_(None))
+                                         .order_by(Checkpoint.id).limit(limit)))
+
+    def store_token(self, checkpoint_id, token, stamped_at):
+        """Keep a checkpoint's time-stamp token, unless another process stored one first."""
+        self.session.execute(update(Checkpoint).where(
+            Checkpoint.id == checkpoint_id, Checkpoint.tsa_token.is_(None)).values(
+            tsa_token=token, tsa_time=stamped_at.isoformat()))
+
     def checkpoint_log(self):
         """Return every checkpoint of every site in the order they were signed."""
         return list(self.session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
 
     def purge_before(self, site_id, cutoff, private_key):
-        """Delete the oldest records up to the last one older than cutoff, behind a signed anchor.
+        """Delete the oldest records up to the last one whose hashed server_time is before
+        cutoff, behind a signed anchor.
 
-        Only a prefix of the chain goes, so what remains still links; the anchor records the
-        hash the remaining chain continues from. Returns the anchor, or None when nothing is due.
+        Records are chosen by the time their hash covers, never by the server_time column,
+        walking the chain from its start (or its last anchor); every record walked is checked in
+        full again, so a record changed in the database stops the purge with ChainFault before
+        anything is deleted. Only a prefix of the chain goes, so what remains still links; the
+        anchor records the hash the rest continues from. Returns the anchor, or None when
+        nothing is due.
         """
-        newer = self.session.scalar(select(func.min(ConsentRecord.seq)).where(
-            ConsentRecord.site_id == site_id, ConsentRecord.server_time >= cutoff))
-        last = self.session.scalar(select(func.max(ConsentRecord.seq)).where(
-            ConsentRecord.site_id == site_id, ConsentRecord.server_time < cutoff,
-            *([ConsentRecord.seq < newer] if newer else [])))
-        if last is None:
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # Appends wait while the boundary is chosen and the anchor signed.
+            self.session.execute(select(LedgerHead.seq).filter_by(site_id=site_id).with_for_update())
+        else:
+            begin_immediate(connection)
+        anchors = [c for c in self.checkpoints(site_id) if c.kind == "anchor"]
+        start = (anchors[-1].seq, anchors[-1].head_hash) if anchors else (0, GENESIS_HASH)
+        boundary = None
+        for row, content in walk_chain(read_chain(connection, site_id), site_id, *start):
+            if datetime.fromisoformat(content["server_time"]) >= cutoff:
+                break
+            boundary = row
+        if boundary is None:
             return None
-        boundary = self.session.scalar(select(ConsentRecord).filter_by(site_id=site_id, seq=last))
-        anchor = self._signed(site_id, last, boundary.record_hash, private_key, "anchor")
+        seq, record_hash = boundary[0], boundary[9]
+        anchor = self._signed(site_id, seq, record_hash, private_key, "anchor")
         self.session.execute(delete(ConsentRecord).where(
-            ConsentRecord.site_id == site_id, ConsentRecord.seq <= last))
+            ConsentRecord.site_id == site_id, ConsentRecord.seq <= seq))
         return anchor
 
     def checkpoints(self, site_id):

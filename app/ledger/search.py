@@ -3,7 +3,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from app.ledger.append import begin_immediate
+from app.ledger.repository import LedgerRepository
 from app.models import ConsentRecord, LedgerHead
 
 
@@ -70,20 +73,39 @@ def select_records(query):
     return filter_records(select(ConsentRecord), query)
 
 
-def latest_record_id(session):
+def latest_record_id(session, sign_with=None, site_ids=None):
     """Return the highest ConsentRecord.id, or 0 for an empty ledger; pins a snapshot.
+
+    With sign_with (the ledger's private key), the head of every chain the snapshot holds
+    (site_ids, default all) is signed first where it moved since its last checkpoint, while no
+    append can run: every record of the snapshot is then covered by a signed checkpoint, and a
+    whole site's export ends exactly on one.
 
     PostgreSQL hands out ids before their transactions commit, so a record with a lower id could
     commit after the pin and slip into it. There the pin is read in a short transaction of its
     own once every chain head is share-locked: an append holds its site's head from its first
     statement, before its record takes an id, so no append is in flight at that moment. (On
-    SQLite one writer at a time takes ids above every committed one.)
+    SQLite one writer at a time takes ids above every committed one; signing takes the write
+    lock for the moment.)
     """
     engine = session.get_bind()
-    if engine.dialect.name != "postgresql":
+    postgres = engine.dialect.name == "postgresql"
+    if not postgres and sign_with is None:
         return session.scalar(select(func.max(ConsentRecord.id))) or 0
-    with engine.connect() as connection:
-        connection.execute(select(LedgerHead.site_id).with_for_update(read=True)).all()
-        latest = connection.scalar(select(func.max(ConsentRecord.id))) or 0
-        connection.commit()
-    return latest
+    with engine.connect() as connection, connection.begin():
+        if postgres:
+            connection.execute(select(LedgerHead.site_id).with_for_update(read=True)).all()
+        if sign_with is not None:
+            _sign_heads(connection, sign_with, site_ids)
+        return connection.scalar(select(func.max(ConsentRecord.id))) or 0
+
+
+def _sign_heads(connection, private_key, site_ids):
+    if connection.dialect.name != "postgresql":
+        begin_immediate(connection)
+    # The session joins the connection's transaction, which commits when the pin is read.
+    with Session(bind=connection) as pinned:
+        ledger = LedgerRepository(pinned)
+        for site_id in site_ids if site_ids is not None else ledger.site_ids():
+            ledger.add_checkpoint(site_id, private_key)
+        pinned.flush()

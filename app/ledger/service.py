@@ -1,11 +1,12 @@
 """Record a consent: check a parsed report against the site, build the record, append it."""
+import hashlib
 import threading
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from sqlalchemy import select, text
 
-from app.ledger.append import EventConflict
+from app.ledger.append import EventConflict, SubjectNotProven
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
@@ -164,6 +165,7 @@ def record_content(report, site, catalog, client):
         "event_id": report.event_id,
         "consent_id": report.consent_id,
         "subject_id": report.subject_id,
+        "subject_secret_hash": hashlib.sha256(report.subject_secret.encode()).hexdigest(),
         "site": site.id,
         "event": report.event,
         "ui_action": report.ui_action,
@@ -212,6 +214,10 @@ def record_consent(report, site, catalog, append, client, serializer):
         raise IntakeError(409, "event_id_reused",
                           "this event_id already names a different consent event",
                           "event_id") from None
+    except SubjectNotProven:
+        raise IntakeError(403, "subject_not_proven",
+                          "this subject's reports must present the secret of its first report",
+                          "subject_secret") from None
     record = appended.record
     receipt = sign_receipt(serializer, site.id, record.record_id, record.record_hash)
     return record, appended.created, receipt

@@ -12,22 +12,25 @@ import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from operator import attrgetter
 
 from app.ledger.checkpoints import (
     LOG_GENESIS,
+    key_id,
     payload_digest,
     signature_holds,
     stored_payload,
 )
 from app.ledger.proof import GENESIS_HASH, chain_hash
 
-#: Columns kept beside the hashed content for searching; they must agree with it.
+#: Columns kept beside the hashed content for searching; they must agree with it. (The site_id
+#: column must equal the content's "site", and server_time the content's server_time.)
 INDEXED = ("record_id", "event_id", "consent_id", "subject_id", "event", "seq")
 #: What verification reads of each record, in this order.
-CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "event", "content",
-                 "prev_hash", "record_hash")
+CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "event",
+                 "server_time", "content", "prev_hash", "record_hash")
 #: Chains at least this long are checked by parallel processes.
 PARALLEL_FROM = 100_000
 
@@ -62,25 +65,28 @@ class Segment:
     #: The first fault inside the run ("" when none); a fault of the first record itself is here
     #: too, apart from how it links to the record before the run.
     problem: str = ""
+    #: What the run's records name by hash: ("catalog", version, hash) and ("texts", digest).
+    references: frozenset = frozenset()
 
 
-def verify_chain(site_id, records, head, checkpoints=(), public_key=None):
+def verify_chain(site_id, records, head, checkpoints=(), public_key=None, references=None):
     """Verify records in seq order against signed checkpoints and the head; stop at the first fault.
 
     Records are tuples in CHAIN_COLUMNS order or objects with those attributes; content is the
-    stored canonical text or the parsed content. Without a public key, checkpoints are compared
-    with the chain but their signatures are not checked.
+    stored canonical text or the parsed content. Checkpoints need the public key that signed
+    them: without one, a chain with checkpoints does not verify.
     """
     return _verdict(site_id, head, checkpoints, public_key,
-                    lambda signed: [check_segment(records, signed)])
+                    lambda signed: [check_segment(records, signed, site_id)], references)
 
 
 def verify_stored_chain(site_id, database_url, head, checkpoints=(), public_key=None, low=None,
-                        workers=None):
+                        workers=None, references=None):
     """Verify a site's stored chain up to its head, reading it over connections of our own.
 
     low is the smallest seq stored (None when there is none); long chains are split into seq
-    ranges checked in parallel.
+    ranges checked in parallel. references(what the records name by hash) returns a problem
+    with the stored catalogs and text sets they name, or "".
     """
     from app.ledger.repository import read_chain
 
@@ -88,7 +94,8 @@ def verify_stored_chain(site_id, database_url, head, checkpoints=(), public_key=
     workers = workers or os.cpu_count() or 1
     if low is None or high - low + 1 < PARALLEL_FROM or workers < 2:
         def segments(signed):
-            return [check_segment(read_chain(database_url, site_id, None, high or None), signed)]
+            return [check_segment(read_chain(database_url, site_id, None, high or None), signed,
+                                  site_id)]
     else:
         bounds = _split(low, high, workers)
 
@@ -100,7 +107,7 @@ def verify_stored_chain(site_id, database_url, head, checkpoints=(), public_key=
                                         if (lo is None or seq >= lo) and seq <= hi})
                            for lo, hi in bounds]
                 return [future.result() for future in futures]
-    return _verdict(site_id, head, checkpoints, public_key, segments)
+    return _verdict(site_id, head, checkpoints, public_key, segments, references)
 
 
 def _split(low, high, parts):
@@ -111,10 +118,10 @@ def _split(low, high, parts):
 def _check_range(database_url, site_id, low, high, signed):
     from app.ledger.repository import read_chain
 
-    return check_segment(read_chain(database_url, site_id, low, high), signed)
+    return check_segment(read_chain(database_url, site_id, low, high), signed, site_id)
 
 
-def _verdict(site_id, head, checkpoints, public_key, segments):
+def _verdict(site_id, head, checkpoints, public_key, segments, references=None):
     bad = _bad_signature(site_id, checkpoints, public_key)
     if bad:
         return Verdict(site_id, 0, False, bad)
@@ -126,7 +133,9 @@ def _verdict(site_id, head, checkpoints, public_key, segments):
             signed.setdefault(checkpoint.seq, []).append((checkpoint.head_hash,
                                                           checkpoint.created_at))
     expected_prev, expected_seq, count = start_hash, start_seq + 1, 0
+    named = set()
     for segment in segments(signed):
+        named.update(segment.references)
         if segment.first is None:
             continue
         seq, record_id, prev_hash = segment.first
@@ -147,31 +156,46 @@ def _verdict(site_id, head, checkpoints, public_key, segments):
         return Verdict(site_id, count, False,
                        f"the chain ends at seq {last_seq} but its head says seq {head_seq}: "
                        "records were removed from the end")
+    problem = references(named) if references else ""
+    if problem:
+        return Verdict(site_id, count, False, problem)
     return Verdict(site_id, count, True)
 
 
-def check_segment(records, signed):
+def check_segment(records, signed, site_id):
     """Check consecutive records against each other, their hashes and the signed checkpoints.
 
-    signed maps a seq to the (head_hash, created_at) of the checkpoints at it.
+    signed maps a seq to the (head_hash, created_at) of the checkpoints at it. Every column that
+    repeats a value of the hashed content (site, seq, the ids, event, server_time) must agree
+    with it.
     """
     sha256 = hashlib.sha256
+    site_fragment = f'","site":"{site_id}",'
     count, first, expected_seq, expected_prev = 0, None, None, None
+    references, last_refs = set(), None
     for record in records:
         row = record if type(record) is tuple else _as_row(record)
-        seq, record_id, event_id, consent_id, subject_id, event, content, prev_hash, record_hash = row
+        (seq, record_id, event_id, consent_id, subject_id, event, server_time, content, prev_hash,
+         record_hash) = row
         if first is None:
             first, expected_seq, expected_prev = (seq, record_id, prev_hash), seq, prev_hash
-        # The fast path: the stored text is canonical and hashes right, and each indexed column
+        # The fast path: the stored text is canonical and hashes right, and each repeated column
         # appears in it as "key":value (a value with a quote or backslash is compared parsed).
-        if not (seq == expected_seq and prev_hash == expected_prev and type(content) is str
+        # Keys are sorted, so "seq", "server_time" and "site" are neighbours. A text that only
+        # looks right here must still hash right and link, so this never accepts a changed record.
+        fast = (seq == expected_seq and prev_hash == expected_prev and type(content) is str
                 and sha256(f"{prev_hash}\n{content}".encode()).hexdigest() == record_hash
+                and (at := content.find(time_key := f'"seq":{seq},"server_time":"')) >= 0
+                and (end := content.find('"', at := at + len(time_key))) > 0
+                and content.startswith(site_fragment, end)
+                and _same_time(server_time, content[at:end])
                 and f'"consent_id":"{consent_id}","event":"{event}","event_id":"{event_id}",'
                 in content and f'"record_id":"{record_id}",' in content
-                and f'"seq":{seq},' in content and f'"subject_id":"{subject_id}",' in content
+                and f'"subject_id":"{subject_id}",' in content
                 and '"' not in (values := f"{record_id}{event_id}{consent_id}{subject_id}{event}")
-                and "\\" not in values):
-            problem = _record_fault(row, expected_prev, expected_seq)
+                and "\\" not in values)
+        if not fast:
+            problem = _record_fault(row, site_id, expected_prev, expected_seq)
             if problem:
                 return Segment(count, first, (expected_seq - 1, expected_prev),
                                f"record seq {seq} ({record_id}): {problem}")
@@ -181,8 +205,70 @@ def check_segment(records, signed):
                     return Segment(count, first, (expected_seq - 1, expected_prev),
                                    f"record seq {seq} ({record_id}): differs from the signed "
                                    f"checkpoint of {created_at} (rewritten after it was signed)")
+        refs = _text_references(content) if fast else _parsed_references(content)
+        if refs != last_refs:  # neighbours nearly always name the same catalog and texts
+            references.update(refs)
+            last_refs = refs
         expected_prev, expected_seq, count = record_hash, seq + 1, count + 1
-    return Segment(count, first, (expected_seq - 1, expected_prev) if first else None)
+    return Segment(count, first, (expected_seq - 1, expected_prev) if first else None,
+                   references=frozenset(references))
+
+
+_CATALOG_KEY = '"catalog_hash":"'
+_VERSION_KEY = '","catalog_version":'
+_TEXTS_KEY = '"texts_digest":"'
+
+
+def _text_references(content):
+    """Return what a record's canonical text names by hash: its catalog, its text set."""
+    refs = ()
+    at = content.find(_CATALOG_KEY)
+    if at >= 0:
+        at += len(_CATALOG_KEY)
+        end = content.index('"', at)
+        start = end + len(_VERSION_KEY)
+        version = content[start:content.find(",", start)] if content.startswith(
+            _VERSION_KEY, end) else None
+        refs += (("catalog", int(version) if version and version.isdigit() else version,
+                  content[at:end]),)
+    at = content.find(_TEXTS_KEY)
+    if at >= 0:
+        at += len(_TEXTS_KEY)
+        refs += (("texts", content[at:content.index('"', at)]),)
+    return refs
+
+
+def _parsed_references(content):
+    if isinstance(content, str | bytes):
+        content = json.loads(content)
+    refs = ()
+    if "catalog_hash" in content:
+        refs += (("catalog", content.get("catalog_version"), content["catalog_hash"]),)
+    if "texts_digest" in content:
+        refs += (("texts", content["texts_digest"]),)
+    return refs
+
+
+def _same_time(column, text):
+    """Tell whether a server_time column (SQLite: its stored text; PostgreSQL: a datetime) is
+    the moment the content's ISO 8601 text names."""
+    if type(column) is str:
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; the content says "...T...+00:00".
+        if len(text) == 32 and text.endswith("+00:00") and column == f"{text[:10]} {text[11:26]}":
+            return True
+        try:
+            column = datetime.fromisoformat(column)
+        except ValueError:
+            return False
+    if not isinstance(column, datetime):
+        return False
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    if moment.tzinfo is None:
+        return False
+    return (column if column.tzinfo else column.replace(tzinfo=UTC)) == moment
 
 
 def _link_fault(seq, prev_hash, expected_prev, expected_seq):
@@ -194,8 +280,9 @@ def _link_fault(seq, prev_hash, expected_prev, expected_seq):
     return ""
 
 
-def _record_fault(row, expected_prev, expected_seq):
-    seq, _record_id, _event_id, _consent_id, _subject_id, _event, content, prev_hash, record_hash = row
+def _record_fault(row, site_id, expected_prev, expected_seq):
+    (seq, _record_id, _event_id, _consent_id, _subject_id, _event, server_time, content, prev_hash,
+     record_hash) = row
     problem = _link_fault(seq, prev_hash, expected_prev, expected_seq)
     if problem:
         return problem
@@ -209,15 +296,40 @@ def _record_fault(row, expected_prev, expected_seq):
     for column, value in zip(CHAIN_COLUMNS, row, strict=False):
         if column in INDEXED and content.get(column) != value:
             return f"column {column} differs from the hashed content (altered)"
+    if content.get("site") != site_id:
+        return "column site_id differs from the hashed content (altered)"
+    if not _same_time(server_time, content.get("server_time")):
+        return "column server_time differs from the hashed content (altered)"
     return ""
 
 
+class ChainFault(Exception):
+    """A record read in chain order does not hold; the message names it and what is wrong."""
+
+
+def walk_chain(rows, site_id, start_seq=0, start_hash=GENESIS_HASH):
+    """Yield (row, parsed content) of rows read in chain order, each checked in full (hash,
+    link, every repeated column) from the anchor at start_seq; raise ChainFault at the first
+    record that does not hold."""
+    expected_seq, expected_prev = start_seq + 1, start_hash
+    for row in rows:
+        problem = _record_fault(row, site_id, expected_prev, expected_seq)
+        if problem:
+            raise ChainFault(f"record seq {row[0]} ({row[1]}): {problem}")
+        content = row[7]
+        yield row, json.loads(content) if isinstance(content, str | bytes) else content
+        expected_seq, expected_prev = row[0] + 1, row[9]
+
+
 def _bad_signature(site_id, checkpoints, public_key):
-    if public_key is None:
-        return ""
+    if checkpoints and public_key is None:
+        return "no public key to check the signed checkpoints with"
     for checkpoint in checkpoints:
         if not signature_holds(public_key, stored_payload(checkpoint), checkpoint.signature):
             return f"checkpoint at seq {checkpoint.seq} has no valid signature (forged or altered)"
+        if checkpoint.key_id != key_id(public_key):
+            return (f"checkpoint at seq {checkpoint.seq}: column key_id differs from the key "
+                    "that signed it (altered)")
     return ""
 
 
@@ -256,8 +368,9 @@ def _log_links_up(checkpoints, public_key):
         payload = stored_payload(checkpoint)
         if payload_digest(payload) != checkpoint.digest:
             return f"{where}: does not match its digest (altered)"
-        if public_key is not None and not signature_holds(public_key, payload,
-                                                          checkpoint.signature):
+        if public_key is None:
+            return f"{where}: no public key to check its signature with"
+        if not signature_holds(public_key, payload, checkpoint.signature):
             return f"{where}: has no valid signature (forged or altered)"
         if checkpoint.prev_digest != expected:
             removed = ("checkpoints at the start of the log were removed" if count == 0

@@ -9,10 +9,13 @@
  * A key the gate deletes on withdrawal: storage (c cookie, l localStorage, s sessionStorage),
  * match (e exact, p prefix, r regular expression), then the name, e.g. "cp_ym_".
  * @typedef {string} KeyPattern
- * @typedef {{id: string, subject: string, choices: Object<string, boolean>, catalog: number,
- *            policy: string, document: (string|null), given: number, expires: number,
- *            receipt: (string|undefined)}} StoredConsent
- * @typedef {{event_id: string, consent_id: string, subject_id: string, site: string,
+ * The visitor's choice as the consent cookie keeps it. key is the subject's secret: only this
+ * browser knows it, and every report for the subject must present it.
+ * @typedef {{id: string, subject: string, key: string, choices: Object<string, boolean>,
+ *            catalog: number, policy: string, document: (string|null), given: number,
+ *            expires: number, receipt: (string|undefined)}} StoredConsent
+ * @typedef {{event_id: string, consent_id: string, subject_id: string, subject_secret: string,
+ *            site: string,
  *            event: string, ui_action: string, choices: Object<string, boolean>,
  *            catalog_version: number, policy_version: string, consent_document_version: (string|null),
  *            language: string, texts_digest: string, banner_build: string, gpc: boolean,
@@ -95,9 +98,13 @@ function current() {
 }
 
 function randomId() {
-  return crypto.randomUUID ? crypto.randomUUID() :
-    [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1))
-      .join("");
+  return crypto.randomUUID ? crypto.randomUUID() : randomHex(16);
+}
+
+/** Return n random bytes as hex: a subject's secret takes 32 (256 bits). */
+function randomHex(n) {
+  return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => (b + 256).toString(16).slice(1))
+    .join("");
 }
 
 // ---- choosing ---------------------------------------------------------------------------------
@@ -115,7 +122,10 @@ function choose(choices, uiAction) {
   const refused = optional.every((name) => !choices[name]);
   const days = refused ? CONFIG.refusalDays : CONFIG.lifetimeDays;
   const versions = CONFIG.versions;
-  consent = { id: randomId(), subject: consent ? consent.subject : randomId(), choices,
+  // A cookie from before subjects had a secret cannot prove its subject: start a new one.
+  const known = consent && consent.key;
+  consent = { id: randomId(), subject: known ? consent.subject : randomId(),
+              key: known ? consent.key : randomHex(32), choices,
               catalog: versions.catalog, policy: versions.policy, document: versions.document,
               given: now, expires: now + days * DAY_MS };
   writeConsent();
@@ -242,7 +252,8 @@ function report(event, uiAction) {
   if (!CONFIG.api) return;
   /** @type {ConsentReport} */
   const body = {
-    event_id: randomId(), consent_id: consent.id, subject_id: consent.subject, site: CONFIG.site,
+    event_id: randomId(), consent_id: consent.id, subject_id: consent.subject,
+    subject_secret: consent.key, site: CONFIG.site,
     event, ui_action: uiAction, choices: consent.choices, catalog_version: consent.catalog,
     policy_version: consent.policy, consent_document_version: consent.document, language,
     texts_digest: texts.digest, banner_build: CONFIG.build, gpc,
