@@ -30,3 +30,11 @@ def on_starting(server):
     from app.ledger.client import reduce_user_agent
 
     reduce_user_agent("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36")
+
+
+def post_worker_init(worker):
+    """Start the ledger ticker: quiet sites get their checkpoints, checkpoints their tokens."""
+    from app.ticker import start_ticker
+
+    if worker.wsgi.config["LEDGER_TICK"]:
+        start_ticker(worker.wsgi)

@@ -43,6 +43,9 @@ class DefaultConfig:
     CHECKPOINT_EVERY = 1000
     #: ...and once a site's last checkpoint is this many seconds old, when its chain moved.
     CHECKPOINT_INTERVAL = 300
+    #: Seconds between rounds of each serving process's ledger ticker, which signs quiet sites
+    #: and fetches missing time-stamp tokens (0: no ticker; then run `flask ledger checkpoint`).
+    LEDGER_TICK = 30
     #: An RFC 3161 time-stamping authority that stamps every checkpoint (empty: none), the PEM
     #: file of its CA certificates (required with it; relative paths are inside instance/), the
     #: seconds to wait for it, how long a checkpoint may wait for its token before verify

@@ -20,12 +20,14 @@ def signing_key(app):
 
 
 def tsa_verifier(app, path=None):
-    """Return a TokenVerifier for the TSA's certificates (path, or CONSENT_TSA_CA_FILE), or None
-    when neither is given; raise TimestampError when the file is unusable."""
-    path = path or app.config["TSA_CA_FILE"]
+    """Return a TokenVerifier for the TSA's certificates (path as given, or CONSENT_TSA_CA_FILE
+    inside instance/ when relative), or None when neither is set; raise TimestampError when the
+    file is unusable."""
     if not path:
-        return None
-    return TokenVerifier(load_certificates(Path(app.instance_path) / path))
+        if not app.config["TSA_CA_FILE"]:
+            return None
+        path = Path(app.instance_path) / app.config["TSA_CA_FILE"]
+    return TokenVerifier(load_certificates(path))
 
 
 def tsa_client(app):

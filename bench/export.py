@@ -30,9 +30,13 @@ def time_export(env, folder):
         raise SystemExit(f"bench: ledger export failed: {process.stdout}{process.stderr}")
     *lines, peak_kib = process.stdout.strip().splitlines()
     size = output.stat().st_size / 2**20
+    key = Path(folder) / "ledger.pem"
+    key.write_text(subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "bench.wsgi", "ledger", "public-key"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
     verified = subprocess.run(
-        [sys.executable, "tools/verify_export.py", str(output), f"{output}.manifest.json"],
-        cwd=ROOT, capture_output=True, text=True)
+        [sys.executable, "tools/verify_export.py", str(output), f"{output}.manifest.json",
+         "--public-key", str(key)], cwd=ROOT, capture_output=True, text=True)
     if verified.returncode:
         raise SystemExit(f"bench: the export does not verify: {verified.stderr}")
     output.unlink()

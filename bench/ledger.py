@@ -8,10 +8,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, update
+from sqlalchemy import create_engine, insert, select, update
 
-from app.ledger.proof import GENESIS_HASH, chain_hash
-from app.models import ConsentRecord, LedgerHead
+from app.ledger.proof import GENESIS_HASH, chain_hash, texts_digest
+from app.models import CatalogVersion, ConsentRecord, LedgerHead, TextSet
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "https://www.shop.ru"
@@ -37,14 +37,25 @@ def report_factory(config):
 
 
 def seed_chain(url, count, batch=20_000):
-    """Write a valid chain of count records for the site 'shop' into a database without one."""
+    """Write a valid chain of count records for the site 'shop' into a database without one.
+
+    The records name the site's stored catalog version and a text set stored for them, as
+    real records do, so verify finds what they name.
+    """
     engine = create_engine(url)
-    previous, digest = GENESIS_HASH, "0" * 64
+    previous = GENESIS_HASH
+    texts = {"title": "Bench", "accept_all": "Accept all"}
+    digest = texts_digest("shop", "en", texts)
     with engine.begin() as connection:
+        catalog_hash = connection.scalar(select(CatalogVersion.content_hash).filter_by(
+            site_id="shop", version=1))
+        connection.execute(insert(TextSet.__table__).values(
+            digest=digest, site_id="shop", language="en", content={**texts, "digest": digest},
+            created_at=datetime.now(UTC)))
         for start in range(1, count + 1, batch):
             rows = []
             for seq in range(start, min(start + batch, count + 1)):
-                content = _content(seq, digest)
+                content = _content(seq, digest, catalog_hash)
                 record_hash = chain_hash(previous, content)
                 rows.append({"site_id": "shop", "seq": seq, "record_id": content["record_id"],
                              "event_id": content["event_id"], "consent_id": content["consent_id"],
@@ -60,7 +71,7 @@ def seed_chain(url, count, batch=20_000):
     engine.dispose()
 
 
-def _content(seq, digest):
+def _content(seq, digest, catalog_hash):
     ident = f"{seq:012d}"
     return {"event_id": f"bench-{ident}", "consent_id": f"consent-{ident}",
             "subject_id": f"subject-{ident}", "record_id": f"record-{ident}", "seq": seq,
@@ -69,7 +80,7 @@ def _content(seq, digest):
             "trackers": ["ga4", "yandex_metrica"], "server_time": datetime.now(UTC).isoformat(),
             "client_time": "2026-11-22T10:00:00.000Z", "expires_at": "2027-05-21T10:00:00.000Z",
             "language": "en", "regime": ["gdpr"], "policy_version": "1",
-            "consent_document_version": None, "catalog_version": 1, "catalog_hash": "0" * 64,
+            "consent_document_version": None, "catalog_version": 1, "catalog_hash": catalog_hash,
             "banner_build": "0" * 16, "texts_digest": digest, "gpc": False,
             "page_origin": ORIGIN, "page_path": "/", "client_ip": "203.0.113.0/24",
             "user_agent": {"browser": "Chrome", "version": "156", "os": "Linux"}}

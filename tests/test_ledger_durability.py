@@ -86,3 +86,37 @@ def _safe_status(url):
         return _status(url)
     except OSError:
         return None
+
+
+def test_the_servers_ticker_signs_a_site_that_went_quiet(app, backend, migrated_urls, make_report,
+                                                         tmp_path):
+    """No cron: gunicorn's workers sign the head of a chain nobody appends to any more."""
+    db.session.commit()
+    port = _free_port()
+    env = {**os.environ, "CONSENT_DATABASE_URL": migrated_urls(backend),
+           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_CHECKPOINT_INTERVAL": "1",
+           "CONSENT_LEDGER_TICK": "0.2", "CONSENT_LEDGER_SIGNING_KEY_FILE": str(signing_key_path(app))}
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=PROJECT_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while _safe_status(f"{base}/healthz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for _ in range(2):  # the first is signed at once, the second waits for the interval
+            assert _send(f"{base}/api/v1/consents", make_report()) == 201
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            db.session.remove()
+            if db.session.scalar(select(func.max(Checkpoint.seq))) == 2:
+                break
+            time.sleep(0.2)
+        seqs = sorted(db.session.scalars(select(Checkpoint.seq)))
+        assert seqs == [1, 2], f"the quiet site's head was not signed once: {seqs}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()

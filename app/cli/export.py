@@ -13,8 +13,10 @@ from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError
 from app.ledger.export import FORMATS, write_export
 from app.ledger.report import EVENTS
+from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id
-from app.signing import signing_key
+from app.ledger.timestamps import stamp_pending
+from app.signing import signing_key, tsa_client
 from app.sites.repository import SiteRepository
 
 
@@ -50,6 +52,7 @@ def export_command(fmt, output, manifest_path, site_ids, since, until, event, co
                         subject_id=subject_id)
     query = replace(query, up_to_id=latest_record_id(db.session, sign_with=key,
                                                      site_ids=query.site_ids))
+    _stamp_new_checkpoints()
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else Path(f"{output}.manifest.json")
     with _replacing(output, "--output") as out:
@@ -103,6 +106,16 @@ class _replacing:
             raise click.ClickException(
                 f"{self.option}: cannot write {self.path}: {error.strerror}") from None
         return False
+
+
+def _stamp_new_checkpoints():
+    """Fetch the time-stamp tokens of the checkpoints just signed, so the manifest carries them."""
+    client = tsa_client(current_app)
+    if client is not None:
+        _stamped, error = stamp_pending(LedgerRepository(db.session), client, db.session.commit)
+        if error:
+            click.echo(f"warning: {error}; the manifest carries checkpoints without a token",
+                       err=True)
 
 
 def _private_key():

@@ -10,17 +10,25 @@ from flask.cli import AppGroup
 
 from app.cli.common import with_database
 from app.extensions import db
-from app.ledger.checkpoints import SigningKeyError, generate_key, public_pem, read_digest
+from app.ledger.checkpoints import (
+    SigningKeyError,
+    generate_key,
+    public_pem,
+    read_digest,
+    stored_payload,
+)
+from app.ledger.coverage import coverage_gap
 from app.ledger.references import reference_checker
 from app.ledger.repository import LedgerRepository
-from app.ledger.timestamps import stamp_pending
+from app.ledger.timestamps import TimestampError, check_tokens, stamp_pending
 from app.ledger.verify import (
     ChainFault,
     linked_digests,
     verify_checkpoint_log,
     verify_stored_chain,
 )
-from app.signing import signing_key, signing_key_path, tsa_client
+from app.models import utc_now
+from app.signing import signing_key, signing_key_path, tsa_client, tsa_verifier
 from app.sites.repository import SiteRepository
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
@@ -34,6 +42,12 @@ def keygen_command():
         click.echo(f"{path}: a signing key exists; keeping it")
         return
     click.echo(f"{path}: created\n{public_pem(generate_key(path))}", nl=False)
+
+
+@ledger_group.command("public-key")
+def public_key_command():
+    """Print the PEM public key that verifies checkpoints and manifests (as the API serves it)."""
+    click.echo(public_pem(_private_key()), nl=False)
 
 
 @ledger_group.command("checkpoint")
@@ -146,17 +160,25 @@ def _check_digests(_context, _parameter, values):
 @click.option("--anchor", "anchors", multiple=True, callback=_check_digests, metavar="DIGEST",
               help="A checkpoint digest kept from an earlier run (the log's latest, printed by "
                    "verify and checkpoint): the log must still hold it. Repeatable.")
+@click.option("--tsa-ca", "tsa_ca", type=click.Path(exists=True, dir_okay=False),
+              help="PEM CA certificates of the time-stamping authority: check every checkpoint's "
+                   "token (default: CONSENT_TSA_CA_FILE when a TSA is configured).")
 @with_database
-def verify_command(site_id, public_key_file, stats, anchors):
+def verify_command(site_id, public_key_file, stats, anchors, tsa_ca):
     """Verify each site's chain; exit 1 and name the first bad record when one is broken."""
     public_key = _public_key(public_key_file)
+    tokens = _token_verifier(tsa_ca)
     ledger = LedgerRepository(db.session)
     site_ids = _site_ids(ledger, site_id)
     broken = not _checkpoint_log_holds(ledger, public_key, anchors, quiet=bool(site_id))
+    if tokens is not None:
+        broken = not _timestamps_hold(ledger, tokens, site_id) or broken
     for current in site_ids:
         started = time.perf_counter()
         verdict = _verify_site(ledger, current, public_key)
         click.echo(str(verdict))
+        if verdict.ok:
+            _warn_of_coverage_gaps(ledger, current)
         if stats:
             seconds = time.perf_counter() - started
             click.echo(f"{current}: verified in {seconds:.2f} s, "
@@ -166,6 +188,16 @@ def verify_command(site_id, public_key_file, stats, anchors):
         click.echo("the ledger is empty")
     if broken:
         raise SystemExit(1)
+
+
+def _warn_of_coverage_gaps(ledger, site_id):
+    config = current_app.config
+    due = timedelta(seconds=config["CHECKPOINT_INTERVAL"] + config["LEDGER_TICK"] + 60)
+    head = ledger.head(site_id)
+    gap = coverage_gap(db.session, site_id, ledger.checkpoints(site_id), head.seq if head else 0,
+                       due, utc_now())
+    if gap:
+        click.echo(f"{site_id}: coverage: WARNING: {gap}")
 
 
 def _checkpoint_log_holds(ledger, public_key, anchors, quiet):
@@ -178,6 +210,30 @@ def _checkpoint_log_holds(ledger, public_key, anchors, quiet):
         latest = f"; latest {linked[-1]}" if linked else ""
         click.echo(f"checkpoint log: {len(linked)} signed checkpoints, linked{latest}")
     return not problem
+
+
+def _token_verifier(path):
+    if not path and not current_app.config["TSA_URL"]:
+        return None
+    try:
+        return tsa_verifier(current_app, path)
+    except TimestampError as error:
+        raise click.ClickException(f"cannot check time-stamp tokens: {error}") from None
+
+
+def _timestamps_hold(ledger, tokens, site_id):
+    config = current_app.config
+    checkpoints = [c for c in ledger.checkpoint_log() if not site_id or c.site_id == site_id]
+    report = check_tokens(checkpoints, stored_payload, tokens, datetime.now(UTC),
+                          timedelta(seconds=config["TSA_GRACE"]),
+                          timedelta(seconds=config["TSA_MAX_DELAY"]))
+    if report.problem:
+        click.echo(f"timestamps: BROKEN: {report.problem}")
+        return False
+    pending = f", {report.pending} waiting for their token" if report.pending else ""
+    click.echo(f"timestamps: {report.stamped} of {len(checkpoints)} checkpoints time-stamped by "
+               f"the TSA{pending}")
+    return True
 
 
 def _site_ids(ledger, site_id):

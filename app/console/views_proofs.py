@@ -20,14 +20,16 @@ from app.console import bp
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.forms import SearchForm, options
 from app.extensions import db
-from app.ledger.checkpoints import SigningKeyError, read_digest
+from app.ledger.checkpoints import SigningKeyError, read_digest, stored_payload
 from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
+from app.ledger.references import reference_checker
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
+from app.ledger.timestamps import TimestampError, TimestampReport, check_tokens
 from app.ledger.verify import linked_digests, verify_checkpoint_log, verify_stored_chain
-from app.signing import signing_key
+from app.signing import signing_key, tsa_verifier
 from app.sites.repository import SiteRepository
 
 PAGE_SIZE = 50
@@ -226,10 +228,26 @@ def integrity():
     url = db.engine.url.render_as_string(hide_password=False)
     # One pass in this worker: a web worker must not fork verifying processes.
     verdicts = [verify_stored_chain(site_id, url, ledger.head(site_id), ledger.checkpoints(site_id),
-                                    key, ledger.lowest_seq(site_id), workers=1)
+                                    key, ledger.lowest_seq(site_id), workers=1,
+                                    references=reference_checker(db.session, site_id))
                 for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
     log = ledger.checkpoint_log()
     log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
     latest = (linked_digests(log) or [None])[-1]
     return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
-                           log_problem=log_problem, latest=latest, anchor=anchor)
+                           log_problem=log_problem, latest=latest, anchor=anchor,
+                           timestamps=_timestamps(log))
+
+
+def _timestamps(log):
+    """Check the checkpoints' time-stamp tokens when a TSA is configured; None otherwise."""
+    config = current_app.config
+    if not config["TSA_URL"]:
+        return None
+    try:
+        verifier = tsa_verifier(current_app)
+    except TimestampError as error:
+        return TimestampReport(0, 0, str(error))
+    return check_tokens(log, stored_payload, verifier, datetime.now(UTC),
+                        timedelta(seconds=config["TSA_GRACE"]),
+                        timedelta(seconds=config["TSA_MAX_DELAY"]))

@@ -1,10 +1,11 @@
 """Where one record sits in its chain, and whether a signed checkpoint vouches for it."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.ledger.checkpoints import signature_holds, stored_payload
 from app.ledger.proof import chain_hash
+from app.ledger.verify import CHAIN_COLUMNS, differing_column
 from app.models import Checkpoint, ConsentRecord
 
 
@@ -13,6 +14,8 @@ class Position:
     """A record's own hash, its links both ways, and the first checkpoint at or after it."""
 
     hash_ok: bool
+    #: The first column that repeats a value of the hashed content but differs from it, or None.
+    differing_column: str | None
     #: None when the previous record was purged or this is the first.
     previous_links: bool | None
     #: None when no record follows yet.
@@ -25,9 +28,9 @@ class Position:
     @property
     def ok(self):
         """Tell whether nothing checked here is broken."""
-        return self.hash_ok and False not in (self.previous_links, self.next_links,
-                                              self.checkpoint_chain_ok,
-                                              self.checkpoint_signature_ok)
+        return (self.hash_ok and self.differing_column is None
+                and False not in (self.previous_links, self.next_links, self.checkpoint_chain_ok,
+                                  self.checkpoint_signature_ok))
 
 
 def record_position(session, record, public_key=None):
@@ -47,9 +50,18 @@ def record_position(session, record, public_key=None):
                                            checkpoint.signature)
     return Position(
         hash_ok=chain_hash(record.prev_hash, record.content) == record.record_hash,
+        differing_column=differing_column(_stored_row(session, record), record.site_id,
+                                          record.content),
         previous_links=None if previous is None else previous.record_hash == record.prev_hash,
         next_links=None if following is None else following.prev_hash == record.record_hash,
         checkpoint=checkpoint, checkpoint_chain_ok=chain_ok, checkpoint_signature_ok=signature_ok)
+
+
+def _stored_row(session, record):
+    """Return the record's columns as stored (server_time raw, as verify reads it)."""
+    columns = ", ".join(CHAIN_COLUMNS).replace("content", "NULL")
+    return tuple(session.execute(text(f"SELECT {columns} FROM consent_records WHERE id = :id"),
+                                 {"id": record.id}).one())
 
 
 def _segment_reaches(session, record, checkpoint):

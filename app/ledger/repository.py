@@ -13,10 +13,17 @@ from app.ledger.proof import GENESIS_HASH
 from app.ledger.verify import CHAIN_COLUMNS, walk_chain
 from app.models import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
 
-#: Reads a range of a site's chain, in chain order, with the content as its stored text.
+#: Reads a range of a site's chain, in chain order, with the content as its stored text and,
+#: last, server_time as the database renders it in ISO 8601 UTC (the content's spelling).
 _CHAIN_SQL = (f"SELECT {', '.join(c + '::text' if c == 'content' else c for c in CHAIN_COLUMNS)}"
-              " FROM consent_records WHERE site_id = {site} AND seq >= {low} AND seq <= {high}"
-              " ORDER BY seq")
+              ", {time_text} FROM consent_records"
+              " WHERE site_id = {site} AND seq >= {low} AND seq <= {high} ORDER BY seq")
+#: SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" as text (UTC); PostgreSQL a timestamptz.
+_TIME_TEXT = {"sqlite": "CASE WHEN length(server_time) = 26 AND substr(server_time, 11, 1) = ' '"
+                        " THEN substr(server_time, 1, 10) || 'T' || substr(server_time, 12)"
+                        " || '+00:00' END",
+              "postgresql": "to_char(server_time AT TIME ZONE 'UTC', "
+                            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"}
 _NO_BOUND = 2**31 - 1
 #: Key of the PostgreSQL advisory lock that serializes signing checkpoints.
 _CHECKPOINT_LOG_LOCK = 0x6367_6C6F67  # "cglog"
@@ -198,7 +205,8 @@ class LedgerRepository:
 def read_chain(source, site_id, low=None, high=None, batch=10_000):
     """Yield a site's records with low <= seq <= high in chain order, as plain tuples.
 
-    Rows are CHAIN_COLUMNS, content as its stored text. source is a database URL (read over a
+    Rows are CHAIN_COLUMNS and server_time rendered as ISO 8601 UTC text, content as its stored
+    text. source is a database URL (read over a
     connection of its own, as a verifying process does) or an open SQLAlchemy connection.
     """
     if isinstance(source, str):
@@ -217,7 +225,8 @@ def read_chain(source, site_id, low=None, high=None, batch=10_000):
         return
     cursor = driver.cursor()
     try:
-        cursor.execute(_CHAIN_SQL.replace("::text", "").format(site="?", low="?", high="?"),
+        cursor.execute(_CHAIN_SQL.replace("::text", "").format(
+            site="?", low="?", high="?", time_text=_TIME_TEXT["sqlite"]),
                        (bounds["site"], bounds["low"], bounds["high"]))
         while rows := cursor.fetchmany(batch):
             yield from rows
@@ -231,7 +240,8 @@ def _postgres_chain(connection, bounds, batch=10_000):
     # The index gives chain order without a sort, even before the planner has statistics.
     connection.execute("SET LOCAL enable_sort = off")
     connection.execute("SET LOCAL enable_bitmapscan = off")
-    query = _CHAIN_SQL.format(site="%s", low="%s", high="%s") + f" LIMIT {int(batch)}"
+    query = _CHAIN_SQL.format(site="%s", low="%s", high="%s",
+                              time_text=_TIME_TEXT["postgresql"]) + f" LIMIT {int(batch)}"
     low = bounds["low"]
     with connection.cursor(binary=True) as cursor:
         while True:

@@ -36,7 +36,8 @@ class TimestampError(Exception):
 def load_certificates(path):
     """Read the PEM certificates that vouch for the TSA; raise TimestampError naming the file."""
     try:
-        certificates = x509.load_pem_x509_certificates(open(path, "rb").read())
+        with open(path, "rb") as file:
+            certificates = x509.load_pem_x509_certificates(file.read())
     except OSError as error:
         raise TimestampError(f"{path}: {error.strerror}") from None
     except ValueError as error:
@@ -89,6 +90,9 @@ class TsaClient:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self._tls) as reply:
                 body = reply.read(1 << 20)
+        except urllib.error.HTTPError as error:
+            error.close()
+            raise TimestampError(f"the TSA at {self.url} answered {error.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise TimestampError(f"the TSA at {self.url} did not answer ({error})") from None
         token = base64.b64encode(body).decode("ascii")

@@ -34,7 +34,12 @@ CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "ev
 #: Chains at least this long are checked by parallel processes.
 PARALLEL_FROM = 100_000
 
-_as_row = attrgetter(*CHAIN_COLUMNS)
+_attributes = attrgetter(*CHAIN_COLUMNS)
+
+
+def _as_row(record):
+    # An object carries no database rendering of its time: its record takes the parsed check.
+    return (*_attributes(record), None)
 
 
 @dataclass(frozen=True)
@@ -170,28 +175,27 @@ def check_segment(records, signed, site_id):
     with it.
     """
     sha256 = hashlib.sha256
-    site_fragment = f'","site":"{site_id}",'
+    site_fragment = f',"site":"{site_id}",'
     count, first, expected_seq, expected_prev = 0, None, None, None
-    references, last_refs = set(), None
+    references, catalog, texts, catalog_at, texts_back = set(), "", "", 0, 0
     for record in records:
         row = record if type(record) is tuple else _as_row(record)
-        (seq, record_id, event_id, consent_id, subject_id, event, server_time, content, prev_hash,
-         record_hash) = row
+        (seq, record_id, event_id, consent_id, subject_id, event, _server_time, content, prev_hash,
+         record_hash, time_text) = row
         if first is None:
             first, expected_seq, expected_prev = (seq, record_id, prev_hash), seq, prev_hash
-        # The fast path: the stored text is canonical and hashes right, and each repeated column
-        # appears in it as "key":value (a value with a quote or backslash is compared parsed).
-        # Keys are sorted, so "seq", "server_time" and "site" are neighbours. A text that only
-        # looks right here must still hash right and link, so this never accepts a changed record.
+        # The fast path: the stored text is canonical and hashes right, and names each repeated
+        # column's value (server_time as the database renders it). Keys are sorted, so "seq",
+        # "server_time", "site" and "subject_id" follow each other; a value holding a quote or
+        # backslash is left to the parsed check. A text that only looks right here must still
+        # hash right and link, so this never accepts a changed record.
         fast = (seq == expected_seq and prev_hash == expected_prev and type(content) is str
                 and sha256(f"{prev_hash}\n{content}".encode()).hexdigest() == record_hash
-                and (at := content.find(time_key := f'"seq":{seq},"server_time":"')) >= 0
-                and (end := content.find('"', at := at + len(time_key))) > 0
-                and content.startswith(site_fragment, end)
-                and _same_time(server_time, content[at:end])
+                and f'"seq":{seq},"server_time":"{time_text}"{site_fragment}"subject_id":'
+                    f'"{subject_id}",' in content
                 and f'"consent_id":"{consent_id}","event":"{event}","event_id":"{event_id}",'
-                in content and f'"record_id":"{record_id}",' in content
-                and f'"subject_id":"{subject_id}",' in content
+                    in content
+                and f'"record_id":"{record_id}",' in content
                 and '"' not in (values := f"{record_id}{event_id}{consent_id}{subject_id}{event}")
                 and "\\" not in values)
         if not fast:
@@ -199,19 +203,35 @@ def check_segment(records, signed, site_id):
             if problem:
                 return Segment(count, first, (expected_seq - 1, expected_prev),
                                f"record seq {seq} ({record_id}): {problem}")
+            references.update(_parsed_references(content))
+            catalog = texts = ""
+        # Neighbours nearly always name the same catalog and texts, at the same places.
+        elif not (catalog and texts and content.startswith(catalog, catalog_at)
+                  and (content.startswith(texts, len(content) - texts_back)
+                       or content.rfind(texts) >= 0)):
+            references.update(_text_references(content))
+            catalog, catalog_at, texts, texts_back = _reference_fragments(content)
         if seq in signed:
             for head_hash, created_at in signed[seq]:
                 if head_hash != record_hash:
                     return Segment(count, first, (expected_seq - 1, expected_prev),
                                    f"record seq {seq} ({record_id}): differs from the signed "
                                    f"checkpoint of {created_at} (rewritten after it was signed)")
-        refs = _text_references(content) if fast else _parsed_references(content)
-        if refs != last_refs:  # neighbours nearly always name the same catalog and texts
-            references.update(refs)
-            last_refs = refs
         expected_prev, expected_seq, count = record_hash, seq + 1, count + 1
     return Segment(count, first, (expected_seq - 1, expected_prev) if first else None,
                    references=frozenset(references))
+
+
+def _reference_fragments(content):
+    """Return the exact texts that name a record's catalog and text set ("" when absent), the
+    first's offset from the start and the second's from the end."""
+    catalog_at = content.find(_CATALOG_KEY)
+    catalog = content[catalog_at:content.find(",", content.find(_VERSION_KEY, catalog_at)
+                                              + len(_VERSION_KEY)) + 1] \
+        if catalog_at >= 0 and _VERSION_KEY in content else ""
+    at = content.rfind(_TEXTS_KEY)
+    texts = content[at:content.find('"', at + len(_TEXTS_KEY)) + 1] if at >= 0 else ""
+    return catalog, max(catalog_at, 0), texts, len(content) - at
 
 
 _CATALOG_KEY = '"catalog_hash":"'
@@ -231,7 +251,7 @@ def _text_references(content):
             _VERSION_KEY, end) else None
         refs += (("catalog", int(version) if version and version.isdigit() else version,
                   content[at:end]),)
-    at = content.find(_TEXTS_KEY)
+    at = content.rfind(_TEXTS_KEY)
     if at >= 0:
         at += len(_TEXTS_KEY)
         refs += (("texts", content[at:content.index('"', at)]),)
@@ -250,25 +270,21 @@ def _parsed_references(content):
 
 
 def _same_time(column, text):
-    """Tell whether a server_time column (SQLite: its stored text; PostgreSQL: a datetime) is
-    the moment the content's ISO 8601 text names."""
-    if type(column) is str:
-        # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; the content says "...T...+00:00".
-        if len(text) == 32 and text.endswith("+00:00") and column == f"{text[:10]} {text[11:26]}":
-            return True
-        try:
-            column = datetime.fromisoformat(column)
-        except ValueError:
-            return False
-    if not isinstance(column, datetime):
-        return False
+    """Tell whether a server_time column is the moment the content's ISO 8601 text names.
+
+    PostgreSQL gives a datetime; SQLite its stored text, which must be spelled exactly as the
+    ledger writes it (UTC, "YYYY-MM-DD HH:MM:SS.ffffff"), since searches by date compare that
+    text: the same moment spelled otherwise would sort elsewhere.
+    """
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return False
     if moment.tzinfo is None:
         return False
-    return (column if column.tzinfo else column.replace(tzinfo=UTC)) == moment
+    if type(column) is str:
+        return column == moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return isinstance(column, datetime) and column.tzinfo is not None and column == moment
 
 
 def _link_fault(seq, prev_hash, expected_prev, expected_seq):
@@ -281,8 +297,7 @@ def _link_fault(seq, prev_hash, expected_prev, expected_seq):
 
 
 def _record_fault(row, site_id, expected_prev, expected_seq):
-    (seq, _record_id, _event_id, _consent_id, _subject_id, _event, server_time, content, prev_hash,
-     record_hash) = row
+    seq, content, prev_hash, record_hash = row[0], row[7], row[8], row[9]
     problem = _link_fault(seq, prev_hash, expected_prev, expected_seq)
     if problem:
         return problem
@@ -293,14 +308,21 @@ def _record_fault(row, site_id, expected_prev, expected_seq):
             return "content is not JSON (altered)"
     if not isinstance(content, dict) or chain_hash(prev_hash, content) != record_hash:
         return "content does not match its hash (altered)"
+    column = differing_column(row, site_id, content)
+    return f"column {column} differs from the hashed content (altered)" if column else ""
+
+
+def differing_column(row, site_id, content):
+    """Return the first column of a record (a CHAIN_COLUMNS row) that repeats a value of its
+    parsed content but differs from it, or None."""
     for column, value in zip(CHAIN_COLUMNS, row, strict=False):
         if column in INDEXED and content.get(column) != value:
-            return f"column {column} differs from the hashed content (altered)"
+            return column
     if content.get("site") != site_id:
-        return "column site_id differs from the hashed content (altered)"
-    if not _same_time(server_time, content.get("server_time")):
-        return "column server_time differs from the hashed content (altered)"
-    return ""
+        return "site_id"
+    if not _same_time(row[6], content.get("server_time")):
+        return "server_time"
+    return None
 
 
 class ChainFault(Exception):

@@ -1,0 +1,288 @@
+"""The insider catalogue: attacks made directly on stored rows, as a database administrator
+without the signing key (or an operator with it) would make them, on SQLite and PostgreSQL.
+Each must be caught and named."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+
+from app.extensions import db
+from app.ledger.proof import chain_hash
+from app.models import Checkpoint, ConsentRecord, LedgerHead, SubjectKey, utc_now
+from app.ticker import LedgerTicker
+from tests.conftest import post_report as post
+
+SITE = "testshop"
+
+
+@pytest.fixture
+def three_records(client, make_report):
+    """Three test shop records; the first one is signed at once."""
+    for _ in range(3):
+        assert post(client, make_report()).status_code == 201
+    db.session.commit()
+    return db.session
+
+
+def _verify(runner, *args):
+    db.session.commit()
+    return runner.invoke(args=["ledger", "verify", *args])
+
+
+def _record(seq):
+    return db.session.scalar(select(ConsentRecord).filter_by(site_id=SITE, seq=seq))
+
+
+def _count(model=ConsentRecord):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _rewrite_from(seq, head=True):
+    """Rewrite every record from seq on, recomputing each hash (and the head): a full forgery
+    by someone with database access but no key."""
+    previous = _record(seq - 1).record_hash if seq > 1 else "0" * 64
+    for record in db.session.scalars(select(ConsentRecord).filter_by(site_id=SITE)
+                                     .where(ConsentRecord.seq >= seq).order_by(ConsentRecord.seq)):
+        record.content = {**record.content, "choices": {**record.content["choices"],
+                                                        "marketing": True}}
+        record.prev_hash, record.record_hash = previous, chain_hash(previous, record.content)
+        previous = record.record_hash
+    if head:
+        db.session.get(LedgerHead, SITE).head_hash = previous
+    db.session.commit()
+
+
+# ---- every stored value is covered --------------------------------------------------------------
+
+def test_back_dated_rows_are_caught_and_never_purged(runner, three_records):
+    db.session.execute(text("UPDATE consent_records SET server_time = '2000-01-01 00:00:00' "
+                            "WHERE site_id = :site"), {"site": SITE})
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"record seq 1 ({_record(1).record_id}): column server_time differs from the hashed " \
+           "content (altered)" in result.output
+    purged = runner.invoke(args=["ledger", "purge"])
+    assert purged.exit_code == 1
+    assert f"{SITE}: not purged, the chain does not verify: record seq 1" in purged.output
+    assert _count() == 3 and not db.session.scalar(select(Checkpoint).filter_by(kind="anchor"))
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("record_id", "00000000-0000-0000-0000-000000000000"), ("event_id", "evt-forged"),
+    ("consent_id", "cns-forged"), ("subject_id", "sbj-forged"), ("event", "withdraw"),
+    ("server_time", "2031-01-01 00:00:00"),
+])
+def test_any_repeated_column_changed_is_named(runner, client, three_records, column, value):
+    db.session.execute(text(f"UPDATE consent_records SET {column} = :value "
+                            "WHERE site_id = :site AND seq = 2"), {"value": value, "site": SITE})
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "record seq 2 (" in result.output
+    assert f"column {column} differs from the hashed content (altered)" in result.output
+
+
+def test_a_row_moved_to_another_site_is_caught(runner, three_records, write_site_file,
+                                                site_document):
+    runner.invoke(args=["sites", "import", str(write_site_file(site_document()))])
+    db.session.execute(update(ConsentRecord).where(ConsentRecord.seq == 3).values(
+        site_id="example"))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "example: BROKEN after 0 good records: record seq 3" in result.output
+    assert "testshop: BROKEN after 2 good records: the chain ends at seq 2" in result.output
+
+
+def test_the_console_and_the_record_page_name_the_changed_column(app, client, three_records,
+                                                                 make_user):
+    from tests.conftest import login
+
+    db.session.execute(text("UPDATE consent_records SET event = 'withdraw' WHERE seq = 2"))
+    db.session.commit()
+    login(client, make_user("auditor"))
+    page = client.get("/console/integrity").get_data(as_text=True)
+    assert "column event differs from the hashed content" in page
+    record = client.get(f"/console/records/{_record(2).record_id}").get_data(as_text=True)
+    assert "column event differs from the hashed content" in record
+
+
+def test_an_edited_catalog_or_text_set_is_caught(runner, three_records):
+    from app.models import CatalogVersion, TextSet
+
+    text_set = db.session.scalar(select(TextSet).filter_by(language="en"))
+    text_set.content = {**text_set.content, "reject_all": "OK"}
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"text set {text_set.digest} (en): its texts do not match their digest" in result.output
+    db.session.rollback()
+    db.session.execute(delete(TextSet))  # the texts the visitors saw, gone
+    result = _verify(runner)
+    assert "records name the text set" in result.output and result.exit_code == 1
+    db.session.rollback()
+    catalog = db.session.scalar(select(CatalogVersion))
+    forged = {**catalog.content, "marketing": []}
+    from app.sites.catalog import content_hash
+
+    db.session.execute(update(CatalogVersion).where(CatalogVersion.id == catalog.id).values(
+        content=forged, content_hash=content_hash(forged)))  # rehashed: the records disagree
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "records name catalog version 1 with hash" in result.output
+
+
+# ---- checkpoints by time ------------------------------------------------------------------------
+
+def test_a_rewrite_before_the_first_count_based_checkpoint_is_caught(app, runner, three_records):
+    assert app.config["CHECKPOINT_EVERY"] == 1000
+    assert [c.seq for c in db.session.scalars(select(Checkpoint))] == [1]  # signed at once
+    _rewrite_from(1)
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "record seq 1 (" in result.output and "differs from the signed checkpoint" in result.output
+
+
+@pytest.mark.parametrize("signer", ["append", "ticker"])
+def test_a_rewrite_after_the_interval_is_caught(app, client, make_report, runner, three_records,
+                                                signer):
+    app.config["CHECKPOINT_INTERVAL"] = 0  # the interval has passed
+    if signer == "append":
+        assert post(client, make_report()).status_code == 201  # signed in the append path
+        last = 4
+    else:
+        LedgerTicker(app).tick()  # the site went quiet; the ticker signs its head
+        last = 3
+    assert db.session.scalar(select(func.max(Checkpoint.seq))) == last
+    _rewrite_from(2)
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"record seq {last} (" in result.output
+    assert "differs from the signed checkpoint" in result.output
+
+
+def test_the_ticker_signs_only_moved_chains_and_only_once(app, runner, three_records):
+    app.config["CHECKPOINT_INTERVAL"] = 0
+    LedgerTicker(app).tick()
+    LedgerTicker(app).tick()  # a second process: nothing moved since
+    assert [c.seq for c in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id))] == [1, 3]
+    app.config["CHECKPOINT_INTERVAL"] = 300
+    assert _verify(runner).exit_code == 0
+
+
+def test_the_last_checkpoint_deleted_then_a_rewrite_is_caught(app, runner, three_records,
+                                                              monkeypatch):
+    app.config["CHECKPOINT_INTERVAL"] = 0
+    LedgerTicker(app).tick()
+    app.config["CHECKPOINT_INTERVAL"] = 300
+    kept = runner.invoke(args=["ledger", "checkpoint"]).output.split("log digest ")[1].strip()
+    db.session.execute(delete(Checkpoint).where(Checkpoint.seq == 3))
+    _rewrite_from(2)
+    # The digest the auditor kept outside the database is gone from the log.
+    result = _verify(runner, "--anchor", kept)
+    assert result.exit_code == 1
+    assert f"the checkpoint {kept} kept as an anchor is not in the log" in result.output
+    # Without it, the records after the last checkpoint left are overdue for one, and named.
+    later = utc_now() + timedelta(hours=1)
+    monkeypatch.setattr("app.cli.ledger.utc_now", lambda: later)
+    result = _verify(runner)
+    assert f"{SITE}: coverage: WARNING: record seq 2 of " in result.output
+    assert "is not covered by a signed checkpoint" in result.output
+    # Once the service signs the forged head, the record's first checkpoint came too late.
+    monkeypatch.setattr("app.ledger.repository.utc_now", lambda: later)
+    runner.invoke(args=["ledger", "checkpoint"])
+    result = _verify(runner)
+    assert "coverage: WARNING: record seq 2 of " in result.output
+    assert "was first covered by the checkpoint of" in result.output
+
+
+# ---- subject-bound reports ----------------------------------------------------------------------
+
+def test_a_forged_report_for_a_known_subject_is_refused(client, make_report):
+    assert post(client, make_report()).status_code == 201
+    receipt = post(client, make_report()).json["receipt"]
+    shown = client.get(f"/api/v1/receipts/{receipt}").json
+    # What the public receipt shows lets nobody report for the subject: only the secret's hash.
+    assert "subject_secret" not in json.dumps(shown["record"]).replace("subject_secret_hash", "")
+    forged = make_report(event="withdraw", ui_action="withdraw",
+                         subject_id=shown["record"]["subject_id"], subject_secret="g" * 32,
+                         choices={"mandatory": True, "analytical": False, "marketing": False})
+    response = post(client, forged)
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "subject_not_proven"
+    assert response.json["error"]["field"] == "subject_secret"
+    assert _count() == 2
+    # Replaying a stored event id with another secret gets nothing either.
+    replay = make_report(event_id="evt-00000000", subject_secret="g" * 32)
+    assert post(client, replay).status_code == 403
+
+
+def test_a_report_without_its_secret_is_refused_and_subjects_from_before_cannot_be_claimed(
+        client, make_report):
+    report = make_report()
+    del report["subject_secret"]
+    response = post(client, report)
+    assert (response.status_code, response.json["error"]["field"]) == (400, "subject_secret")
+    # A subject recorded before reports were bound to subjects has no secret to present.
+    db.session.add(SubjectKey(site_id=SITE, subject_id="sbj-legacy-01", secret_hash=None))
+    db.session.commit()
+    response = post(client, make_report(subject_id="sbj-legacy-01"))
+    assert response.json["error"]["code"] == "subject_not_proven" and _count() == 0
+
+
+def test_the_first_report_keeps_only_the_secrets_hash(client, make_report):
+    import hashlib
+
+    report = make_report()
+    assert post(client, report).status_code == 201
+    stored = db.session.scalar(select(ConsentRecord))
+    digest = hashlib.sha256(report["subject_secret"].encode()).hexdigest()
+    assert stored.content["subject_secret_hash"] == digest
+    assert report["subject_secret"] not in json.dumps(stored.content)
+    assert db.session.get(SubjectKey, (SITE, report["subject_id"])).secret_hash == digest
+
+
+# ---- the operator, who holds the key ------------------------------------------------------------
+
+def test_verify_uses_the_services_own_key_and_fails_without_one(app, runner, three_records,
+                                                                tmp_path):
+    from app.signing import signing_key_path
+
+    checkpoint = db.session.scalar(select(Checkpoint))
+    checkpoint.signature = checkpoint.signature[::-1]
+    result = _verify(runner)
+    assert result.exit_code == 1 and "has no valid signature" in result.output
+    db.session.rollback()
+    signing_key_path(app).unlink()
+    app.extensions.pop("consent_gate.signing_key", None)
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "cannot check checkpoint signatures" in result.output
+
+
+def test_a_checkpoint_re_signed_by_the_operator_keeps_its_key_id(runner, three_records, app):
+    checkpoint = db.session.scalar(select(Checkpoint))
+    checkpoint.key_id = "0" * 16
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "column key_id differs from the key that signed it" in result.output
+
+
+
+def test_migration_marks_subjects_recorded_before_it_as_unprovable(tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import SAMPLE_SITES, make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="0009")
+        app.test_cli_runner().invoke(args=["sites", "import", str(SAMPLE_SITES / "sens.yaml")])
+        db.session.execute(text(
+            "INSERT INTO consent_records (site_id, seq, record_id, event_id, consent_id, subject_id,"
+            " event, server_time, content, prev_hash, record_hash) VALUES ('sens', 1, 'r-1', 'e-1',"
+            " 'c-1', 'sbj-before', 'grant', '2026-11-01 00:00:00.000000', '{}', :zero, :zero)"),
+            {"zero": "0" * 64})
+        db.session.commit()
+        upgrade()
+        assert db.session.get(SubjectKey, ("sens", "sbj-before")).secret_hash is None
+        db.session.remove()
+        db.engine.dispose()
