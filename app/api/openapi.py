@@ -40,7 +40,9 @@ def openapi_document(server_url):
                             "content": {"application/json": {
                                 "schema": {"$ref": "#/components/schemas/Stored"}}}},
                     "400": _error("Malformed JSON or field"),
-                    "403": _error("Origin not allowed for the site"),
+                    "403": _error("Origin not allowed for the site (origin_not_allowed), or a "
+                                  "report for a known subject without the secret its first "
+                                  "report carried (subject_not_proven)"),
                     "404": _error("Unknown site"),
                     "409": _error("Unknown catalog version, texts, banner build, privacy policy "
                                   "or consent document version, or an event_id reused for "

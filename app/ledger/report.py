@@ -33,7 +33,10 @@ class ConsentReport(BaseModel):
     subject_id: Id
     #: A random secret only the subject's browser keeps; the record stores its SHA-256, and
     #: every later report for the subject must present it.
-    subject_secret: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,128}$")]
+    subject_secret: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,128}$")] = Field(
+        description="A random secret only the subject's browser keeps; the record stores its "
+                    "SHA-256. A later report for the subject without it is refused (403 "
+                    "subject_not_proven).")
     site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")]
     event: Short
     ui_action: Short
