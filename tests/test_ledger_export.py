@@ -302,6 +302,27 @@ def test_a_database_rewrite_after_a_checkpoint_fails_the_export(ledger, tmp_path
     assert "row 3 (testshop seq 3): differs from the signed checkpoint" in output
 
 
+def test_a_filtered_export_does_not_vouch_for_a_record_rewritten_in_the_database(
+        ledger, tmp_path, capsys, runner):
+    """A filtered export has gaps, so its file cannot link its rows; the service walks the chain
+    from each row to its checkpoint before it signs, and says what it found."""
+    # Seq 4, the other subject's only record, gets marketing, its hash redone.
+    fourth = db.session.scalar(select(ConsentRecord).filter_by(site_id="testshop", seq=4))
+    content = {**fourth.content, "choices": {**fourth.content["choices"], "marketing": True}}
+    db.session.execute(update(ConsentRecord).where(ConsentRecord.id == fourth.id).values(
+        content=content, record_hash=chain_hash(fourth.prev_hash, content)))
+    db.session.commit()
+    out = tmp_path / "consent.ndjson"
+    result = runner.invoke(args=["ledger", "export", "--format", "ndjson", "--output", str(out),
+                                 "--consent-id", "cns-00000002"])
+    assert result.exit_code == 0
+    # The file holds seq 4 alone; seq 5, which the export's checkpoint covers, no longer links.
+    assert "warning: testshop: record seq 5 (" in result.output
+    code, output = _check(capsys, out, f"{out}.manifest.json")
+    assert code == 1
+    assert output.startswith("FAILED: sites.testshop.coverage: the service found the chain broken")
+
+
 def test_checkpoint_payload_agrees_with_the_service():
     cases = [("testshop", 1, "a" * 64, "2026-11-22T10:00:00+00:00", "checkpoint"),
              ("сайт-ü", 10**12, "0" * 64, "2026-11-22T10:00:00.123456+00:00", "anchor"),

@@ -51,8 +51,8 @@ class GroupCommitter:
 
     def append(self, session, site_id, event_id, content, after_append=None, site_stamp=None):
         """Store a record and return its Appended once committed; raise EventConflict,
-        SiteChanged (the site's row no longer has site_stamp) or the database's error when it
-        could not be stored.
+        SiteChanged (the site's row no longer has site_stamp), SubjectNotProven (a known subject
+        without its secret) or the database's error when it could not be stored.
 
         session is the calling thread's own; its engine gives the committer's connection.
         after_append(connection, site_id, appended) runs inside the batch's transaction for each
