@@ -232,7 +232,7 @@ def test_purge_leaves_a_signed_anchor_and_a_verifiable_ledger(app, client, make_
         post(client, make_report())
     db.session.commit()
     result = runner.invoke(args=["ledger", "purge", "--as-of", "2022-06-01"])
-    assert result.output.strip() == "testshop: nothing older than 2019-06-02"
+    assert result.output.strip() == "testshop: nothing past its retention on 2022-06-01"
     result = runner.invoke(args=["ledger", "purge"])
     assert "testshop: purged records up to seq 4" in result.output
     assert [r.seq for r in db.session.scalars(select(ConsentRecord))] == [5, 6]

@@ -114,8 +114,8 @@ def test_every_format_round_trips_through_the_verifier(ledger, tmp_path, fmt):
     assert (site["record_count"], site["first_seq"], site["last_seq"]) == (5, 1, 5)
     # The first record was signed at once, seq 3 by hand, and the export signed the head.
     assert [c["seq"] for c in site["checkpoints"]] == [1, 3, 5]
-    assert site["coverage"] == {"covered": 5, "uncovered": 0, "newest_uncovered_seq": None,
-                                "links_checked_by_service": False}
+    assert site["coverage"] == {"covered": 5, "uncovered": 0, "newest_uncovered_seq": None}
+    assert site["chain"] == {"verified": True, "records": 5, "problem": "", "warning": ""}
     assert manifest["public_key"] == _pem() and manifest["format"] == fmt
     assert manifest["key_id"] == key_id(_key().public_key()) and manifest["signature"]
 
@@ -315,12 +315,13 @@ def test_a_filtered_export_does_not_vouch_for_a_record_rewritten_in_the_database
     out = tmp_path / "consent.ndjson"
     result = runner.invoke(args=["ledger", "export", "--format", "ndjson", "--output", str(out),
                                  "--consent-id", "cns-00000002"])
-    assert result.exit_code == 0
     # The file holds seq 4 alone; seq 5, which the export's checkpoint covers, no longer links.
-    assert "warning: testshop: record seq 5 (" in result.output
+    assert result.exit_code == 1
+    assert "warning: testshop: the stored chain does not verify" in result.output
     code, output = _check(capsys, out, f"{out}.manifest.json")
     assert code == 1
-    assert output.startswith("FAILED: sites.testshop.coverage: the service found the chain broken")
+    assert output.startswith("FAILED: sites.testshop.chain: the service found the stored chain "
+                             "broken: record seq 5 (")
 
 
 def test_checkpoint_payload_agrees_with_the_service():
@@ -350,6 +351,9 @@ def test_a_snapshot_keeps_file_and_later_manifest_equal(ledger, tmp_path, client
     first = json.loads(manifest_path.read_text())
     assert first.pop("generated_at") <= later.pop("generated_at")
     first.pop("signature"), later.pop("signature")  # each covers its own generated_at
+    # Each also says what the service found of the whole chain when it signed: 5, then 7 records.
+    assert [m["sites"]["testshop"].pop("chain")["records"] for m in (first, later)] == [5, 7]
+    assert first.pop("checkpoint_log") != later.pop("checkpoint_log")  # a checkpoint came since
     assert first == later
     # A query without a pin is pinned when the export starts, and the manifest shows the pin.
     export = Export(db.session, RecordQuery(), "csv", _key())
@@ -574,3 +578,19 @@ def test_a_pin_waits_for_appends_in_flight_so_no_record_slips_in_later(app, back
         appending.commit()
     pinning.join(10)
     assert pins and pins[0] >= in_flight
+
+
+def test_a_contiguous_run_must_start_at_the_chain_or_right_after_a_purge():
+    site = {"contiguous": True, "checkpoints": [{"seq": 1, "kind": "checkpoint"}]}
+    with pytest.raises(verifier.Bad, match="starts at seq 12, not at seq 1"):
+        verifier.check_start("flomni", site, 12)
+    site["checkpoints"].append({"seq": 11, "kind": "anchor"})
+    verifier.check_start("flomni", site, 12)  # records up to 11 were purged behind an anchor
+    verifier.check_start("flomni", {**site, "contiguous": False}, 40)
+
+
+def test_a_manifest_nested_too_deeply_is_a_clear_failure(ledger, tmp_path, capsys):
+    path, manifest_path = _export(tmp_path)
+    manifest_path.write_text("[" * 100_000 + "]" * 100_000)
+    code, output = _check(capsys, path, manifest_path)
+    assert code == 1 and output.startswith("FAILED: the manifest is malformed")

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.ledger.append import EventConflict, SiteChanged, write_lock
+from app.ledger.append import EventConflict, SiteChanged
 from app.ledger.group_commit import GroupCommitter
+from app.ledger.locks import write_lock
 from app.models import ConsentRecord, utc_now
 
 WAITING = 7

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, text, update
 from app.extensions import db
 from app.ledger.proof import chain_hash
 from app.models import Checkpoint, ConsentRecord, LedgerHead, SubjectKey, utc_now
+from app.signing import signing_key
 from app.ticker import LedgerTicker
 from tests.conftest import post_report as post
 
@@ -89,7 +90,8 @@ def test_a_row_moved_to_another_site_is_caught(runner, three_records, write_site
         site_id="example"))
     result = _verify(runner)
     assert result.exit_code == 1
-    assert "example: BROKEN after 0 good records: record seq 3" in result.output
+    assert "example: BROKEN after 0 good records: a record at seq 3 lies past the chain's head" \
+        in result.output
     assert "testshop: BROKEN after 2 good records: the chain ends at seq 2" in result.output
 
 
@@ -286,3 +288,185 @@ def test_migration_marks_subjects_recorded_before_it_as_unprovable(tmp_path):
         assert db.session.get(SubjectKey, ("sens", "sbj-before")).secret_hash is None
         db.session.remove()
         db.engine.dispose()
+
+
+# ---- exports sign only what verifies --------------------------------------------------------
+
+def _export_and_check(runner, tmp_path, *filters):
+    """Export as the CLI does and verify it offline with the pinned key; return both outcomes."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    out = tmp_path / "proof.ndjson"
+    exported = runner.invoke(args=["ledger", "export", "--format", "ndjson", "--output", str(out),
+                                   *filters])
+    pem = tmp_path / "ledger.pem"
+    pem.write_text(runner.invoke(args=["ledger", "public-key"]).output)
+    checked = subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "verify_export.py"),
+                              str(out), f"{out}.manifest.json", "--public-key", str(pem)],
+                             capture_output=True, text=True)
+    return exported, checked
+
+
+def _cut_oldest():
+    db.session.execute(delete(ConsentRecord).where(ConsentRecord.seq <= 2))
+
+
+def _cut_newest_back_to_a_checkpoint():
+    db.session.execute(delete(ConsentRecord).where(ConsentRecord.seq >= 2))
+
+
+def _move_a_row_out_of_the_filter():
+    db.session.execute(text("UPDATE consent_records SET subject_id = 'someone-else-0000' "
+                            "WHERE seq = 2"))
+
+
+@pytest.mark.parametrize(("tamper", "filters", "message"), [
+    (_cut_oldest, ["--site", SITE], "record seq 3 ("),
+    (_cut_newest_back_to_a_checkpoint, ["--site", SITE], "the chain ends at seq 1"),
+    (_move_a_row_out_of_the_filter, ["--subject-id", "sbj-00000001"],
+     "column subject_id differs"),
+])
+def test_an_export_of_a_broken_chain_says_so_and_fails_offline(app, runner, three_records,
+                                                               tmp_path, tamper, filters, message):
+    app.config["CHECKPOINT_INTERVAL"] = 0
+    LedgerTicker(app).tick()  # the head, seq 3, is signed
+    tamper()
+    db.session.commit()
+    exported, checked = _export_and_check(runner, tmp_path, *filters)
+    assert exported.exit_code == 1
+    assert f"warning: {SITE}: the stored chain does not verify" in exported.output
+    assert checked.returncode == 1
+    assert f"FAILED: sites.{SITE}.chain: the service found the stored chain broken" in checked.stderr
+    assert message in checked.stderr
+
+
+def test_an_export_after_checkpoints_were_removed_from_the_middle_of_the_log_fails(
+        app, runner, three_records, tmp_path, write_site_file, site_document):
+    from app.ledger.repository import LedgerRepository
+
+    app.config["CHECKPOINT_INTERVAL"] = 0
+    LedgerTicker(app).tick()  # testshop's head, seq 3, is signed; another site's comes after
+    runner.invoke(args=["sites", "import", str(write_site_file(site_document()))])
+    ledger = LedgerRepository(db.session)
+    ledger.append("example", "evt-1", {"event_id": "evt-1", "consent_id": "cns-1",
+                                       "subject_id": "sbj-1", "event": "grant",
+                                       "server_time": utc_now().isoformat()})
+    ledger.add_checkpoint("example", signing_key(app))
+    db.session.commit()
+    db.session.execute(delete(Checkpoint).where(Checkpoint.site_id == SITE, Checkpoint.seq == 3))
+    _rewrite_from(2)
+    exported, checked = _export_and_check(runner, tmp_path, "--site", SITE)
+    assert exported.exit_code == 1 and "warning: the checkpoint log is broken" in exported.output
+    assert checked.returncode == 1
+    assert "FAILED: checkpoint_log: the service found the checkpoint log broken" in checked.stderr
+
+
+# ---- rows behind the ledger's back ----------------------------------------------------------
+
+def test_a_record_past_the_head_is_caught_and_the_intake_answers_503(client, make_report, runner,
+                                                                      three_records):
+    third = _record(3)
+    content = {**third.content, "seq": 4, "record_id": "forged-0000-0000", "event": "withdraw"}
+    db.session.add(ConsentRecord(site_id=SITE, seq=4, record_id="forged-0000-0000",
+                                 event_id="evt-forged", consent_id=content["consent_id"],
+                                 subject_id=content["subject_id"], event="withdraw",
+                                 server_time=third.server_time, content=content,
+                                 prev_hash=third.record_hash,
+                                 record_hash=chain_hash(third.record_hash, content)))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "a record at seq 4 lies past the chain's head (seq 3)" in result.output
+    response = post(client, make_report())
+    assert response.status_code == 503 and response.json["error"]["code"] == "ledger_inconsistent"
+
+
+def test_a_removed_head_is_caught_and_every_site_still_exports(runner, three_records, tmp_path):
+    db.session.execute(delete(LedgerHead).where(LedgerHead.site_id == SITE))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"{SITE}: BROKEN after 0 good records: a record at seq 3 lies past the chain's head" \
+        in result.output
+    exported, checked = _export_and_check(runner, tmp_path)
+    assert exported.exit_code == 1 and "Traceback" not in exported.output
+    assert checked.returncode == 1
+
+
+# ---- purge keeps what each record was promised ------------------------------------------------
+
+def test_purge_keeps_records_for_the_retention_they_were_recorded_with(runner, three_records):
+    from app.models import Site
+
+    assert _record(1).content["retention_days"] == 1095
+    db.session.execute(update(Site).where(Site.id == SITE).values(retention_days=0))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "purge", "--site", SITE])
+    assert result.exit_code == 1
+    assert "not purged, its retention_days (0) is not between 1 and 36500" in result.output
+    db.session.execute(update(Site).where(Site.id == SITE).values(retention_days=1))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "purge", "--site", SITE])
+    assert result.exit_code == 0 and "nothing past its retention" in result.output
+    assert _count() == 3
+
+
+@pytest.mark.parametrize(("as_of", "code", "message"), [
+    ("9999-12-31", 2, "--as-of"), ("0001-01-01", 0, "nothing past its retention on 0001-01-01"),
+])
+def test_purge_refuses_the_future_and_takes_the_distant_past(runner, three_records, as_of, code,
+                                                             message):
+    result = runner.invoke(args=["ledger", "purge", "--as-of", as_of])
+    assert result.exit_code == code, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert _count() == 3
+
+
+# ---- unsigned columns do not hide anything --------------------------------------------------
+
+def test_a_forged_token_time_hides_no_late_coverage(app, runner, three_records, monkeypatch):
+    later = utc_now() + timedelta(hours=1)
+    monkeypatch.setattr("app.cli.ledger.utc_now", lambda: later)
+    result = _verify(runner)
+    assert "record seq 2 of " in result.output and "is not covered" in result.output
+    monkeypatch.setattr("app.ledger.repository.utc_now", lambda: later)
+    runner.invoke(args=["ledger", "checkpoint"])
+    newest = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()))
+    newest.tsa_time = _record(2).content["server_time"]  # as if stamped right after seq 2
+    assert "was first covered by the checkpoint of" in _verify(runner).output
+    newest.tsa_time = "garbage"
+    result = _verify(runner)
+    assert result.exit_code == 0 and "Traceback" not in result.output
+
+
+def test_another_subjects_consent_id_is_refused(client, make_report):
+    receipt = post(client, make_report(consent_id="cns-victim-01")).json["receipt"]
+    consent_id = client.get(f"/api/v1/receipts/{receipt}").json["record"]["consent_id"]
+    forged = make_report(subject_id="sbj-attacker", consent_id=consent_id, event="withdraw",
+                         ui_action="withdraw")
+    response = post(client, forged)
+    assert response.status_code == 409
+    assert (response.json["error"]["code"], response.json["error"]["field"]) == (
+        "consent_id_reused", "consent_id")
+    assert _count() == 1
+
+
+@pytest.mark.parametrize("args", [["--until", "9999-12-31T23:59:59-23:59"],
+                                  ["--since", "0001-01-01T00:00:00+23:59"]])
+def test_export_dates_outside_the_calendar_are_a_clear_error(runner, three_records, tmp_path,
+                                                             args):
+    result = runner.invoke(args=["ledger", "export", "--output", str(tmp_path / "x.csv"), *args])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {args[0]}:") and "Traceback" not in result.output
+
+
+def test_console_search_edges_are_answered_not_crashed(client, three_records, make_user):
+    from tests.conftest import login
+
+    login(client, make_user("auditor"))
+    assert client.get("/console/records?until=9999-12-31&up_to=3").status_code == 200
+    huge = "/console/records?up_to=99999999999999999999999"
+    assert client.get(huge).status_code == 400
+    assert client.get("/console/export?format=csv&up_to=99999999999999999999999",
+                      headers={"Accept": "application/json"}).status_code == 400

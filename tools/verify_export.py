@@ -5,7 +5,8 @@ Needs only Python 3.11 and the `cryptography` package (and `rfc3161-client` to c
 tokens with --tsa-ca). It checks the manifest's signature with the key you pinned, every row's
 hash and the row's columns against its hashed content, the links between rows of a site, the
 signed checkpoints (and their time-stamp tokens), how many rows a signed checkpoint covers, and
-the file's SHA-256, record count and first and last record hash against the manifest. Pin the
+the file's SHA-256, record count and first and last record hash against the manifest, and that
+the service found each site's whole stored chain intact when it signed. Pin the
 key you fetched yourself from /api/v1/ledger/public-key with --public-key: without it, anyone
 can sign a forged manifest with a key of their own (--no-pinned-key checks it anyway, and says
 so). Exit 0 with a one-line summary, or 1 with the first problem.
@@ -279,18 +280,37 @@ class SiteCoverage:
 def check_coverage(site_id, site, coverage):
     """Compare what the verifier found covered with what the signed manifest says."""
     stated = site.get("coverage") or {}
-    if stated.get("problem"):
-        raise Bad(f"sites.{site_id}.coverage: the service found the chain broken: {stated['problem']}")
-    if not coverage.contiguous and not stated.get("links_checked_by_service"):
-        raise Bad(f"sites.{site_id}.coverage: a filtered export whose links nobody checked")
     if stated.get("covered") != coverage.covered:
         raise Bad(f"sites.{site_id}.coverage: {coverage.covered} records are covered by a signed "
                   f"checkpoint, the manifest says {stated.get('covered')}")
 
 
+def check_chain(site_id, site):
+    """The service verified the site's whole stored chain before it signed: did it hold?"""
+    chain = site.get("chain") or {}
+    if not chain.get("verified"):
+        raise Bad(f"sites.{site_id}.chain: the service found the stored chain broken: "
+                  f"{chain.get('problem') or 'not verified'}")
+
+
+def check_start(site_id, site, first_seq):
+    """A contiguous run starts at the chain's first record, or right after its last purge."""
+    if not site.get("contiguous") or first_seq is None:
+        return
+    anchors = [c["seq"] for c in site["checkpoints"] if c["kind"] == "anchor" and c["seq"] < first_seq]
+    start = max(anchors, default=0) + 1
+    if first_seq != start:
+        raise Bad(f"sites.{site_id}: the export starts at seq {first_seq}, not at seq {start} "
+                  "(records before it were removed)")
+
+
 def verify(path, manifest, pinned_pem=None, tokens=None):
     """Return a one-line summary, or raise Bad naming the first problem."""
     key = manifest_key(manifest, pinned_pem)
+    log = manifest.get("checkpoint_log") or {}
+    if not log.get("intact"):
+        raise Bad(f"checkpoint_log: the service found the checkpoint log broken: "
+                  f"{log.get('problem') or 'not checked'}")
     check_checkpoints(manifest, key, tokens)
     checkpoints = {site_id: {} for site_id in manifest["sites"]}
     coverage = {site_id: SiteCoverage(site) for site_id, site in manifest["sites"].items()}
@@ -321,11 +341,16 @@ def verify(path, manifest, pinned_pem=None, tokens=None):
     check_totals(path, manifest, count, counts, first_hash, last_hash)
     covered, newest = 0, None
     for site_id, site in sorted(manifest["sites"].items()):
+        check_chain(site_id, site)
+        check_start(site_id, site, coverage[site_id].first)
         covered += coverage[site_id].finish()
         check_coverage(site_id, site, coverage[site_id])
         if coverage[site_id].newest_uncovered is not None:
             newest = f"{site_id} seq {coverage[site_id].newest_uncovered}"
-    return summary(manifest, count, counts, covered, newest, pinned_pem is not None, tokens)
+    warnings = [f"{site_id}: {site['chain']['warning']}"
+                for site_id, site in sorted(manifest["sites"].items()) if site["chain"].get("warning")]
+    return summary(manifest, count, counts, covered, newest, pinned_pem is not None, tokens,
+                   warnings)
 
 
 def check_totals(path, manifest, count, counts, first_hash, last_hash):
@@ -344,7 +369,7 @@ def check_totals(path, manifest, count, counts, first_hash, last_hash):
                       f"the manifest says {site['record_count']}")
 
 
-def summary(manifest, count, counts, covered, newest, pinned, tokens):
+def summary(manifest, count, counts, covered, newest, pinned, tokens, warnings=()):
     signed = sum(len(site["checkpoints"]) for site in manifest["sites"].values())
     key = "key pinned" if pinned else "key NOT pinned"
     uncovered = f"; newest not covered: {newest}" if newest else ""
@@ -356,7 +381,8 @@ def summary(manifest, count, counts, covered, newest, pinned, tokens):
     return (f"OK: {count} records from {len(counts)} site(s), hashes and links intact, "
             f"manifest signature valid ({key}), {signed} checkpoint signatures valid{stamps}, "
             f"{covered} of {count} records covered by a signed checkpoint{uncovered}, "
-            f"file SHA-256 {manifest['file_sha256']} matches the manifest")
+            f"file SHA-256 {manifest['file_sha256']} matches the manifest"
+            + "".join(f"; WARNING: {warning}" for warning in warnings))
 
 
 def main(argv=None):
@@ -397,6 +423,9 @@ def main(argv=None):
         return 1
     except OSError as error:
         print(f"FAILED: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
+    except RecursionError:
+        print("FAILED: the manifest is malformed (nested too deeply)", file=sys.stderr)
         return 1
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"FAILED: the manifest is malformed ({type(error).__name__}: {error})", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Every API failure is JSON: {"error": {"code", "message", "field"}}."""
-from flask import jsonify, request
-from sqlalchemy.exc import OperationalError
+from flask import current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.api import bp
@@ -38,6 +38,16 @@ def database_unavailable(_error):
     """Answer 503 when the database is locked, full or gone: never a 2xx without a stored row."""
     return error_response(503, "unavailable", "the ledger cannot store records right now; retry",
                           headers={"Retry-After": "5"})
+
+
+@bp.errorhandler(IntegrityError)
+def ledger_inconsistent(_error):
+    """Answer 503 when the stored ledger contradicts itself (a row put past a site's head, a head
+    removed): nothing is stored until an operator looks, and `ledger verify` names the cause."""
+    current_app.logger.error("consent intake: the ledger contradicts itself; run flask ledger verify")
+    return error_response(503, "ledger_inconsistent",
+                          "the ledger cannot store records right now; retry", headers={
+                              "Retry-After": "60"})
 
 
 @bp.errorhandler(HTTPException)

@@ -11,11 +11,12 @@ from app.api.limits import within_limits
 from app.api.openapi import openapi_document
 from app.banner.bundle import gate_code
 from app.extensions import db
-from app.ledger.append import SiteChanged, write_lock
+from app.ledger.append import SiteChanged
 from app.ledger.checkpointing import CheckpointPolicy, sign_when_due
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.client import anonymize_ip
 from app.ledger.group_commit import GroupCommitter
+from app.ledger.locks import write_lock
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, receipt_serializer
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
 from app.ledger.repository import LedgerRepository

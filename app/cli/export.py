@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.cli.common import with_database
 from app.extensions import db
+from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import SigningKeyError
 from app.ledger.export import FORMATS, write_export
 from app.ledger.report import EVENTS
@@ -56,14 +57,25 @@ def export_command(fmt, output, manifest_path, site_ids, since, until, event, co
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else Path(f"{output}.manifest.json")
     with _replacing(output, "--output") as out:
-        manifest = write_export(db.session, query, fmt, out, key)
+        manifest = write_export(db.session, query, fmt, out, key,
+                                due_within=checkpoint_due_within(current_app.config))
     with _replacing(manifest_path, "--manifest") as out:
         out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
     click.echo(f"{output}: {manifest['record_count']} records from {len(manifest['sites'])} "
                f"site(s); manifest {manifest_path} (signed)")
+    broken = [(site_id, site["chain"]["problem"]) for site_id, site in sorted(manifest["sites"].items())
+              if not site["chain"]["verified"]]
+    for site_id, problem in broken:
+        click.echo(f"warning: {site_id}: the stored chain does not verify, and the manifest says "
+                   f"so: {problem}", err=True)
+    if not manifest["checkpoint_log"]["intact"]:
+        click.echo(f"warning: the checkpoint log is broken, and the manifest says so: "
+                   f"{manifest['checkpoint_log']['problem']}", err=True)
     for site_id, site in sorted(manifest["sites"].items()):
-        if site["coverage"].get("problem"):
-            click.echo(f"warning: {site_id}: {site['coverage']['problem']}", err=True)
+        if site["chain"]["warning"]:
+            click.echo(f"warning: {site_id}: {site['chain']['warning']}", err=True)
+    if broken or not manifest["checkpoint_log"]["intact"]:
+        raise SystemExit(1)
 
 
 def _moment(option, value):
@@ -71,10 +83,13 @@ def _moment(option, value):
         return None
     try:
         moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise click.ClickException(
             f"{option}: {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    except OverflowError:
+        raise click.ClickException(f"{option}: {value!r} lies outside the years 1 to 9999 "
+                                   "in UTC") from None
 
 
 class _replacing:

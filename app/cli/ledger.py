@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 
 from app.cli.common import with_database
 from app.extensions import db
+from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import (
     SigningKeyError,
     generate_key,
@@ -17,19 +19,17 @@ from app.ledger.checkpoints import (
     read_digest,
     stored_payload,
 )
-from app.ledger.coverage import coverage_gap
-from app.ledger.references import reference_checker
 from app.ledger.repository import LedgerRepository
 from app.ledger.timestamps import TimestampError, check_tokens, stamp_pending
 from app.ledger.verify import (
     ChainFault,
     linked_digests,
     verify_checkpoint_log,
-    verify_stored_chain,
 )
 from app.models import utc_now
 from app.signing import signing_key, signing_key_path, tsa_client, tsa_verifier
 from app.sites.repository import SiteRepository
+from app.sites.schema import MAX_RETENTION_DAYS
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
 
@@ -97,50 +97,71 @@ def _stamp(ledger):
 @ledger_group.command("purge")
 @click.option("--site", "site_id", help="Purge one site (default: every site).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="Purge as if it were this UTC date (default: now).")
+              help="Purge as it was due at this earlier UTC time (default: now).")
 @with_database
 def purge_command(site_id, as_of):
-    """Delete records past each site's retention_days, leaving a signed anchor; run it daily.
+    """Delete records past their retention, leaving a signed anchor; run it daily.
 
-    A site whose chain does not verify is not purged: its records are evidence.
+    Each record is kept for the retention_days in force when it was recorded (its hashed
+    content says which). A site whose chain does not verify is not purged: its records are
+    evidence.
     """
     key = _private_key()
     ledger = LedgerRepository(db.session)
     sites = SiteRepository(db.session)
-    now = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
+    now = _purge_time(as_of)
     refused = False
     for current in _site_ids(ledger, site_id):
-        verdict = _verify_site(ledger, current, key.public_key())
-        if not verdict.ok:
-            click.echo(f"{current}: not purged, the chain does not verify: {verdict.problem}")
+        site = sites.get(current)
+        retention = site.retention_days if site else None
+        if not isinstance(retention, int) or not 1 <= retention <= MAX_RETENTION_DAYS:
+            click.echo(f"{current}: not purged, its retention_days ({retention!r}) is not "
+                       f"between 1 and {MAX_RETENTION_DAYS}")
             refused = True
             continue
-        cutoff = now - timedelta(days=sites.get(current).retention_days)
-        try:
-            anchor = ledger.purge_before(current, cutoff, key)
-        except ChainFault as fault:
-            db.session.rollback()
-            click.echo(f"{current}: not purged, the chain does not verify: {fault}")
-            refused = True
-            continue
-        db.session.commit()
-        if anchor:
-            click.echo(f"{current}: purged records up to seq {anchor.seq} (older than "
-                       f"{cutoff:%Y-%m-%d}); signed anchor kept")
-        else:
-            click.echo(f"{current}: nothing older than {cutoff:%Y-%m-%d}")
+        refused = not _purge_site(ledger, current, now, retention, key) or refused
     if refused:
         raise SystemExit(1)
+
+
+def _purge_time(as_of):
+    now = datetime.now(UTC)
+    if as_of is None:
+        return now
+    as_of = as_of.replace(tzinfo=UTC)
+    if as_of > now:
+        raise click.BadParameter("must not be in the future: records are purged only once "
+                                 "their retention has run out", param_hint="--as-of")
+    return as_of
+
+
+def _purge_site(ledger, site_id, now, retention, key):
+    """Purge one site; return False when its chain does not verify."""
+    verdict = _verify_site(ledger, site_id, key.public_key())
+    try:
+        if not verdict.ok:
+            raise ChainFault(verdict.problem)
+        anchor = ledger.purge_before(site_id, now, retention, key)
+    except ChainFault as fault:
+        db.session.rollback()
+        click.echo(f"{site_id}: not purged, the chain does not verify: {fault}")
+        return False
+    except OverflowError:
+        db.session.rollback()
+        raise click.BadParameter("is too far in the past", param_hint="--as-of") from None
+    db.session.commit()
+    if anchor:
+        click.echo(f"{site_id}: purged records up to seq {anchor.seq} (their retention ran out "
+                   f"by {now.date().isoformat()}); signed anchor kept")
+    else:
+        click.echo(f"{site_id}: nothing past its retention on {now.date().isoformat()}")
+    return True
 
 
 def _verify_site(ledger, site_id, public_key, workers=None):
     """Verify one site's stored chain up to its head as read now."""
     url = db.engine.url.render_as_string(hide_password=False)
-    # Read the head first and stop there, so appends made meanwhile are not mistaken for damage.
-    checkpoints, head = ledger.checkpoints(site_id), ledger.head(site_id)
-    return verify_stored_chain(site_id, url, head, checkpoints, public_key,
-                               ledger.lowest_seq(site_id), workers,
-                               reference_checker(db.session, site_id))
+    return verify_site(ledger.session, url, site_id, public_key, workers)
 
 
 def _check_digests(_context, _parameter, values):
@@ -191,11 +212,8 @@ def verify_command(site_id, public_key_file, stats, anchors, tsa_ca):
 
 
 def _warn_of_coverage_gaps(ledger, site_id):
-    config = current_app.config
-    due = timedelta(seconds=config["CHECKPOINT_INTERVAL"] + config["LEDGER_TICK"] + 60)
-    head = ledger.head(site_id)
-    gap = coverage_gap(db.session, site_id, ledger.checkpoints(site_id), head.seq if head else 0,
-                       due, utc_now())
+    gap = coverage_warning(ledger.session, site_id, checkpoint_due_within(current_app.config),
+                           utc_now())
     if gap:
         click.echo(f"{site_id}: coverage: WARNING: {gap}")
 

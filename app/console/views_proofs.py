@@ -20,15 +20,17 @@ from app.console import bp
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.forms import SearchForm, options
 from app.extensions import db
+from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import SigningKeyError, read_digest, stored_payload
 from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
-from app.ledger.references import reference_checker
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
 from app.ledger.timestamps import TimestampError, TimestampReport, check_tokens
-from app.ledger.verify import linked_digests, verify_checkpoint_log, verify_stored_chain
+from app.ledger.verify import linked_digests, verify_checkpoint_log
+from app.models import utc_now
 from app.signing import signing_key, tsa_verifier
 from app.sites.repository import SiteRepository
 
@@ -65,9 +67,15 @@ def _query_from(form, args):
         if site_of_receipt not in readable:
             raise QueryError("receipt", _("You may not read the proofs of this receipt's site."), 403)
     up_to = args.get("up_to", type=int)
+    if up_to is not None and not 0 <= up_to < 2**63:
+        raise QueryError("up_to", _("up_to must be a record id."))
+    try:
+        until = _day_start(form.until.data, 1)
+    except OverflowError:
+        until = None  # the day after 9999-12-31: every record is before it
     return RecordQuery(
         site_ids=(site,) if site else tuple(readable),
-        since=_day_start(form.since.data), until=_day_start(form.until.data, 1),
+        since=_day_start(form.since.data), until=until,
         event=form.event.data or None, consent_id=(form.consent_id.data or "").strip() or None,
         subject_id=(form.subject_id.data or "").strip() or None, record_id=record_id,
         up_to_id=up_to)
@@ -124,7 +132,10 @@ def _refuse(form, error):
     if wants_json() or request.endpoint != "console.search":
         return jsonify(error={"code": code, "message": error.message,
                               "field": error.field}), error.status
-    getattr(form, error.field).errors = [error.message]
+    field = getattr(form, error.field, None)
+    if field is None:  # a parameter of the pinned link (up_to), not a field of the form
+        field = form.site
+    field.errors = [error.message]
     return render_template("console/search.html", form=form, records=None), error.status
 
 
@@ -187,7 +198,9 @@ def export():
         query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
-    stream = Export(db.session, query, fmt, key)
+    # One verifying pass in this worker: a web worker must not fork verifying processes.
+    stream = Export(db.session, query, fmt, key, verify_workers=1,
+                    due_within=checkpoint_due_within(current_app.config))
     name = f"consent-records-{query.up_to_id}.{fmt}"
     manifest_url = url_for("console.export_manifest", **request.args.to_dict())
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
@@ -204,7 +217,8 @@ def export_manifest():
         query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
-    manifest = compute_manifest(db.session, query, fmt, key)
+    manifest = compute_manifest(db.session, query, fmt, key, verify_workers=1,
+                                due_within=checkpoint_due_within(current_app.config))
     name = f"consent-records-{query.up_to_id}.{fmt}.manifest.json"
     response = jsonify(manifest)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -227,16 +241,17 @@ def integrity():
     key = _public_key()
     url = db.engine.url.render_as_string(hide_password=False)
     # One pass in this worker: a web worker must not fork verifying processes.
-    verdicts = [verify_stored_chain(site_id, url, ledger.head(site_id), ledger.checkpoints(site_id),
-                                    key, ledger.lowest_seq(site_id), workers=1,
-                                    references=reference_checker(db.session, site_id))
-                for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
+    site_ids = [site_id for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
+    verdicts = [verify_site(db.session, url, site_id, key, workers=1) for site_id in site_ids]
+    due, now = checkpoint_due_within(current_app.config), utc_now()
+    warnings = {verdict.site_id: coverage_warning(db.session, verdict.site_id, due, now)
+                for verdict in verdicts if verdict.ok}
     log = ledger.checkpoint_log()
     log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
     latest = (linked_digests(log) or [None])[-1]
     return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
                            log_problem=log_problem, latest=latest, anchor=anchor,
-                           timestamps=_timestamps(log))
+                           timestamps=_timestamps(log), warnings=warnings)
 
 
 def _timestamps(log):

@@ -5,12 +5,9 @@ PostgreSQL: FOR UPDATE), so the chain stays linear across threads, processes and
 statements go to the database driver directly: the intake's hot path, with a handful of
 statements per batch whatever its size.
 """
-import fcntl
 import json
-import os
-import threading
 import uuid
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -18,6 +15,13 @@ from functools import cache
 from sqlalchemy.exc import DBAPIError
 
 from app.ledger.proof import GENESIS_HASH, canonical_text, hash_canonical
+from app.ledger.subjects import (
+    KEEP_SUBJECT_SQL,
+    ConsentIdTaken,
+    SubjectBinding,
+    SubjectNotProven,
+    binding_reads,
+)
 from app.models import ConsentRecord
 
 #: A retried report must repeat these; anything else reusing its event id is refused.
@@ -36,8 +40,6 @@ class SiteChanged(Exception):
     """The site's row changed (or went) after the report was checked against it."""
 
 
-class SubjectNotProven(Exception):
-    """A report for a known subject did not present the secret its first report carried."""
 
 
 @dataclass(frozen=True)
@@ -85,92 +87,44 @@ _HEAD_SQL = ("SELECT h.seq, h.head_hash, s.updated_at FROM ledger_heads h"
 #: Records already stored under the batch's event ids.
 _EVENTS_SQL = ("SELECT event_id, record_id, seq, record_hash, content FROM consent_records"
                " WHERE site_id = {p} AND event_id IN ({events})")
-#: The secret hashes of the batch's subjects, and the keys of subjects new to the site.
-_SUBJECTS_SQL = ("SELECT subject_id, secret_hash FROM subject_keys"
-                 " WHERE site_id = {p} AND subject_id IN ({subjects})")
-_KEEP_SUBJECT_SQL = ("INSERT INTO subject_keys (site_id, subject_id, secret_hash)"
-                     " VALUES ({p}, {p}, {p}) ON CONFLICT (site_id, subject_id) DO NOTHING")
-
-
-@contextmanager
-def write_lock(bound):
-    """Serialize ledger writers to a SQLite file across threads and processes; a no-op otherwise.
-
-    SQLite's own lock makes a waiting writer poll with sleeps of up to 100 ms; an OS file lock
-    beside the database wakes the next writer as soon as the last one committed. PostgreSQL's
-    row lock on the head already queues writers.
-    """
-    url = (bound.get_bind() if hasattr(bound, "get_bind") else bound.engine).url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        yield
-        return
-    lock, descriptor = _lock_file(os.path.abspath(url.database) + "-ledger.lock")
-    with lock:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-
-
-_lock_files = {}
-_lock_files_guard = threading.Lock()
-
-
-def _lock_file(path):
-    """Return this process's thread lock and open descriptor for a lock file.
-
-    The descriptor stays open; a forked child opens its own, since a flock is held per open file
-    and one inherited from the parent would not exclude the parent.
-    """
-    with _lock_files_guard:
-        entry = _lock_files.get(path)
-        if entry is None or entry[2] != os.getpid():
-            entry = _lock_files[path] = (threading.Lock(),
-                                         os.open(path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid())
-    return entry[:2]
 
 
 def _placeholder(postgres):
     return "%s" if postgres else "?"
 
 
-def _locked_head(driver, postgres, site_id, event_ids, subject_ids):
-    """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}, {subject_id: secret
-    hash}), or None without a head.
+def _locked_head(driver, postgres, site_id, event_ids, reads):
+    """Return (seq, head_hash, site stamp, {event_id: (Stored, content)}, [rows of each read]),
+    or None without a head.
 
     PostgreSQL locks the head row; SQLite's write lock is already held. Stored records are
-    looked up only for the event ids given, subject keys for the subject ids given.
+    looked up only for the event ids given; reads are further (sql, params) or None, sent with
+    the head's.
     """
     p = _placeholder(postgres)
     head_sql = _HEAD_SQL.format(p=p) + (" FOR UPDATE OF h" if postgres else "")
     events_sql = _EVENTS_SQL.format(p=p, events=", ".join([p] * len(event_ids)))
-    subjects_sql = _SUBJECTS_SQL.format(p=p, subjects=", ".join([p] * len(subject_ids)))
+    reads = [(events_sql, (site_id, *event_ids)) if event_ids else None, *reads]
     if postgres:
         with _pipeline(driver):  # BEGIN and the reads travel together
             head = driver.execute(head_sql, (site_id,))
             # Planned afresh each time: a generic plan made while the table was nearly empty
             # scans the site's whole chain by (site, seq) for ever after; a plan for the values
             # at hand picks the (site, event) index once the table has grown.
-            found = (driver.execute(events_sql, (site_id, *event_ids), prepare=False)
-                     if event_ids else None)
-            keys = (driver.execute(subjects_sql, (site_id, *subject_ids), prepare=False)
-                    if subject_ids else None)
-            head, found = head.fetchone(), found.fetchall() if found else []
-            keys = keys.fetchall() if keys else []
+            cursors = [driver.execute(*read, prepare=False) if read else None for read in reads]
+            head = head.fetchone()
+            results = [cursor.fetchall() if cursor else [] for cursor in cursors]
     else:
         head = driver.execute(head_sql, (site_id,)).fetchone()
-        found = driver.execute(events_sql, (site_id, *event_ids)).fetchall() if event_ids else []
-        keys = (driver.execute(subjects_sql, (site_id, *subject_ids)).fetchall()
-                if subject_ids else [])
+        results = [driver.execute(*read).fetchall() if read else [] for read in reads]
     if head is None:
         return None
     stored = {}
-    for event_id, record_id, seq, record_hash, content in found:
+    for event_id, record_id, seq, record_hash, content in results[0]:
         if isinstance(content, str):
             content = json.loads(content)
         stored[event_id] = (Stored(record_id, seq, record_hash), content)
-    return (*head, stored, dict(keys))
+    return (*head, stored, results[1:])
 
 
 def _pipeline(driver):
@@ -185,7 +139,7 @@ def _write_records(driver, postgres, rows, moves, subjects):
     secret hashes and move the heads; return how many records were inserted."""
     p = _placeholder(postgres)
     insert_sql, move_sql = _INSERT_SQL.format(p=p), _MOVE_HEAD_SQL.format(p=p)
-    keep_sql = _KEEP_SUBJECT_SQL.format(p=p)
+    keep_sql = KEEP_SUBJECT_SQL.format(p=p)
     if postgres:
         with driver.cursor() as inserts, driver.cursor() as heads:
             with _pipeline(driver):
@@ -222,12 +176,14 @@ def append_records(connection, requests, lookup=True):
     transaction.
 
     Returns, in request order, an Appended or the exception that refuses the request:
-    EventConflict, SiteChanged or SubjectNotProven. The caller commits. The head row is locked first (SQLite:
-    BEGIN IMMEDIATE, PostgreSQL: FOR UPDATE), so concurrent appends for one site wait for each
-    other and the chain stays linear. Per site: one read of the head and the site's stamp, one
-    read of the records already stored under the event ids, one insert of every new record and
-    one head move. A request whose content names a subject_secret_hash must match the hash the
-    subject's first record kept; the first keeps it.
+    EventConflict, SiteChanged, SubjectNotProven or ConsentIdTaken. The caller commits. The head
+    row is locked first (SQLite: BEGIN IMMEDIATE, PostgreSQL: FOR UPDATE), so concurrent appends
+    for one site wait for each other and the chain stays linear. Per site: one read of the head
+    and the site's stamp (with the subject keys and consent owners), one read of the records
+    already stored under the event ids, one insert of every new record and one head move. A
+    request whose content names a subject_secret_hash must match the hash the subject's first
+    record kept (the first keeps it), and may not use another subject's consent id (see
+    app.ledger.subjects).
 
     lookup=False skips the read of stored events: the insert skips a record whose event id is
     already stored and EventSeen is raised; the caller then rolls back and appends again with
@@ -255,16 +211,21 @@ def _append_records(connection, requests, lookup):
     for site_id in sorted(by_site):
         pending = by_site[site_id]
         event_ids = sorted({request.event_id for _i, request in pending}) if lookup else []
-        subject_ids = sorted({request.content["subject_id"] for _i, request in pending
-                              if "subject_secret_hash" in request.content})
-        head = _head_for_append(driver, postgres, site_id, event_ids, subject_ids)
+        reads = binding_reads(site_id, [request.content for _i, request in pending],
+                              _placeholder(postgres))
+        head = _head_for_append(driver, postgres, site_id, event_ids, reads)
         if head is None:
             for index, _request in pending:
                 outcomes[index] = SiteChanged(site_id)
             continue
-        move = _chain_site(site_id, head, pending, outcomes, rows, subjects, to_time)
+        binding = SubjectBinding(site_id, *head[4])
+        move = _chain_site(site_id, head, pending, outcomes, rows, binding, to_time)
+        subjects += binding.new_keys
         if move:
             moves.append(move)
+    if not lookup and any(isinstance(outcome, SubjectNotProven | ConsentIdTaken)
+                          for outcome in outcomes):
+        raise EventSeen()  # a retry of a stored event is answered as such, so look events up
     if rows and _write_records(driver, postgres, rows, moves, subjects) != len(rows):
         raise EventSeen()
     return outcomes
@@ -281,30 +242,18 @@ def _retried(stored, request):
     return Appended(record, created=False)
 
 
-def _proven(keys, content, site_id, subjects):
-    """Tell whether the content's subject secret matches its subject's; keep a new subject's."""
-    if "subject_secret_hash" not in content:
-        return True
-    subject_id, secret_hash = content["subject_id"], content["subject_secret_hash"]
-    if subject_id not in keys:
-        keys[subject_id] = secret_hash
-        subjects.append((site_id, subject_id, secret_hash))
-        return True
-    return keys[subject_id] is not None and keys[subject_id] == secret_hash
-
-
-def _chain_site(site_id, head, pending, outcomes, rows, subjects, to_time):
-    """Chain one site's requests to its head, filling outcomes, rows and new subject keys;
-    return the head move."""
-    seq, head_hash, stamp, stored, keys = head
+def _chain_site(site_id, head, pending, outcomes, rows, binding, to_time):
+    """Chain one site's requests to its head, filling outcomes and rows (and the binding's new
+    subject keys); return the head move."""
+    seq, head_hash, stamp, stored, _reads = head
     start = seq
     for index, request in pending:
         if request.site_stamp is not None and request.site_stamp != stamp:
             outcomes[index] = SiteChanged(site_id)
         elif request.event_id in stored:
             outcomes[index] = _retried(stored[request.event_id], request)
-        elif not _proven(keys, request.content, site_id, subjects):
-            outcomes[index] = SubjectNotProven(request.content["subject_id"])
+        elif refusal := binding.refusal(request.content):
+            outcomes[index] = refusal
         else:
             seq += 1
             # The chain's site, position and id are part of what the hash covers.
@@ -323,12 +272,12 @@ def _chain_site(site_id, head, pending, outcomes, rows, subjects, to_time):
     return (seq, head_hash, site_id) if seq != start else None
 
 
-def _head_for_append(driver, postgres, site_id, event_ids, subject_ids):
-    head = _locked_head(driver, postgres, site_id, event_ids, subject_ids)
+def _head_for_append(driver, postgres, site_id, event_ids, reads):
+    head = _locked_head(driver, postgres, site_id, event_ids, reads)
     if head is None:
         # The site's first record: create its head at the genesis hash (once, whoever wins).
         p = _placeholder(postgres)
         driver.execute(f"INSERT INTO ledger_heads (site_id, seq, head_hash) VALUES ({p}, 0, {p})"
                        " ON CONFLICT (site_id) DO NOTHING", (site_id, GENESIS_HASH))
-        head = _locked_head(driver, postgres, site_id, event_ids, subject_ids)
+        head = _locked_head(driver, postgres, site_id, event_ids, reads)
     return head

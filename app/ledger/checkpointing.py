@@ -103,3 +103,10 @@ def moved_heads_statement():
     return (select(LedgerHead.site_id, LedgerHead.seq, newest.c.seq)
             .outerjoin(newest, newest.c.site_id == LedgerHead.site_id)
             .where(LedgerHead.seq > 0).order_by(LedgerHead.site_id))
+
+
+def checkpoint_due_within(settings):
+    """Return how long a record may wait for its first checkpoint: the interval, one ticker
+    round, and a minute's slack."""
+    return timedelta(seconds=float(settings["CHECKPOINT_INTERVAL"]) + float(settings["LEDGER_TICK"])
+                     + 60)

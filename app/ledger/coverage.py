@@ -20,8 +20,9 @@ def coverage_gap(session, site_id, checkpoints, head_seq, due_within, now):
     due_within (a timedelta) after it, or that is still uncovered after that long; or "".
 
     The oldest record a checkpoint newly covers is the one right after the checkpoint before
-    it; records are read by seq in batches. A checkpoint's time is its TSA token's when it has
-    one (the operator cannot move that), else the time it says it was signed.
+    it; records are read by seq in batches. A checkpoint's time is the one its signature covers
+    (never the stored token time, a column anyone with database access can change; the token
+    itself is checked against that signed time by check_tokens).
     """
     runs, covered_to = [], 0
     for checkpoint in sorted(checkpoints, key=lambda c: (c.seq, c.id or 0)):
@@ -49,7 +50,7 @@ def coverage_gap(session, site_id, checkpoints, head_seq, due_within, now):
 
 
 def _signed_at(checkpoint):
-    return datetime.fromisoformat(checkpoint.tsa_time or checkpoint.created_at)
+    return datetime.fromisoformat(checkpoint.created_at)
 
 
 def _times(session, site_id, seqs):

@@ -14,12 +14,11 @@ from dataclasses import replace
 
 from sqlalchemy import Text, cast, select
 
-from app.ledger.checkpoints import public_pem
-from app.ledger.manifest import Coverage, sign_manifest
+from app.ledger.manifest import Coverage, build_manifest
 from app.ledger.proof import canonical_bytes
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import filter_records, latest_record_id
-from app.models import ConsentRecord, utc_now
+from app.models import ConsentRecord
 
 FORMATS = ("csv", "json", "ndjson")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -233,11 +232,13 @@ class Export:
     made again later. The manifest is signed with private_key, the ledger's signing key.
     """
 
-    def __init__(self, session, query, fmt, private_key):
+    def __init__(self, session, query, fmt, private_key, verify_workers=None, due_within=None):
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         self.session, self.query, self.format = session, query, fmt
-        self.private_key = private_key
+        self.private_key, self.verify_workers = private_key, verify_workers
+        #: How long a record may wait for its first checkpoint (None: not checked).
+        self.due_within = due_within
         self._manifest = None
 
     def chunks(self):
@@ -265,7 +266,7 @@ class Export:
         digest.update(tail)
         if tail:
             yield tail
-        self._manifest = self._build_manifest(digest.hexdigest(), tally, coverage)
+        self._manifest = self._build_manifest(digest.hexdigest(), tally, coverage, site_ids)
 
     def manifest(self):
         """Return the manifest; valid once chunks() has been read to the end."""
@@ -273,37 +274,24 @@ class Export:
             raise RuntimeError("the manifest is known only after the whole export was read")
         return self._manifest
 
-    def _build_manifest(self, file_sha256, tally, coverage):
-        contiguous = not self.query.filters_rows()
-        sites = {}
-        for site_id, site in tally.sites.items():
-            covered = coverage.summary(site_id, site, contiguous)
-            # A contiguous file links row to row, and the verifier checks that itself.
-            covered["links_checked_by_service"] = not contiguous
-            if not contiguous:
-                covered["problem"] = coverage.problem(self.session.connection(), site_id)
-            sites[site_id] = {**site, "contiguous": contiguous, "coverage": covered,
-                              "checkpoints": coverage.carried(site_id, site["last_seq"],
-                                                              contiguous)}
-        manifest = {"format": self.format, "file_sha256": file_sha256,
-                    "record_count": tally.count, "first_record_hash": tally.first_hash,
-                    "last_record_hash": tally.last_hash, "sites": sites,
-                    "public_key": public_pem(self.private_key), "query": self.query.as_dict(),
-                    "generated_at": utc_now().isoformat()}
-        return sign_manifest(manifest, self.private_key)
+    def _build_manifest(self, file_sha256, tally, coverage, site_ids):
+        facts = {"format": self.format, "file_sha256": file_sha256, "record_count": tally.count,
+                 "first_record_hash": tally.first_hash, "last_record_hash": tally.last_hash}
+        return build_manifest(self.session, facts, self.query, tally.sites, coverage, site_ids,
+                              self.private_key, self.verify_workers, self.due_within)
 
 
-def compute_manifest(session, query, fmt, private_key):
+def compute_manifest(session, query, fmt, private_key, verify_workers=None, due_within=None):
     """Run an export without keeping it and return its manifest (for a manifest fetched apart)."""
-    export = Export(session, query, fmt, private_key)
+    export = Export(session, query, fmt, private_key, verify_workers, due_within)
     for _chunk in export.chunks():
         pass
     return export.manifest()
 
 
-def write_export(session, query, fmt, out, private_key):
+def write_export(session, query, fmt, out, private_key, verify_workers=None, due_within=None):
     """Write an export to a binary file object and return its manifest."""
-    export = Export(session, query, fmt, private_key)
+    export = Export(session, query, fmt, private_key, verify_workers, due_within)
     for chunk in export.chunks():
         out.write(chunk)
     return export.manifest()

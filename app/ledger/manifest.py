@@ -4,18 +4,19 @@ The manifest is signed with the ledger's Ed25519 key over its canonical JSON, so
 (the file's SHA-256, the counts, the end hashes, the query, whether the export is contiguous,
 the checkpoints) can be changed or dropped without the key. Each exported row is covered by the
 first signed checkpoint at or after it. A contiguous export links row to row, so the verifier
-checks that offline; a filtered one skips rows, so before signing, the service walks the chain
-from each exported row to its checkpoint and the manifest says what it found.
+checks that offline; a filtered one skips rows, so before signing, the service verifies each
+site's whole chain (as ledger verify does) and the manifest says what it found.
 """
 from bisect import bisect_left
 
 from sqlalchemy import select
 
-from app.ledger.checkpoints import key_id, sign
+from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpoints import key_id, public_pem, sign
 from app.ledger.proof import canonical_bytes
-from app.ledger.repository import read_chain
-from app.ledger.verify import check_segment
-from app.models import Checkpoint
+from app.ledger.repository import LedgerRepository
+from app.ledger.verify import linked_digests, verify_checkpoint_log
+from app.models import Checkpoint, utc_now
 
 #: What the manifest tells of each checkpoint: all an offline verifier needs to check it.
 CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature",
@@ -58,28 +59,14 @@ class Coverage:
             if not intervals or intervals[-1][1] != seqs[index]:
                 intervals.append([seq, seqs[index]])
 
-    def problem(self, connection, site_id):
-        """Walk the chain from each covered row to its checkpoint; return the first fault or ""."""
-        signed = {c["seq"]: c for c in self.checkpoints[site_id] if c["kind"] == "checkpoint"}
-        for start, end in self.intervals.get(site_id, ()):
-            checkpoint = signed[end]
-            segment = check_segment(read_chain(connection, site_id, start, end),
-                                    {end: [(checkpoint["head_hash"], checkpoint["created_at"])]},
-                                    site_id)
-            if segment.problem:
-                return segment.problem
-            if segment.first is None or segment.first[0] != start or segment.last != (
-                    end, checkpoint["head_hash"]):
-                return (f"records seq {start} to {end} do not reach the checkpoint at seq {end} "
-                        "(removed or rewritten)")
-        return ""
-
     def summary(self, site_id, site, contiguous):
         """Return the manifest's coverage entry of a site (site: its count, first and last seq).
 
         A contiguous run is covered up to the last checkpoint that lands on one of its rows,
         since only that one the verifier can link the rows to.
         """
+        if site["last_seq"] is None:
+            return {"covered": 0, "uncovered": 0, "newest_uncovered_seq": None}
         if contiguous:
             landed = [seq for seq in self._seqs[site_id] if seq <= site["last_seq"]]
             covered = max(0, landed[-1] - site["first_seq"] + 1) if landed else 0
@@ -97,6 +84,8 @@ class Coverage:
         filtered one its anchors and the checkpoints that cover its rows.
         """
         found = self.checkpoints[site_id]
+        if last_seq is None:
+            return []
         if contiguous:
             return [c for c in found if c["seq"] <= last_seq]
         covering = {end for _start, end in self.intervals.get(site_id, ())}
@@ -114,3 +103,41 @@ def sign_manifest(manifest, private_key):
     signed["signature"] = sign(private_key, manifest_payload(signed))
     return signed
 
+
+
+def build_manifest(session, facts, query, tallied, coverage, site_ids, private_key,
+                   verify_workers=None, due_within=None):
+    """Return the signed manifest of an export.
+
+    facts holds the file's format, SHA-256, count and end hashes; tallied each site's count and
+    first and last seq. Before signing for a site, its whole stored chain is verified as
+    ledger verify does (a filtered file cannot show a row that was dropped or changed, the
+    chain can), and the checkpoint log with it; the manifest says what was found.
+    """
+    contiguous = not query.filters_rows()
+    public_key = private_key.public_key()
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    sites = {}
+    for site_id in site_ids:
+        site = tallied.get(site_id, {"record_count": 0, "first_seq": None, "last_seq": None})
+        sites[site_id] = {**site, "contiguous": contiguous,
+                          "coverage": coverage.summary(site_id, site, contiguous),
+                          "checkpoints": coverage.carried(site_id, site["last_seq"], contiguous),
+                          "chain": _chain_found(session, url, site_id, public_key,
+                                                verify_workers, due_within)}
+    log = LedgerRepository(session).checkpoint_log()
+    log_problem = verify_checkpoint_log(log, public_key)
+    manifest = {**facts, "sites": sites,
+                "checkpoint_log": {"intact": not log_problem, "problem": log_problem,
+                                   "latest_digest": (linked_digests(log) or [None])[-1]},
+                "public_key": public_pem(private_key), "query": query.as_dict(),
+                "generated_at": utc_now().isoformat()}
+    return sign_manifest(manifest, private_key)
+
+
+def _chain_found(session, url, site_id, public_key, workers, due_within):
+    verdict = verify_site(session, url, site_id, public_key, workers)
+    late = (coverage_warning(session, site_id, due_within, utc_now())
+            if verdict.ok and due_within is not None else "")
+    return {"verified": verdict.ok, "records": verdict.count, "problem": verdict.problem,
+            "warning": late}

@@ -1,7 +1,8 @@
 """Read the ledger, and sign checkpoints and purge anchors; appends live in app.ledger.append."""
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import create_engine, delete, func, select, update
+from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
@@ -27,6 +28,14 @@ _TIME_TEXT = {"sqlite": "CASE WHEN length(server_time) = 26 AND substr(server_ti
 _NO_BOUND = 2**31 - 1
 #: Key of the PostgreSQL advisory lock that serializes signing checkpoints.
 _CHECKPOINT_LOG_LOCK = 0x6367_6C6F67  # "cglog"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a site's chain ends, as its head row says."""
+
+    seq: int
+    head_hash: str
 
 
 class LedgerRepository:
@@ -79,6 +88,21 @@ class LedgerRepository:
     def head(self, site_id):
         """Return the site's chain head, or None before its first record."""
         return self.session.get(LedgerHead, site_id)
+
+    def chain_state(self, site_id):
+        """Return (head or None, lowest seq, highest seq stored) of a site's chain, read in one
+        statement so appends committing meanwhile cannot make them disagree."""
+        row = self.session.execute(text(
+            "SELECT h.seq, h.head_hash, (SELECT min(seq) FROM consent_records r"
+            " WHERE r.site_id = h.site_id), (SELECT max(seq) FROM consent_records r"
+            " WHERE r.site_id = h.site_id) FROM ledger_heads h WHERE h.site_id = :site"),
+            {"site": site_id}).first()
+        if row is not None:
+            return ChainHead(row[0], row[1]), row[2], row[3]
+        low, high = self.session.execute(select(func.min(ConsentRecord.seq),
+                                                func.max(ConsentRecord.seq))
+                                         .where(ConsentRecord.site_id == site_id)).one()
+        return None, low, high
 
     def lowest_seq(self, site_id):
         """Return the smallest seq stored for a site, or None."""
@@ -156,16 +180,17 @@ class LedgerRepository:
         """Return every checkpoint of every site in the order they were signed."""
         return list(self.session.scalars(select(Checkpoint).order_by(Checkpoint.id)))
 
-    def purge_before(self, site_id, cutoff, private_key):
-        """Delete the oldest records up to the last one whose hashed server_time is before
-        cutoff, behind a signed anchor.
+    def purge_before(self, site_id, now, retention_days, private_key):
+        """Delete the oldest records whose retention has run out by now, behind a signed anchor.
 
-        Records are chosen by the time their hash covers, never by the server_time column,
-        walking the chain from its start (or its last anchor); every record walked is checked in
-        full again, so a record changed in the database stops the purge with ChainFault before
-        anything is deleted. Only a prefix of the chain goes, so what remains still links; the
-        anchor records the hash the rest continues from. Returns the anchor, or None when
-        nothing is due.
+        A record's retention is the retention_days its hashed content names (the site's setting
+        when it was recorded), else retention_days (records from before records named theirs).
+        Records are chosen by the time and retention their hash covers, never by a column,
+        walking the chain from its start (or its last anchor); every record walked is checked
+        in full again, so a record changed in the database stops the purge with ChainFault
+        before anything is deleted. Only a prefix of the chain goes, so what remains still
+        links; the anchor records the hash the rest continues from. Returns the anchor, or None
+        when nothing is due.
         """
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
@@ -177,7 +202,8 @@ class LedgerRepository:
         start = (anchors[-1].seq, anchors[-1].head_hash) if anchors else (0, GENESIS_HASH)
         boundary = None
         for row, content in walk_chain(read_chain(connection, site_id), site_id, *start):
-            if datetime.fromisoformat(content["server_time"]) >= cutoff:
+            days = content.get("retention_days", retention_days)
+            if datetime.fromisoformat(content["server_time"]) + timedelta(days=days) >= now:
                 break
             boundary = row
         if boundary is None:
@@ -195,10 +221,12 @@ class LedgerRepository:
 
     def site_ids(self):
         """Return the ids of sites with a chain (every site has one from its creation, empty at
-        first) or with a checkpoint (a site that had a chain)."""
+        first), with a checkpoint (a site that had a chain) or with records (a site whose head
+        was removed)."""
         heads = self.session.scalars(select(LedgerHead.site_id))
         signed = self.session.scalars(select(Checkpoint.site_id).distinct())
-        return sorted({*heads, *signed})
+        recorded = self.session.scalars(select(ConsentRecord.site_id).distinct())
+        return sorted({*heads, *signed, *recorded})
 
 
 

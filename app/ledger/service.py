@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, text
 
-from app.ledger.append import EventConflict, SubjectNotProven
+from app.ledger.append import EventConflict
 from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
+from app.ledger.subjects import ConsentIdTaken, SubjectNotProven
 from app.models import BannerBuild, CatalogVersion, Site, SiteRevision, TextSet, utc_now
 from app.sites.catalog import catalog_from_document
 
@@ -187,6 +188,8 @@ def record_content(report, site, catalog, client):
         "page_path": path,
         "user_agent": reduce_user_agent(client.user_agent),
         "client_ip": anonymize_ip(client.ip, site.ip_mode, client.ip_key),
+        # Purge reads the retention from here, not from the site's row, which can change.
+        "retention_days": site.retention_days,
     }
 
 
@@ -218,6 +221,10 @@ def record_consent(report, site, catalog, append, client, serializer):
         raise IntakeError(403, "subject_not_proven",
                           "this subject's reports must present the secret of its first report",
                           "subject_secret") from None
+    except ConsentIdTaken:
+        raise IntakeError(409, "consent_id_reused",
+                          "this consent_id already names another subject's consent",
+                          "consent_id") from None
     record = appended.record
     receipt = sign_receipt(serializer, site.id, record.record_id, record.record_hash)
     return record, appended.created, receipt

@@ -86,13 +86,19 @@ def verify_chain(site_id, records, head, checkpoints=(), public_key=None, refere
 
 
 def verify_stored_chain(site_id, database_url, head, checkpoints=(), public_key=None, low=None,
-                        workers=None, references=None):
+                        workers=None, references=None, highest=None):
     """Verify a site's stored chain up to its head, reading it over connections of our own.
 
-    low is the smallest seq stored (None when there is none); long chains are split into seq
-    ranges checked in parallel. references(what the records name by hash) returns a problem
-    with the stored catalogs and text sets they name, or "".
+    low and highest are the smallest and largest seq stored (None when there is none), read
+    with the head: a record past the head was put there behind the ledger's back. Long chains
+    are split into seq ranges checked in parallel. references(what the records name by hash)
+    returns a problem with the stored catalogs and text sets they name, or "".
     """
+    head_seq = head.seq if head else 0
+    if highest is not None and highest > head_seq:
+        return Verdict(site_id, 0, False,
+                       f"a record at seq {highest} lies past the chain's head (seq {head_seq}): "
+                       "inserted behind the ledger's back, or the head was altered")
     from app.ledger.repository import read_chain
 
     high = head.seq if head else 0

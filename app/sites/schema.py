@@ -22,6 +22,8 @@ ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(:\d{1,5})?$")
 HOSTNAME = re.compile(r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 FIRST_PARTY = "first_party"
+#: The longest a site may keep its consent records: a hundred years.
+MAX_RETENTION_DAYS = 36500
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -190,7 +192,7 @@ class SiteSpec(Strict):
     gpc: GpcMode = GpcMode.REFUSE
     client_ip: IpMode = IpMode.TRUNCATE
     #: How long consent records are kept as proof (default three years).
-    retention_days: int = Field(default=1095, ge=1, le=36500)
+    retention_days: int = Field(default=1095, ge=1, le=MAX_RETENTION_DAYS)
     #: Banner text overrides: language -> text key -> text.
     texts: dict[Language, dict[str, Text]] = Field(default_factory=dict)
     catalog: Catalog
