@@ -20,7 +20,7 @@ from app.ledger.subjects import (
     ConsentIdTaken,
     SubjectBinding,
     SubjectNotProven,
-    binding_reads,
+    binding_read,
 )
 from app.models import ConsentRecord
 
@@ -211,14 +211,14 @@ def _append_records(connection, requests, lookup):
     for site_id in sorted(by_site):
         pending = by_site[site_id]
         event_ids = sorted({request.event_id for _i, request in pending}) if lookup else []
-        reads = binding_reads(site_id, [request.content for _i, request in pending],
-                              _placeholder(postgres))
+        reads = [binding_read(site_id, [request.content for _i, request in pending],
+                              _placeholder(postgres))]
         head = _head_for_append(driver, postgres, site_id, event_ids, reads)
         if head is None:
             for index, _request in pending:
                 outcomes[index] = SiteChanged(site_id)
             continue
-        binding = SubjectBinding(site_id, *head[4])
+        binding = SubjectBinding(site_id, head[4][0])
         move = _chain_site(site_id, head, pending, outcomes, rows, binding, to_time)
         subjects += binding.new_keys
         if move:

@@ -7,12 +7,16 @@ enough to report for it. A consent id, once recorded, belongs to its subject: an
 cannot file events under it. Both are checked inside the append, under the head's lock, so two
 first reports racing for one subject cannot both win.
 """
+from functools import lru_cache
 
-#: The secret hashes of a batch's subjects, and the subjects of its consent ids.
-SUBJECTS_SQL = ("SELECT subject_id, secret_hash FROM subject_keys"
-                " WHERE site_id = {p} AND subject_id IN ({ids})")
-CONSENTS_SQL = ("SELECT DISTINCT consent_id, subject_id FROM consent_records"
-                " WHERE site_id = {p} AND consent_id IN ({ids})")
+#: In one statement: the secret hashes of a batch's subjects (marked 0), and the subjects of
+#: its consent ids (marked 1). Consent ids are looked up by themselves, so the planner takes
+#: their index rather than the site's whole chain; the site is matched in Python (consent ids
+#: are random, so other sites rarely share one).
+BINDING_SQL = ("SELECT 0, subject_id, secret_hash, site_id FROM subject_keys"
+               " WHERE site_id = {p} AND subject_id IN ({subjects})"
+               " UNION ALL SELECT 1, consent_id, subject_id, site_id FROM consent_records"
+               " WHERE consent_id IN ({consents})")
 KEEP_SUBJECT_SQL = ("INSERT INTO subject_keys (site_id, subject_id, secret_hash)"
                     " VALUES ({p}, {p}, {p}) ON CONFLICT (site_id, subject_id) DO NOTHING")
 
@@ -30,23 +34,31 @@ def bound(content):
     return "subject_secret_hash" in content
 
 
-def binding_reads(site_id, contents, placeholder):
-    """Return the (sql, params) reads that give a batch's subject keys and consent owners."""
+def binding_read(site_id, contents, placeholder):
+    """Return the (sql, params) read that gives a batch's subject keys and consent owners, or
+    None when no content takes part."""
     subjects = sorted({content["subject_id"] for content in contents if bound(content)})
+    if not subjects:
+        return None
     consents = sorted({content["consent_id"] for content in contents if bound(content)})
-    reads = []
-    for sql, ids in ((SUBJECTS_SQL, subjects), (CONSENTS_SQL, consents)):
-        marks = ", ".join([placeholder] * len(ids))
-        reads.append((sql.format(p=placeholder, ids=marks), (site_id, *ids)) if ids else None)
-    return reads
+    return _binding_sql(placeholder, len(subjects), len(consents)), (site_id, *subjects, *consents)
+
+
+@lru_cache(maxsize=256)
+def _binding_sql(placeholder, subjects, consents):
+    return BINDING_SQL.format(p=placeholder, subjects=", ".join([placeholder] * subjects),
+                              consents=", ".join([placeholder] * consents))
 
 
 class SubjectBinding:
     """Check a site's reports of one batch against its subjects' keys and consents' owners."""
 
-    def __init__(self, site_id, key_rows, owner_rows):
+    def __init__(self, site_id, rows):
         self.site_id = site_id
-        self.keys, self.owners = dict(key_rows), dict(owner_rows)
+        self.keys, self.owners = {}, {}
+        for kind, key, value, site in rows:
+            if site == site_id:
+                (self.owners if kind else self.keys)[key] = value
         #: (site_id, subject_id, secret hash) of subjects this batch sees first.
         self.new_keys = []
 
