@@ -47,11 +47,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/banner/consent-gate.min.js: static/banner/consent-gate.js node_modules/.installed
-	npm run -s build:gate
-
-static/banner/consent-gate-deferred.min.js: static/banner/consent-gate-deferred.js node_modules/.installed
-	npm run -s build:deferred
+static/banner/consent-gate.min.js static/banner/consent-gate-deferred.min.js &: static/banner/consent-gate.js static/banner/consent-gate-deferred.js tools/build-banner.mjs node_modules/.installed
+	npm run -s build
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations -f --statistics 2>&1 | tail -n 1

@@ -20,6 +20,7 @@ def on_starting(server):
     with app.app_context():
         try:
             ping_database()
+            _register_banners(db)
         except DatabaseUnavailable as error:
             raise SystemExit(f"consent-gate: {error}") from None
         finally:
@@ -30,6 +31,23 @@ def on_starting(server):
     from app.ledger.client import reduce_user_agent
 
     reduce_user_agent("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36")
+
+
+def _register_banners(database):
+    """Register what this code serves (its build, every site's texts in its translations)
+    before any banner is served: the intake accepts only registered texts and builds."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.publishing import register_every_banner
+
+    try:
+        register_every_banner(database.session)
+        database.session.commit()
+    except SQLAlchemyError as error:
+        database.session.rollback()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise SystemExit(f"consent-gate: cannot register the banners: {reason} "
+                         "(is the schema current? run: flask --app wsgi db upgrade)") from None
 
 
 def post_worker_init(worker):

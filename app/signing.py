@@ -3,6 +3,7 @@ from pathlib import Path
 
 from app.ledger.checkpoints import load_key
 from app.ledger.timestamps import TokenVerifier, TsaClient, load_certificates
+from app.runtime import runtime
 
 
 def signing_key_path(app):
@@ -12,7 +13,7 @@ def signing_key_path(app):
 
 def signing_key(app):
     """Return the app's Ed25519 private key; raise SigningKeyError when it is missing."""
-    cache = app.extensions.setdefault("consent_gate.signing_key", {})
+    cache = runtime(app).signing_keys
     path = signing_key_path(app)
     if path not in cache:
         cache[path] = load_key(path)
@@ -34,7 +35,7 @@ def tsa_client(app):
     """Return the app's TsaClient, or None when no TSA is configured."""
     if not app.config["TSA_URL"]:
         return None
-    cache = app.extensions.setdefault("consent_gate.tsa", {})
+    cache = runtime(app).tsa_clients
     key = (app.config["TSA_URL"], app.config["TSA_CA_FILE"])
     if key not in cache:
         cache[key] = TsaClient(app.config["TSA_URL"], tsa_verifier(app),

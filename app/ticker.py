@@ -13,6 +13,7 @@ from app.ledger.checkpointing import sign_quiet_sites
 from app.ledger.checkpoints import SigningKeyError
 from app.ledger.repository import LedgerRepository
 from app.ledger.timestamps import stamp_pending
+from app.runtime import runtime
 from app.signing import signing_key, tsa_client
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class LedgerTicker:
 
 def start_ticker(app):
     """Start the app's ticker in this process (once) and return it."""
-    ticker = app.extensions.get("consent_gate.ticker")
-    if ticker is None:
-        ticker = app.extensions["consent_gate.ticker"] = LedgerTicker(app).start()
-    return ticker
+    state = runtime(app)
+    if state.ticker is None:
+        state.ticker = LedgerTicker(app).start()
+    return state.ticker

@@ -12,9 +12,9 @@ from werkzeug.serving import make_server
 from app.accounts.service import create_user
 from app.extensions import db
 from app.ledger.checkpoints import generate_key
+from app.publishing import publish_site
 from app.signing import signing_key_path
 from app.sites.files import load_site_file, parse_site_document, site_files
-from app.sites.repository import SiteRepository
 from tests.banner_harness import SERVICE_HOST, HostPage, host_html, route_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -74,10 +74,9 @@ def live_server(tmp_path_factory):
     generate_key(signing_key_path(app))  # as make run's `ledger keygen` does
     with app.app_context():
         upgrade()
-        repository = SiteRepository(db.session)
         for path in [*site_files(SAMPLE_SITES), FIXTURES / "testshop.yaml"]:
-            repository.save(load_site_file(path))
-        repository.save(console_shop_spec())
+            publish_site(db.session, load_site_file(path))
+        publish_site(db.session, console_shop_spec())
         for email, role, sites in CONSOLE_USERS:
             create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()

@@ -9,6 +9,7 @@ import pytest
 import tomli_w
 import yaml
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from app import create_app
 from app.banner.bundle import read_bundle_config
@@ -263,3 +264,20 @@ def sibling_app(app, tmp_path):
     for sibling in made:
         with sibling.app_context():
             db.engine.dispose()
+
+
+def insert_site_as_of_0009(session, site_id, head=True):
+    """Store a site as the schema of revision 0009 (columns of that time) held it."""
+    now = "2026-11-01 00:00:00.000000"
+    session.execute(text(
+        "INSERT INTO sites (id, name, operator_legal_name, operator_registration_number,"
+        " operator_address, operator_email, origins, languages, default_language, regimes,"
+        " privacy_policy_url, privacy_policy_version, consent_lifetime_days, yandex_metrica_id,"
+        " catalog_version, created_at, updated_at, ga4_consent_mode, gpc_mode, text_overrides,"
+        " ip_mode, retention_days) VALUES (:id, 'Old', 'Old LLC', '', '', 'dpo@old.example',"
+        " '[\"https://old.example\"]', '[\"ru\"]', 'ru', '[\"ru152\"]', 'https://old.example/p',"
+        " 'v1', 180, '12345678', 1, :now, :now, 'basic', 'refuse', '{}', 'hash', 1095)"),
+        {"id": site_id, "now": now})
+    if head:
+        session.execute(text("INSERT INTO ledger_heads (site_id, seq, head_hash) VALUES (:id, 0, :h)"),
+                        {"id": site_id, "h": "0" * 64})

@@ -55,11 +55,11 @@ def test_config_carries_versions_trackers_and_texts(client, samples):
     config = read_bundle_config(client.get("/c/familami.js").data)
     assert config["site"] == "familami"
     assert config["versions"] == {"catalog": 1, "policy": "2022-07-05", "document": None}
-    assert config["trackers"]["yandexMetrica"]["category"] == "analytical"
+    assert config["trackers"]["yandex_metrica"]["category"] == "analytical"
     assert config["trackers"]["ga4"] == {"id": "G-FAMILAMI01", "category": "analytical",
                                          "mode": "basic"}
     # Familami files _fbp under analytical, so its pixel waits for analytical consent.
-    assert config["trackers"]["metaPixel"]["category"] == "analytical"
+    assert config["trackers"]["meta_pixel"]["category"] == "analytical"
     assert set(config["texts"]) == {"en", "ru"}
     assert config["texts"]["ru"]["accept_all"] == "Принять все"
     cleared = set(config["clear"]["analytical"])
@@ -118,7 +118,7 @@ def _deferred_path(config, language="en"):
 
 def _deferred_payload(body):
     """Return the payload (CSS and texts) inside an uncompressed deferred part."""
-    start = body.rindex(b"\n},") + 3
+    start = body.rindex(b"\n,") + 2
     return json.loads(body[start:body.rindex(b")})(document.currentScript)")])
 
 

@@ -205,7 +205,7 @@ def test_a_site_edited_after_it_was_cached_records_its_new_settings(client, make
 
     assert post(client, make_report()).status_code == 201  # the intake now caches the site
     site = db.session.get(Site, "testshop")
-    site.regimes = ["gdpr"]
+    site.regime = ["gdpr"]
     db.session.commit()
     answer = post(client, make_report())
     assert answer.status_code == 201

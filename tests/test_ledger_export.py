@@ -433,7 +433,7 @@ def test_an_anchor_links_the_first_exported_record(client, make_report, tmp_path
     for number in range(5):
         # The first two reports arrived in 2000: their hashed server_time says so.
         moment = datetime(2000, 1, 1, tzinfo=UTC) if number < 2 else datetime.now(UTC)
-        monkeypatch.setattr("app.ledger.service.utc_now", lambda moment=moment: moment)
+        monkeypatch.setattr("app.api.views.utc_now", lambda moment=moment: moment)
         assert post(client, make_report()).status_code == 201
     assert runner.invoke(args=["ledger", "checkpoint"]).exit_code == 0
     db.session.commit()

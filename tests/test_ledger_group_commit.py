@@ -165,17 +165,17 @@ def test_a_reused_event_id_fails_alone(app, shop):
 
 
 def test_a_report_checked_against_an_older_site_row_is_not_stored(app, shop):
-    from app.ledger.service import IntakeCache
+    from app.ledger.snapshots import IntakeCache
     from app.models import Site
 
-    committer, cache = GroupCommitter(write_lock), IntakeCache()
-    checked = cache.site(db.session, shop)
+    committer, sites = GroupCommitter(write_lock), IntakeCache().reader(db.session)
+    checked = sites.site(shop)
     db.session.get(Site, shop).name = "Renamed"
     db.session.commit()
     with pytest.raises(SiteChanged):
         committer.append(db.session, shop, "evt-1", _content(1), site_stamp=checked.stamp)
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
-    current = cache.site(db.session, shop, refresh=True)
+    current = sites.site(shop, refresh=True)
     assert committer.append(db.session, shop, "evt-1", _content(1),
                             site_stamp=current.stamp).created
 

@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select, text, update
 
 from app.extensions import db
 from app.ledger.proof import chain_hash
-from app.models import Checkpoint, ConsentRecord, LedgerHead, SubjectKey, utc_now
+from app.models import Checkpoint, ConsentRecord, LedgerHead, Site, SubjectKey, utc_now
+from app.runtime import runtime
 from app.signing import signing_key
 from app.ticker import LedgerTicker
 from tests.conftest import post_report as post
@@ -254,7 +255,7 @@ def test_verify_uses_the_services_own_key_and_fails_without_one(app, runner, thr
     assert result.exit_code == 1 and "has no valid signature" in result.output
     db.session.rollback()
     signing_key_path(app).unlink()
-    app.extensions.pop("consent_gate.signing_key", None)
+    runtime(app).signing_keys.clear()
     result = _verify(runner)
     assert result.exit_code == 1
     assert "cannot check checkpoint signatures" in result.output
@@ -272,12 +273,12 @@ def test_a_checkpoint_re_signed_by_the_operator_keeps_its_key_id(runner, three_r
 def test_migration_marks_subjects_recorded_before_it_as_unprovable(tmp_path):
     from flask_migrate import upgrade
 
-    from tests.conftest import SAMPLE_SITES, make_test_app
+    from tests.conftest import insert_site_as_of_0009, make_test_app
 
     app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path / "instance")
     with app.app_context():
         upgrade(revision="0009")
-        app.test_cli_runner().invoke(args=["sites", "import", str(SAMPLE_SITES / "sens.yaml")])
+        insert_site_as_of_0009(db.session, "sens")
         db.session.execute(text(
             "INSERT INTO consent_records (site_id, seq, record_id, event_id, consent_id, subject_id,"
             " event, server_time, content, prev_hash, record_hash) VALUES ('sens', 1, 'r-1', 'e-1',"
@@ -286,6 +287,10 @@ def test_migration_marks_subjects_recorded_before_it_as_unprovable(tmp_path):
         db.session.commit()
         upgrade()
         assert db.session.get(SubjectKey, ("sens", "sbj-before")).secret_hash is None
+        # 0011 keeps the site's settings under their site file names.
+        site = db.session.get(Site, "sens")
+        assert site.trackers == {"yandex_metrica": "12345678"}
+        assert (site.regime, site.gpc, site.client_ip) == (["ru152"], "refuse", "hash")
         db.session.remove()
         db.engine.dispose()
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.ledger.checkpoints import checkpoint_payload, key_id, payload_digest, public_pem, sign
 from app.ledger.proof import chain_hash
 from app.models import Checkpoint, ConsentRecord, LedgerHead, utc_now
+from app.runtime import runtime
 from app.signing import signing_key
 from app.ticker import LedgerTicker
 from tests.conftest import PROJECT_ROOT
@@ -93,7 +94,7 @@ def test_a_token_from_another_authority_is_caught(stamped_app, client, make_repo
     assert post(client, make_report()).status_code == 201
     with LocalTsa(tmp_path / "other") as other:
         stamped_app.config.update(TSA_URL=other.url, TSA_CA_FILE=str(other.ca_file))
-        stamped_app.extensions.pop("consent_gate.tsa", None)
+        runtime(stamped_app).tsa_clients.clear()
         runner.invoke(args=["ledger", "stamp"])
     assert _checkpoints()[0].tsa_token
     result = _verify(runner, "--tsa-ca", str(tmp_path / "tsa" / "ca.pem"))

@@ -151,15 +151,12 @@ def test_a_new_site_starts_with_an_empty_chain_head(runner):
 def test_migration_gives_sites_created_before_it_their_chain_head(tmp_path):
     from flask_migrate import upgrade
 
-    from tests.conftest import make_test_app
+    from tests.conftest import insert_site_as_of_0009, make_test_app
 
     app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path / "instance")
     with app.app_context():
-        upgrade(revision="0007")  # the sites table is as it is now
-        result = app.test_cli_runner().invoke(args=["sites", "import",
-                                                    str(SAMPLE_SITES / "sens.yaml")])
-        assert result.exit_code == 0, result.output
-        db.session.query(LedgerHead).delete()  # as a site created before 0008 had none
+        upgrade(revision="0007")
+        insert_site_as_of_0009(db.session, "sens", head=False)  # no head, as before 0008
         db.session.commit()
         upgrade()
         assert db.session.get(LedgerHead, "sens").head_hash == GENESIS_HASH

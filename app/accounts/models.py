@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models import Site, Timestamp, utc_now
+from app.sites.tables import Site
+from app.tables import Base, Timestamp, utc_now
 
 
 class Role(StrEnum):
@@ -22,13 +22,13 @@ class Role(StrEnum):
 
 
 user_sites = Table(
-    "user_sites", db.metadata,
+    "user_sites", Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     """A person who logs in to the console."""
 
     __tablename__ = "users"
@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):
         return self.role in (Role.ADMIN, Role.AUDITOR) or self.can_manage(site_id)
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A personal token for scripted exports; only its hash is kept."""
 
     __tablename__ = "api_tokens"
@@ -82,7 +82,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Base):
     """One console or CLI action that changed something."""
 
     __tablename__ = "audit_log"

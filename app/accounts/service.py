@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, AuditEntry, Role, User
-from app.models import Site, utc_now
+from app.sites.tables import Site
+from app.tables import utc_now
 
 MIN_PASSWORD_LENGTH = 12
 #: werkzeug's scrypt with its default cost; tests pass a cheaper one.

@@ -10,6 +10,20 @@ from app.ledger.group_commit import BatchInterrupted
 from app.ledger.report import IntakeError
 from app.sites.repository import SiteRepository
 
+#: The HTTP status of each refusal the service and the API raise (IntakeError.code).
+STATUS = {
+    "invalid_json": 400, "invalid_field": 400, "invalid_receipt": 400,
+    "origin_not_allowed": 403, "subject_not_proven": 403,
+    "unknown_site": 404, "record_not_found": 404, "no_signing_key": 404,
+    "unknown_catalog_version": 409, "unknown_texts": 409, "unknown_banner_build": 409,
+    "unknown_policy_version": 409, "unknown_consent_document_version": 409,
+    "event_id_reused": 409, "consent_id_reused": 409,
+    "unknown_category": 422, "missing_category": 422, "mandatory_refused": 422,
+    "unknown_event": 422, "unknown_ui_action": 422, "unknown_language": 422,
+    "rate_limited": 429,
+    "site_changing": 503,
+}
+
 
 def error_response(status, code, message, field=None, headers=None):
     """Return a JSON error response; the banner may read refusals of its reports."""
@@ -27,9 +41,9 @@ def error_response(status, code, message, field=None, headers=None):
 
 @bp.errorhandler(IntakeError)
 def intake_error(error):
-    """Answer a refused report with its status and the field at fault."""
-    return error_response(error.status, error.code, error.message, error.field,
-                          getattr(error, "headers", None))
+    """Answer a refused report with its code's status and the field at fault."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return error_response(STATUS[error.code], error.code, error.message, error.field, headers)
 
 
 @bp.errorhandler(OperationalError)

@@ -7,11 +7,11 @@ from flask import current_app, request
 
 from app.api import bp
 from app.api.cors import allow_checked_origin
-from app.api.limits import within_limits
 from app.extensions import db
 from app.ledger.client import anonymize_ip
 from app.ledger.report import IntakeError
 from app.ledger.stats import count_impression
+from app.runtime import runtime
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
 
@@ -27,18 +27,17 @@ def impressions():
     site_id, language = _parse(request.get_data(cache=False))
     site = SiteRepository(db.session).get(site_id)
     if site is None:
-        raise IntakeError(404, "unknown_site", f"no site {site_id!r}", "site")
+        raise IntakeError("unknown_site", f"no site {site_id!r}", "site")
     if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
-        raise IntakeError(403, "origin_not_allowed", "this origin may not report for the site",
+        raise IntakeError("origin_not_allowed", "this origin may not report for the site",
                           "origin")
     if language not in site.languages:
-        raise IntakeError(422, "unknown_language", f"{language!r} is not a language of the site",
+        raise IntakeError("unknown_language", f"{language!r} is not a language of the site",
                           "language")
     client = anonymize_ip(request.remote_addr, "truncate", b"") or "unknown"
-    config = current_app.config
-    if within_limits(f"imp:{client}", f"imp:{site.id}", config["RATE_LIMIT_CLIENT"],
-                     config["RATE_LIMIT_SITE"]):
-        raise IntakeError(429, "rate_limited", "too many reports; retry later")
+    wait = runtime().report_limiter.wait(f"imp:{client}", f"imp:{site.id}")
+    if wait:
+        raise IntakeError("rate_limited", "too many reports; retry later", retry_after=wait)
     count_impression(db.session, site.id, language, datetime.now(UTC).date())
     db.session.commit()
     return allow_checked_origin(current_app.response_class(status=204))
@@ -48,11 +47,11 @@ def _parse(raw):
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise IntakeError(400, "invalid_json", "the body is not JSON", "body") from None
+        raise IntakeError("invalid_json", "the body is not JSON", "body") from None
     if not isinstance(body, dict):
-        raise IntakeError(400, "invalid_json", "the body must be a JSON object", "body")
+        raise IntakeError("invalid_json", "the body must be a JSON object", "body")
     for field, pattern in FIELD_PATTERNS.items():
         if not isinstance(body.get(field), str) or not pattern.fullmatch(body[field]):
-            raise IntakeError(400, "invalid_field",
+            raise IntakeError("invalid_field",
                               f"{field}: must match {pattern.pattern}", field)
     return body["site"], body["language"]

@@ -11,7 +11,8 @@ import brotli
 
 ASSETS = Path(__file__).resolve().parents[2] / "static" / "banner"
 SOURCE = ASSETS / "consent-gate.js"
-#: What build_bundle writes after the config; read_bundle_config looks for it.
+#: What build_bundle writes around the config; read_bundle_config looks for them.
+BUNDLE_HEAD = "\n)("
 BUNDLE_TAIL = ",document.currentScript);\n"
 MINIFIED = ASSETS / "consent-gate.min.js"
 STYLESHEET = ASSETS / "consent-gate.css"
@@ -76,9 +77,17 @@ def deferred_code_and_css():
 
 
 def _code(built, source):
-    """Return the minified code when `make` built it from the current source, else the source."""
-    fresh = built.exists() and built.stat().st_mtime >= source.stat().st_mtime
-    return (built if fresh else source).read_text(encoding="utf-8").strip()
+    """Return the minified code when it was made from the current source, else the source.
+
+    The build writes the source's SHA-256 on the minified file's first line; a file made from an
+    older source (or none at all) is never served, whatever its modification time.
+    """
+    code = source.read_text(encoding="utf-8")
+    if built.exists():
+        header, _, minified = built.read_text(encoding="utf-8").partition("\n")
+        if header == f"/* consent-gate source sha256:{hashlib.sha256(code.encode()).hexdigest()} */":
+            return minified.strip()
+    return code.strip()
 
 
 def minify_css(css):
@@ -98,9 +107,9 @@ def _script_json(value):
 
 
 def build_bundle(config):
-    """Wrap the gate's code around a site's config; compress it once for every request."""
+    """Call the gate's function with a site's config; compress the script once for every request."""
     code = gate_code()[0]
-    body = f"(function(CONFIG,SCRIPT){{\"use strict\";{code}\n}})({_script_json(config)}{BUNDLE_TAIL}"
+    body = f"({code}{BUNDLE_HEAD}{_script_json(config)}{BUNDLE_TAIL}"
     return Bundle.of(body.encode())
 
 
@@ -112,12 +121,12 @@ def build_deferred_bundle(texts):
     """
     code, css = deferred_code_and_css()
     payload = _script_json({"css": css, "texts": texts})
-    body = (f"(function(s){{s&&s.consentGate&&s.consentGate(function(GATE,DEFERRED){{"
-            f"\"use strict\";{code}\n}},{payload})}})(document.currentScript);\n")
+    body = (f"(function(s){{s&&s.consentGate&&s.consentGate({code}\n,{payload})}})"
+            f"(document.currentScript);\n")
     return Bundle.of(body.encode())
 
 
 def read_bundle_config(body):
     """Return the site config inside an uncompressed bundle (for tests and benchmarks)."""
-    start = body.index(b"})({") + 3
+    start = body.index(BUNDLE_HEAD.encode()) + len(BUNDLE_HEAD)
     return json.loads(body[start:body.rindex(BUNDLE_TAIL.encode())])

@@ -4,20 +4,10 @@ from babel.units import format_unit
 
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
-from app.sites.catalog import catalog_from_document, find_item
+from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
-from app.sites.schema import FIRST_PARTY, StorageKind
 from app.sites.trackers import TRACKERS
-
-#: Built-in tracker -> (config key of its id, the key name the browser-side gate uses).
-TRACKER_FIELDS = (
-    ("yandex_metrica", "yandex_metrica_id", "yandexMetrica"),
-    ("ga4", "ga4_measurement_id", "ga4"),
-    ("meta_pixel", "meta_pixel_id", "metaPixel"),
-)
-#: A tracker's key that shows which category a site filed it under.
-ANCHOR_KEYS = {"yandex_metrica": "_ym_uid", "ga4": "_ga", "meta_pixel": "_fbp"}
-DEFAULT_CATEGORY = {"yandex_metrica": "analytical", "ga4": "analytical", "meta_pixel": "marketing"}
 
 
 def banner_config(site, catalog_version, text_sets, urls, build, css):
@@ -44,7 +34,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
                      "document": site.consent_document_version},
         "lifetimeDays": site.consent_lifetime_days,
         "refusalDays": site.refusal_lifetime_days or site.consent_lifetime_days,
-        "gpc": site.gpc_mode,
+        "gpc": site.gpc,
         "categories": categories,
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),
@@ -66,25 +56,10 @@ def deferred_texts(texts):
     return {key: texts[key] for key in DEFERRED_TEXTS if key in texts}
 
 
-def tracker_categories(site, catalog):
-    """Return the category each enabled built-in tracker waits for, as the catalog files it."""
-    categories = [name for name, _items in catalog.categories()]
-    found = {}
-    for name, column, _key in TRACKER_FIELDS:
-        if getattr(site, column):
-            declared = find_item(catalog, ANCHOR_KEYS[name], StorageKind.COOKIE)
-            category = declared[0] if declared else DEFAULT_CATEGORY[name]
-            found[name] = category if category in categories and category != "mandatory" else (
-                "analytical")
-    return found
-
-
 def _trackers(site, catalog):
-    found = tracker_categories(site, catalog)
-    trackers = {
-        key: {"id": getattr(site, column), "category": found[name]}
-        for name, column, key in TRACKER_FIELDS if name in found
-    }
+    # Keyed by the tracker's name, as in the site file and the deferred part's LOADERS.
+    trackers = {name: {"id": site.trackers[name], "category": category}
+                for name, category in tracker_categories(site.trackers, catalog).items()}
     if "ga4" in trackers:
         trackers["ga4"]["mode"] = site.ga4_consent_mode
     return trackers
@@ -98,16 +73,13 @@ def _clear_patterns(site, catalog, trackers):
             clear[category] = [key_pattern(item.storage, item.match.value, item.name)
                                for item in items if item.storage != StorageKind.PIXEL]
     # Clear what the built-in trackers really write, even where the catalog forgot it.
-    for name, column, key in TRACKER_FIELDS:
-        if key in trackers:
-            tracker_id = getattr(site, column)
-            tracker = TRACKERS[name]
-            clear[trackers[key]["category"]] += [
-                key_pattern(tracker_key.storage, match, tracker_key.name_for(tracker_id))
-                for match, keys in (("exact", tracker.first_party),
-                                    ("prefix", tracker.clear_prefixes))
-                for tracker_key in keys
-            ]
+    for name, tracker_config in trackers.items():
+        tracker_id, tracker = tracker_config["id"], TRACKERS[name]
+        clear[tracker_config["category"]] += [
+            key_pattern(tracker_key.storage, match, tracker_key.name_for(tracker_id))
+            for match, keys in (("exact", tracker.first_party), ("prefix", tracker.clear_prefixes))
+            for tracker_key in keys
+        ]
     return {category: list(dict.fromkeys(patterns)) for category, patterns in clear.items()}
 
 
@@ -131,7 +103,7 @@ SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
 
 def _texts(site, catalog, language):
     """Return the texts a visitor of this site can see in one language, with their digest."""
-    resolved = resolve_texts(language, site.operator_legal_name, site.text_overrides)
+    resolved = resolve_texts(language, site.operator_legal_name, site.texts)
     categories = [name for name, _items in catalog.categories()]
     texts = {key: text for key, text in resolved.items() if _shown(key, site, categories)}
     texts["rows"] = {
@@ -149,7 +121,7 @@ def _shown(key, site, categories):
         return key.split("_", 1)[1] in categories
     if key == "consent_document":
         return bool(site.consent_document_url)
-    return key != "gpc_notice" or site.gpc_mode == "refuse"
+    return key != "gpc_notice" or site.gpc == "refuse"
 
 
 def _row(item, language, default_language, texts):

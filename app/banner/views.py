@@ -82,14 +82,9 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     site = repository.get(site_id)
     catalog = repository.catalog(site_id, catalog_version)
     _code, css, build = gate_code()
+    # Saving the site and starting the service registered these sets and this build
+    # (app.publishing): serving the banner writes nothing.
     text_sets = site_text_sets(site, catalog)
-    # Proofs name the texts a visitor saw by digest: keep every served set, once. The deferred
-    # part is built from these stored sets, so it matches its banner even after a site change.
-    ledger = LedgerRepository(db.session)
-    ledger.store_banner_build(build)  # reports name it; the intake accepts served builds only
-    for language, texts in text_sets.items():
-        ledger.store_text_set(site_id, language, texts["digest"], texts)
-    db.session.commit()
     urls = {"api": _api_url(service_url, "api.record_consent"),
             "shown": _api_url(service_url, "api.record_impression"),
             "deferred": _deferred_url(service_url, site_id, build)}

@@ -23,7 +23,7 @@ def _pybabel(*args):
 @i18n_group.command("extract")
 def extract_command():
     """Collect every translatable string into translations/messages.pot."""
-    _pybabel("extract", "-F", "pyproject.toml", "-k", "_l", "-c", "i18n:", "--sort-by-file",
+    _pybabel("extract", "-F", "pyproject.toml", "-k", "_l", "-k", "N_", "-c", "i18n:", "--sort-by-file",
              "--no-wrap", "--project", "Consent Gate", "-o", str(TEMPLATE), ".")
 
 

@@ -26,10 +26,10 @@ from app.ledger.verify import (
     linked_digests,
     verify_checkpoint_log,
 )
-from app.models import utc_now
 from app.signing import signing_key, signing_key_path, tsa_client, tsa_verifier
 from app.sites.repository import SiteRepository
 from app.sites.schema import MAX_RETENTION_DAYS
+from app.tables import utc_now
 
 ledger_group = AppGroup("ledger", help="Sign and verify the consent ledger.")
 

@@ -7,11 +7,14 @@ import yaml
 from flask.cli import AppGroup
 
 from app.accounts.service import audit
+from app.banner.bundle import gate_code
 from app.cli.common import with_database
 from app.extensions import db
+from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec
+from app.sites.trackers import enabled_trackers
 
 sites_group = AppGroup("sites", help="Import, list, show and check sites.")
 
@@ -39,7 +42,7 @@ def import_command(paths, only_new):
     repository = SiteRepository(db.session)
     if only_new:
         loaded = [(file, spec) for file, spec in loaded if repository.get(spec.id) is None]
-    outcomes = [(spec, repository.save(spec)) for _file, spec in loaded]
+    outcomes = [(spec, publish_site(db.session, spec)) for _file, spec in loaded]
     for file, spec in loaded:
         audit(db.session, "cli", "site.import", spec.id, file=Path(file).name)
     db.session.commit()
@@ -75,11 +78,9 @@ def list_command():
         click.echo("no sites yet; import some with: flask --app wsgi sites import sites/")
         return
     for site in sites:
-        trackers = [name for name, value in (
-            ("metrica", site.yandex_metrica_id), ("ga4", site.ga4_measurement_id),
-            ("meta", site.meta_pixel_id)) if value]
+        trackers = [name for name, _id in enabled_trackers(site.trackers)]
         click.echo(
-            f"{site.id:<12} {site.name:<24} {'+'.join(site.regimes):<12} "
+            f"{site.id:<12} {site.name:<24} {'+'.join(site.regime):<12} "
             f"catalog v{site.catalog_version:<3} trackers: {', '.join(trackers) or 'none'}"
         )
 
@@ -123,3 +124,12 @@ def _load(site_id, version):
     if catalog is None:
         raise click.ClickException(f"site {site_id!r} has no catalog version {version}")
     return site, catalog
+
+
+@sites_group.command("register-banners")
+@with_database
+def register_banners_command():
+    """Register every site's banner texts and this code's build (gunicorn does it at start)."""
+    count = register_every_banner(db.session)
+    db.session.commit()
+    click.echo(f"registered the banners of {count} site(s), build {gate_code()[2]}")

@@ -9,7 +9,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import AccountError, audit, create_user, issue_token, normalize_email
 from app.cli.common import with_database
 from app.extensions import db
-from app.models import Site
+from app.sites.tables import Site
 
 users_group = AppGroup("users", help="Manage console accounts.")
 

@@ -17,7 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.sites.schema import GoogleConsentMode, GpcMode, IpMode, MatchKind, Regime, StorageKind
+from app.sites.kinds import GoogleConsentMode, GpcMode, IpMode, MatchKind, Regime, StorageKind
+from app.sites.trackers import TRACKERS
 
 CATEGORIES = ("mandatory", "analytical", "marketing", "functional")
 EVENTS = ("grant", "deny", "update", "withdraw", "expire", "renew")
@@ -78,9 +79,6 @@ class SiteSettingsForm(FlaskForm):
                                          validators=[DataRequired(), NumberRange(1, 3650)])
     refusal_lifetime_days = IntegerField(_l("Refusal lifetime, days (empty: as consent)"),
                                          validators=[Optional(), NumberRange(1, 3650)])
-    yandex_metrica = StringField(_l("Yandex.Metrica counter"), validators=[Optional()])
-    ga4 = StringField(_l("Google Analytics 4 measurement id"), validators=[Optional()])
-    meta_pixel = StringField(_l("Meta pixel id"), validators=[Optional()])
     ga4_consent_mode = SelectField(_l("Google Consent Mode"),
                                    choices=options((m.value, m.value) for m in GoogleConsentMode))
     gpc = SelectField(_l("Global Privacy Control"), choices=options((m.value, m.value) for m in GpcMode))
@@ -89,6 +87,11 @@ class SiteSettingsForm(FlaskForm):
     retention_days = IntegerField(_l("Keep proofs for, days"),
                                   validators=[DataRequired(), NumberRange(1, 36500)])
     submit = SubmitField(_l("Save settings"))
+
+
+# One id field per built-in tracker, named as in the site file (after the class's own fields).
+for _name, _tracker in TRACKERS.items():
+    setattr(SiteSettingsForm, _name, StringField(_l(_tracker.id_label), validators=[Optional()]))
 
 
 class CatalogItemForm(FlaskForm):

@@ -4,16 +4,14 @@ import time
 
 from flask import current_app
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from app.ledger.client import anonymize_ip
+from app.runtime import runtime
 
 
 def login_wait_seconds(address, email):
     """Count one login attempt; return seconds to wait when a limit is exceeded, else 0."""
-    limiter = current_app.extensions.setdefault(
-        "consent_gate.login_limiter", MovingWindowRateLimiter(MemoryStorage()))
+    limiter = runtime().login_limiter
     limit = parse(current_app.config["RATE_LIMIT_LOGIN"])
     # Keys hold neither the raw address nor the e-mail.
     network = anonymize_ip(address, "truncate", b"") or "unknown"

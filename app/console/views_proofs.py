@@ -30,9 +30,9 @@ from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
 from app.ledger.timestamps import TimestampError, TimestampReport, check_tokens
 from app.ledger.verify import linked_digests, verify_checkpoint_log
-from app.models import utc_now
 from app.signing import signing_key, tsa_verifier
 from app.sites.repository import SiteRepository
+from app.tables import utc_now
 
 PAGE_SIZE = 50
 READERS = (Role.AUDITOR, Role.OWNER)

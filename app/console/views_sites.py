@@ -12,6 +12,7 @@ from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, Up
 from app.console.site_forms import settings_from_form, settings_to_form
 from app.embed import embed_snippet
 from app.extensions import db
+from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.editing import (
     catalog_item,
@@ -52,7 +53,7 @@ def _save(site_id, document, action, form=None, source="console"):
         flash(_("Not saved: id: the file describes site %(other)s, not %(site)s",
                 other=spec.id, site=site_id), "error")
         return None
-    outcome = SiteRepository(db.session).save(spec, author=current_user.email)
+    outcome = publish_site(db.session, spec, author=current_user.email)
     audit(db.session, current_user.email, action, site_id, catalog_version=outcome.catalog_version)
     db.session.commit()
     flash(_("Saved. Visitors now see catalog version %(version)d.",

@@ -22,7 +22,7 @@ from app.ledger.subjects import (
     SubjectNotProven,
     binding_read,
 )
-from app.models import ConsentRecord
+from app.ledger.tables import ConsentRecord
 
 #: A retried report must repeat these; anything else reusing its event id is refused.
 SAME_EVENT_KEYS = ("consent_id", "subject_id", "event", "ui_action", "choices")

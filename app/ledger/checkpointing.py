@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.models import Checkpoint, LedgerHead
+from app.ledger.tables import Checkpoint, LedgerHead
 
 
 class CheckpointPolicy:

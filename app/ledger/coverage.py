@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.models import ConsentRecord
+from app.ledger.tables import ConsentRecord
 
 _BATCH = 500
 

@@ -18,7 +18,7 @@ from app.ledger.manifest import Coverage, build_manifest
 from app.ledger.proof import canonical_bytes
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import filter_records, latest_record_id
-from app.models import ConsentRecord
+from app.ledger.tables import ConsentRecord
 
 FORMATS = ("csv", "json", "ndjson")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",

@@ -15,8 +15,9 @@ from app.ledger.audit import coverage_warning, verify_site
 from app.ledger.checkpoints import key_id, public_pem, sign
 from app.ledger.proof import canonical_bytes
 from app.ledger.repository import LedgerRepository
+from app.ledger.tables import Checkpoint
 from app.ledger.verify import linked_digests, verify_checkpoint_log
-from app.models import Checkpoint, utc_now
+from app.tables import utc_now
 
 #: What the manifest tells of each checkpoint: all an offline verifier needs to check it.
 CHECKPOINT_FIELDS = ("seq", "head_hash", "created_at", "kind", "key_id", "signature",

@@ -7,8 +7,9 @@ matches its hash, and one swapped in under the old hash no longer matches the re
 from sqlalchemy import select
 
 from app.ledger.proof import texts_digest
-from app.models import CatalogVersion, TextSet
+from app.ledger.tables import TextSet
 from app.sites.catalog import content_hash
+from app.sites.tables import CatalogVersion
 
 
 def stored_problems(session, site_id):

@@ -12,11 +12,12 @@ Short = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class IntakeError(Exception):
-    """A refused report: HTTP status, stable code, message and the field at fault."""
+    """A refused report: a stable code, a message and the field at fault (the web layer maps
+    codes to HTTP statuses); retry_after says when a rate-limited client may try again."""
 
-    def __init__(self, status, code, message, field=None):
+    def __init__(self, code, message, field=None, retry_after=None):
         super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
+        self.code, self.message, self.field, self.retry_after = code, message, field, retry_after
 
     def body(self):
         """Return the JSON error body."""
@@ -61,32 +62,32 @@ def parse_report(raw):
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
         if first["type"] == "json_invalid":
-            raise IntakeError(400, "invalid_json", "the body is not valid JSON") from None
+            raise IntakeError("invalid_json", "the body is not valid JSON") from None
         if first["type"] == "model_type":
-            raise IntakeError(400, "invalid_json", "the body must be a JSON object") from None
+            raise IntakeError("invalid_json", "the body must be a JSON object") from None
         message = "is required" if first["type"] == "missing" else first["msg"]
         if first["type"] == "extra_forbidden":
             message = "is not a known field"
-        raise IntakeError(400, "invalid_field", f"{field}: {message}", field) from None
+        raise IntakeError("invalid_field", f"{field}: {message}", field) from None
 
 
 def check_choices(report, categories):
     """Refuse unknown categories, missing ones, and a refused mandatory category."""
     unknown = sorted(set(report.choices) - set(categories))
     if unknown:
-        raise IntakeError(422, "unknown_category", f"unknown category {unknown[0]!r}", "choices")
+        raise IntakeError("unknown_category", f"unknown category {unknown[0]!r}", "choices")
     missing = [name for name in categories if name not in report.choices]
     if missing:
-        raise IntakeError(422, "missing_category", f"no choice for {missing[0]!r}", "choices")
+        raise IntakeError("missing_category", f"no choice for {missing[0]!r}", "choices")
     if not report.choices.get("mandatory"):
-        raise IntakeError(422, "mandatory_refused", "mandatory must be granted", "choices")
+        raise IntakeError("mandatory_refused", "mandatory must be granted", "choices")
 
 
 def check_actions(report):
     """Refuse an event or UI action outside the fixed sets."""
     if report.event not in EVENTS:
-        raise IntakeError(422, "unknown_event", f"event must be one of {', '.join(EVENTS)}",
+        raise IntakeError("unknown_event", f"event must be one of {', '.join(EVENTS)}",
                           "event")
     if report.ui_action not in UI_ACTIONS:
-        raise IntakeError(422, "unknown_ui_action",
+        raise IntakeError("unknown_ui_action",
                           f"ui_action must be one of {', '.join(UI_ACTIONS)}", "ui_action")

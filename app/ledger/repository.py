@@ -11,8 +11,9 @@ from app.ledger.append import AppendRequest, append_records, begin_immediate
 from app.ledger.checkpointing import moved_heads_statement
 from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
 from app.ledger.proof import GENESIS_HASH
+from app.ledger.tables import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet
 from app.ledger.verify import CHAIN_COLUMNS, walk_chain
-from app.models import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet, utc_now
+from app.tables import utc_now
 
 #: Reads a range of a site's chain, in chain order, with the content as its stored text and,
 #: last, server_time as the database renders it in ISO 8601 UTC (the content's spelling).
@@ -60,6 +61,11 @@ class LedgerRepository:
         statement = self._insert(BannerBuild).values(
             build=build, first_served_at=utc_now()).on_conflict_do_nothing(index_elements=["build"])
         self.session.execute(statement)
+
+    def open_chain(self, site_id):
+        """Start a new site's chain: its head exists before its first record, so every append
+        locks a committed row (an export's pin waits on it; see latest_record_id)."""
+        self.session.add(LedgerHead(site_id=site_id, seq=0, head_hash=GENESIS_HASH))
 
     def text_set(self, digest):
         """Return the text set with this digest, or None."""

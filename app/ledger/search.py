@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.ledger.append import begin_immediate
 from app.ledger.repository import LedgerRepository
-from app.models import ConsentRecord, LedgerHead
+from app.ledger.tables import ConsentRecord, LedgerHead
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from sqlalchemy import Date, cast, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.models import BannerImpression, ConsentRecord
+from app.ledger.tables import BannerImpression, ConsentRecord
 
 #: How a first choice was made, as counted on the chart.
 CHOICE_ACTIONS = {"accept_all": "accept_all", "reject_all": "reject_all",

@@ -3,7 +3,8 @@ import hashlib
 import json
 import re
 
-from app.sites.schema import Catalog, MatchKind
+from app.sites.schema import Catalog, MatchKind, StorageKind
+from app.sites.trackers import TRACKERS, enabled_trackers
 
 
 def catalog_document(catalog, default_language):
@@ -68,3 +69,17 @@ def find_item(catalog, key, storage):
             if item.storage == storage and item_matches(item, key):
                 return category, item
     return None
+
+
+def tracker_categories(trackers, catalog):
+    """Return the category each enabled built-in tracker waits for, as the catalog files its
+    anchor cookie (never mandatory: a tracker is always optional)."""
+    categories = [name for name, _items in catalog.categories()]
+    found = {}
+    for name, _id in enabled_trackers(trackers):
+        tracker = TRACKERS[name]
+        declared = find_item(catalog, tracker.anchor, StorageKind.COOKIE)
+        category = declared[0] if declared else tracker.default_category
+        found[name] = category if category in categories and category != "mandatory" else (
+            "analytical")
+    return found

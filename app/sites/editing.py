@@ -1,6 +1,8 @@
 """Edit a site document piece by piece (settings, catalog items, texts) before it is validated."""
 import copy
 
+from app.sites.trackers import TRACKERS
+
 #: Settings form fields and where they live in a site document.
 SETTINGS_PATHS = {
     "name": ("name",),
@@ -14,13 +16,12 @@ SETTINGS_PATHS = {
     "consent_document_version": ("consent_document", "version"),
     "consent_lifetime_days": ("consent_lifetime_days",),
     "refusal_lifetime_days": ("refusal_lifetime_days",),
-    "yandex_metrica": ("trackers", "yandex_metrica"),
-    "ga4": ("trackers", "ga4"),
-    "meta_pixel": ("trackers", "meta_pixel"),
     "ga4_consent_mode": ("ga4_consent_mode",),
     "gpc": ("gpc",),
     "client_ip": ("client_ip",),
     "retention_days": ("retention_days",),
+    # A built-in tracker's field is named as its key under trackers:.
+    **{name: ("trackers", name) for name in TRACKERS},
 }
 ITEM_FIELDS = ("name", "match", "storage", "provider", "purpose", "lifetime", "domain")
 

@@ -3,11 +3,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.ledger.proof import GENESIS_HASH
-from app.models import CatalogVersion, LedgerHead, Site, SiteRevision
 from app.sites.catalog import catalog_document, catalog_from_document, content_hash
+from app.sites.columns import columns_from, document_from
 from app.sites.history import changed_paths, site_document
 from app.sites.schema import SiteSpec
+from app.sites.tables import CatalogVersion, Site, SiteRevision
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ class SiteRepository:
                 site=site, version=site.catalog_version, content_hash=digest, content=document
             ))
         self.session.flush()
-        if created:
-            # The chain's head exists before its first record, so that append locks a committed
-            # row like every later one (an export's pin waits on it; see latest_record_id).
-            self.session.add(LedgerHead(site_id=site.id, seq=0, head_hash=GENESIS_HASH))
         self._add_revision(site, spec, author)
         return ImportOutcome(site, created, site.catalog_version, changed)
 
@@ -93,65 +89,11 @@ class SiteRepository:
 
 
 def _apply_spec(site, spec):
-    site.name = spec.name
-    site.operator_legal_name = spec.operator.legal_name
-    site.operator_registration_number = spec.operator.registration_number
-    site.operator_address = spec.operator.address
-    site.operator_email = str(spec.operator.email)
-    site.origins = list(spec.origins)
-    site.languages = list(spec.languages)
-    site.default_language = spec.default_language
-    site.regimes = [regime.value for regime in spec.regime]
-    site.privacy_policy_url = spec.privacy_policy.url
-    site.privacy_policy_version = spec.privacy_policy.version
-    document = spec.consent_document
-    site.consent_document_url = document.url if document else None
-    site.consent_document_version = document.version if document else None
-    site.consent_lifetime_days = spec.consent_lifetime_days
-    site.refusal_lifetime_days = spec.refusal_lifetime_days
-    site.yandex_metrica_id = spec.trackers.yandex_metrica
-    site.ga4_measurement_id = spec.trackers.ga4
-    site.meta_pixel_id = spec.trackers.meta_pixel
-    site.ga4_consent_mode = spec.ga4_consent_mode.value
-    site.gpc_mode = spec.gpc.value
-    site.ip_mode = spec.client_ip.value
-    site.retention_days = spec.retention_days
-    site.text_overrides = {language: dict(texts) for language, texts in spec.texts.items()}
+    for column, value in columns_from(site_document(spec)).items():
+        setattr(site, column, value)
 
 
 def site_spec(site, catalog_version):
     """Rebuild the spec of a stored site with one of its catalog versions."""
-    consent_document = None
-    if site.consent_document_url:
-        consent_document = {
-            "url": site.consent_document_url, "version": site.consent_document_version
-        }
-    return SiteSpec.model_validate({
-        "id": site.id,
-        "name": site.name,
-        "operator": {
-            "legal_name": site.operator_legal_name,
-            "registration_number": site.operator_registration_number,
-            "address": site.operator_address,
-            "email": site.operator_email,
-        },
-        "origins": site.origins,
-        "languages": site.languages,
-        "default_language": site.default_language,
-        "regime": site.regimes,
-        "privacy_policy": {"url": site.privacy_policy_url, "version": site.privacy_policy_version},
-        "consent_document": consent_document,
-        "consent_lifetime_days": site.consent_lifetime_days,
-        "refusal_lifetime_days": site.refusal_lifetime_days,
-        "trackers": {
-            "yandex_metrica": site.yandex_metrica_id,
-            "ga4": site.ga4_measurement_id,
-            "meta_pixel": site.meta_pixel_id,
-        },
-        "ga4_consent_mode": site.ga4_consent_mode,
-        "gpc": site.gpc_mode,
-        "client_ip": site.ip_mode,
-        "retention_days": site.retention_days,
-        "texts": site.text_overrides or {},
-        "catalog": catalog_from_document(catalog_version.content),
-    })
+    return SiteSpec.model_validate({**document_from(site),
+                                    "catalog": catalog_from_document(catalog_version.content)})

@@ -1,6 +1,5 @@
 """The site file schema: what a site owner declares once, validated field by field."""
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
@@ -11,67 +10,33 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from app.sites.kinds import (  # noqa: F401  (the schema's vocabulary, importable from here)
+    FIRST_PARTY,
+    GoogleConsentMode,
+    GpcMode,
+    IpMode,
+    MatchKind,
+    Regime,
+    StorageKind,
+)
 from app.sites.lifetimes import normalize_lifetime
+from app.sites.texts import BANNER_TEXTS
+from app.sites.trackers import TRACKERS
 
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$"
 ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(:\d{1,5})?$")
 HOSTNAME = re.compile(r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
-FIRST_PARTY = "first_party"
 #: The longest a site may keep its consent records: a hundred years.
 MAX_RETENTION_DAYS = 36500
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-
-
-class GpcMode(StrEnum):
-    """What a Global Privacy Control signal means for a site."""
-
-    REFUSE = "refuse"
-    IGNORE = "ignore"
-
-
-class GoogleConsentMode(StrEnum):
-    """Whether gtag.js waits for consent (basic) or loads before it (advanced)."""
-
-    BASIC = "basic"
-    ADVANCED = "advanced"
-
-
-class IpMode(StrEnum):
-    """How consent records keep the visitor's address."""
-
-    TRUNCATE = "truncate"
-    HASH = "hash"
-
-
-class Regime(StrEnum):
-    """A legal regime the banner and the proof must satisfy."""
-
-    RU152 = "ru152"
-    GDPR = "gdpr"
-
-
-class MatchKind(StrEnum):
-    """How a catalog item's name is compared with a cookie or storage key."""
-
-    EXACT = "exact"
-    PREFIX = "prefix"
-    REGEX = "regex"
-
-
-class StorageKind(StrEnum):
-    """Where a catalog item lives in the browser."""
-
-    COOKIE = "cookie"
-    LOCAL_STORAGE = "localStorage"
-    SESSION_STORAGE = "sessionStorage"
-    PIXEL = "pixel"
 
 
 def _check_language(code):
@@ -108,16 +73,22 @@ class Document(Strict):
     version: Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 
-class Trackers(Strict):
-    """Built-in trackers the gate loads after consent; each is off unless set."""
-
-    yandex_metrica: Annotated[str, StringConstraints(pattern=r"^\d{5,12}$")] | None = None
-    ga4: Annotated[str, StringConstraints(pattern=r"^G-[A-Z0-9]{4,14}$")] | None = None
-    meta_pixel: Annotated[str, StringConstraints(pattern=r"^\d{8,20}$")] | None = None
-
+class _TrackerIds(Strict):
     def enabled(self):
         """Return the names of the trackers that are switched on."""
         return [name for name, value in self if value]
+
+    def as_dict(self):
+        """Return {name: id} of the trackers that are switched on."""
+        return {name: value for name, value in self if value}
+
+
+#: Built-in trackers the gate loads after consent, each off unless its id is set; one field per
+#: entry of app.sites.trackers.TRACKERS.
+Trackers = create_model(
+    "Trackers", __base__=_TrackerIds, __doc__="The ids of the built-in trackers a site uses.",
+    **{name: (Annotated[str, StringConstraints(pattern=tracker.id_pattern)] | None, None)
+       for name, tracker in TRACKERS.items()})
 
 
 class CatalogItem(Strict):
@@ -230,8 +201,6 @@ class SiteSpec(Strict):
         return self
 
     def _check_texts(self):
-        from app.banner.texts import BANNER_TEXTS
-
         for language, overrides in self.texts.items():
             if language not in self.languages:
                 raise ValueError(f"texts.{language}: {language!r} is not in languages")

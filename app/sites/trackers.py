@@ -1,13 +1,20 @@
-"""What the built-in trackers really write, from their vendors' documentation and source.
+"""The built-in trackers, declared once: what the site file, the database, the catalog check, the
+banner's config and its deferred part's loaders all read (no Flask inside).
 
-See shared/reference/trackers-and-law.md sections 1.5, 1.6, 2.6 and 3.3.
+What each really writes comes from its vendor's documentation and source; see
+shared/reference/trackers-and-law.md sections 1.5, 1.6, 2.6 and 3.3. A tracker's name is its key
+in a site file's `trackers:`, in the sites.trackers column, in the banner's CONFIG.trackers and
+among the deferred part's LOADERS: adding one means one entry here and its loader there.
 """
 from dataclasses import dataclass
 
-from app.sites.schema import StorageKind
+from app.sites.kinds import StorageKind
+from app.sites.texts import N_
 
 COOKIE, LOCAL, SESSION = (StorageKind.COOKIE, StorageKind.LOCAL_STORAGE,
                           StorageKind.SESSION_STORAGE)
+#: Where operators of a ru152 site must keep personal data (152-FZ Art. 18(5)).
+RUSSIA = "RU"
 
 #: Click and browser identifiers that exist to attribute advertising, whatever a policy calls them.
 ADVERTISING_IDENTIFIERS = ("_fbp", "_fbc", "gclid", "yclid")
@@ -27,25 +34,40 @@ class TrackerKey:
 
 @dataclass(frozen=True)
 class Tracker:
-    """A built-in tracker: who runs it and what it leaves behind."""
+    """A built-in tracker: how a site switches it on, who runs it, what it leaves behind."""
 
+    name: str
     label: str
     provider: str
+    #: ISO 3166 code of the country its provider processes the data in.
+    country: str
+    #: What its id looks like in a site file (a regular expression).
+    id_pattern: str
+    #: The console's label of its id field (translated where it is shown).
+    id_label: str
+    #: The category it waits for unless the catalog files its anchor elsewhere.
+    default_category: str
+    #: The cookie whose catalog entry says which category the site files the tracker under.
+    anchor: str
     #: Keys on the site's domain, which the gate must declare and can delete.
     first_party: tuple[TrackerKey, ...]
     #: Cookies on the vendor's own domain, which no site can read or delete.
     third_party: tuple[str, ...]
     vendor_domain: str
-    #: Data goes to servers outside Russia (152-FZ Art. 12 and 18(5)).
-    cross_border: bool
     #: Key prefixes the gate deletes on withdrawal, covering keys the vendor adds later.
     clear_prefixes: tuple[TrackerKey, ...] = ()
 
+    @property
+    def cross_border(self):
+        """Tell whether its data leaves Russia (152-FZ Art. 12)."""
+        return self.country != RUSSIA
 
-TRACKERS = {
-    "yandex_metrica": Tracker(
-        label="Yandex.Metrica",
-        provider="Yandex LLC",
+
+TRACKERS = {tracker.name: tracker for tracker in (
+    Tracker(
+        name="yandex_metrica", label="Yandex.Metrica", provider="Yandex LLC", country=RUSSIA,
+        id_pattern=r"^\d{5,12}$", id_label=N_("Yandex.Metrica counter"),
+        default_category="analytical", anchor="_ym_uid",
         first_party=(
             TrackerKey("_ym_uid"),
             TrackerKey("_ym_d"),
@@ -58,25 +80,29 @@ TRACKERS = {
         ),
         third_party=("yandexuid", "yuidss", "ymex", "usst", "yabs-sid", "i"),
         vendor_domain="yandex.ru",
-        cross_border=False,
         clear_prefixes=(TrackerKey("_ym_"), TrackerKey("_ym", LOCAL), TrackerKey("_ym", SESSION)),
     ),
-    "ga4": Tracker(
-        label="Google Analytics 4",
-        provider="Google LLC",
+    Tracker(
+        name="ga4", label="Google Analytics 4", provider="Google LLC", country="US",
+        id_pattern=r"^G-[A-Z0-9]{4,14}$",
+        id_label=N_("Google Analytics 4 measurement id"), default_category="analytical", anchor="_ga",
         first_party=(TrackerKey("_ga"), TrackerKey("_ga_{container}")),
         third_party=("NID", "AEC"),
         vendor_domain="google.com",
-        cross_border=True,
         clear_prefixes=(TrackerKey("_ga"), TrackerKey("_gcl_"), TrackerKey("_gid")),
     ),
-    "meta_pixel": Tracker(
-        label="Meta pixel",
-        provider="Meta Platforms, Inc.",
+    Tracker(
+        name="meta_pixel", label="Meta pixel", provider="Meta Platforms, Inc.", country="US",
+        id_pattern=r"^\d{8,20}$", id_label=N_("Meta pixel id"), default_category="marketing", anchor="_fbp",
         first_party=(TrackerKey("_fbp"), TrackerKey("_fbc")),
         third_party=("fr", "datr", "sb"),
         vendor_domain="facebook.com",
-        cross_border=True,
         clear_prefixes=(TrackerKey("_fbp"), TrackerKey("_fbc")),
     ),
-}
+)}
+
+
+def enabled_trackers(trackers):
+    """Return (name, id) of each built-in tracker switched on in a {name: id} mapping, in the
+    declaration's order."""
+    return [(name, trackers[name]) for name in TRACKERS if (trackers or {}).get(name)]

@@ -2,9 +2,10 @@
  * the built-in trackers' loaders, and the site owner's gated markup (scripts, iframes and images,
  * with their placeholders). The banner fetches it once its first layer is visible, when the
  * visitor asks for the settings or allows a category, or at once when a stored consent allows
- * something or the page has gated markup. The server wraps this file as
- * consentGate(function (GATE, DEFERRED) { ... }, payload), where consentGate is the hook the banner
- * put on this script's element. No framework, no eval. */
+ * something or the page has gated markup. The file is one function, consentGateDeferred(GATE,
+ * DEFERRED); the server passes it with its payload to the hook the banner put on this script's
+ * element: script.consentGate(function consentGateDeferred(GATE, DEFERRED) { ... }, payload).
+ * No framework, no eval. */
 
 /**
  * What the server sends with this code: this part's CSS and the texts only it shows, in the
@@ -16,189 +17,192 @@
  *            allow: string, rows: Object<string, Array<Array<string>>>}}} DeferredPayload
  */
 
-// ---- constants -------------------------------------------------------------------------------
-const MANDATORY = "mandatory";
-const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
-const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
-const COLUMNS = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
-const PLACEHOLDER = "data-consent-placeholder";
+/**
+ * Build the settings layer, start the granted trackers and gated markup.
+ * @param {GateApi} GATE  what the banner lends this part (typedef in consent-gate.js)
+ * @param {DeferredPayload} DEFERRED  this part's CSS and texts
+ * @returns {DeferredPart}
+ */
+function consentGateDeferred(GATE, DEFERRED) {
+  "use strict";
 
-/** What the banner lends this part, in the order it passes them (consent-gate.js, loadDeferred):
- * its element and button makers, a shadow host maker styled like the banner, the visitor's texts,
- * the banner's shadow root and settings container, current() (the valid stored consent or null),
- * the embed tag's nonce, the visitor's language and direction, the categories granted so far,
- * the categories whose owner scripts ran, save(choices) for the settings layer, the site's
- * built-in trackers (CONFIG.trackers), and the banner's injectScript, gtag, googleConsent and
- * loadGoogle. */
-const [el, button, shadowHost, texts, root, settings, current, nonce, language, dir, granted,
-       ranOwnerScripts, save, trackers, injectScript, gtag, googleConsent, loadGoogle] = GATE;
-Object.assign(texts, DEFERRED.texts);
-const categories = Object.keys(texts.rows);
-const sheet = new CSSStyleSheet();
-sheet.replaceSync(DEFERRED.css);
-const switches = {};
+  // ---- constants -------------------------------------------------------------------------------
+  const MANDATORY = "mandatory";
+  const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
+  const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
+  const COLUMNS = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
+  const PLACEHOLDER = "data-consent-placeholder";
 
-// ---- the settings layer -----------------------------------------------------------------------
-/** Add this part's stylesheet to a shadow root (the banner's, or a placeholder's). */
-function addStyles(shadow) {
-  shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
-}
+  const { el, button, shadowHost, texts, root, settings, current, nonce, language, dir, granted,
+          ranOwnerScripts, save, trackers, injectScript, gtag, googleConsent, loadGoogle } = GATE;
+  Object.assign(texts, DEFERRED.texts);
+  const categories = Object.keys(texts.rows);
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(DEFERRED.css);
+  const switches = {};
 
-function category(name) {
-  const id = "cg-" + name;
-  const mandatory = name === MANDATORY;
-  switches[name] = el("input", { type: "checkbox", role: "switch", id, disabled: mandatory,
-                                 checked: mandatory });
-  return el("section", { class: "category" },
-    el("div", { class: "switch-row" }, switches[name], el("label", { for: id },
-       texts["category_" + name]), mandatory ? el("span", { class: "always" }, texts.always_on) : null),
-    el("p", {}, texts["about_" + name]),
-    catalogTable(name));
-}
-
-function catalogTable(name) {
-  const rows = texts.rows[name];
-  const cells = (tag, values) => el("tr", {}, ...values.map((value) => el(tag, {}, value)));
-  return rows.length ? el("details", {},
-    el("summary", {}, `${texts["category_" + name]} (${rows.length})`),
-    el("table", {},
-      el("thead", {}, cells("th", COLUMNS.map((key) => texts[key]))),
-      el("tbody", {}, ...rows.map((row) => cells("td", row))))) : null;
-}
-
-/** Set the switches to the stored choice: mandatory on, the rest as the visitor chose. */
-function sync() {
-  const stored = current();
-  for (const name of categories) {
-    switches[name].checked = name === MANDATORY || Boolean(stored && stored.choices[name]);
+  // ---- the settings layer -----------------------------------------------------------------------
+  /** Add this part's stylesheet to a shadow root (the banner's, or a placeholder's). */
+  function addStyles(shadow) {
+    shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
   }
-}
 
-// ---- built-in trackers ------------------------------------------------------------------------
-/** Built-in trackers: [start, stop] for each. */
-const TRACKERS = {
-  yandexMetrica: [
-    ({ id }) => {
-      window["disableYaCounter" + id] = false;
-      if (!window.ym) {
-        window.ym = function () { (ym.a = ym.a || []).push(arguments); };
-        ym.l = Date.now();
-        injectScript(METRICA_URL);
-      }
-      ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
-    },
-    ({ id }) => {
-      window["disableYaCounter" + id] = true;
-      if (window.ym) ym(+id, "destruct");
+  function category(name) {
+    const id = "cg-" + name;
+    const mandatory = name === MANDATORY;
+    switches[name] = el("input", { type: "checkbox", role: "switch", id, disabled: mandatory,
+                                   checked: mandatory });
+    return el("section", { class: "category" },
+      el("div", { class: "switch-row" }, switches[name], el("label", { for: id },
+         texts["category_" + name]), mandatory ? el("span", { class: "always" }, texts.always_on) : null),
+      el("p", {}, texts["about_" + name]),
+      catalogTable(name));
+  }
+
+  function catalogTable(name) {
+    const rows = texts.rows[name];
+    const cells = (tag, values) => el("tr", {}, ...values.map((value) => el(tag, {}, value)));
+    return rows.length ? el("details", {},
+      el("summary", {}, `${texts["category_" + name]} (${rows.length})`),
+      el("table", {},
+        el("thead", {}, cells("th", COLUMNS.map((key) => texts[key]))),
+        el("tbody", {}, ...rows.map((row) => cells("td", row))))) : null;
+  }
+
+  /** Set the switches to the stored choice: mandatory on, the rest as the visitor chose. */
+  function sync() {
+    const stored = current();
+    for (const name of categories) {
+      switches[name].checked = name === MANDATORY || Boolean(stored && stored.choices[name]);
     }
-  ],
-  ga4: [
-    (tracker) => {
-      window["ga-disable-" + tracker.id] = false;
-      gtag("consent", "update", googleConsent());
-      if (!tracker.loaded) loadGoogle(tracker);
-    },
-    (tracker) => {
-      gtag("consent", "update", googleConsent());
-      window["ga-disable-" + tracker.id] = true;
-    }
-  ],
-  metaPixel: [
-    ({ id }) => {
-      if (!window.fbq) {
-        const fbq = window.fbq = window._fbq = function () {
-          fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
-        };
-        Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
-        injectScript(PIXEL_URL);
-        fbq("consent", "revoke");
-        fbq("init", id);
+  }
+
+  // ---- built-in trackers ------------------------------------------------------------------------
+  /** Built-in trackers' loaders, [start, stop] each, by the tracker's name (app/sites/trackers.py). */
+  const LOADERS = {
+    yandex_metrica: [
+      ({ id }) => {
+        window["disableYaCounter" + id] = false;
+        if (!window.ym) {
+          window.ym = function () { (ym.a = ym.a || []).push(arguments); };
+          ym.l = Date.now();
+          injectScript(METRICA_URL);
+        }
+        ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
+      },
+      ({ id }) => {
+        window["disableYaCounter" + id] = true;
+        if (window.ym) ym(+id, "destruct");
       }
-      fbq("consent", "grant");
-      fbq("track", "PageView");
-    },
-    () => window.fbq && fbq("consent", "revoke")
-  ]
-};
+    ],
+    ga4: [
+      (tracker) => {
+        window["ga-disable-" + tracker.id] = false;
+        gtag("consent", "update", googleConsent());
+        if (!tracker.loaded) loadGoogle(tracker);
+      },
+      (tracker) => {
+        gtag("consent", "update", googleConsent());
+        window["ga-disable-" + tracker.id] = true;
+      }
+    ],
+    meta_pixel: [
+      ({ id }) => {
+        if (!window.fbq) {
+          const fbq = window.fbq = window._fbq = function () {
+            fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
+          };
+          Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
+          injectScript(PIXEL_URL);
+          fbq("consent", "revoke");
+          fbq("init", id);
+        }
+        fbq("consent", "grant");
+        fbq("track", "PageView");
+      },
+      () => window.fbq && fbq("consent", "revoke")
+    ]
+  };
 
-/** Start or stop a category's trackers; run its gated markup when it is granted. */
-function toggle(category, on) {
-  for (const [kind, tracker] of Object.entries(trackers)) {
-    if (tracker.category === category) TRACKERS[kind][on ? 0 : 1](tracker);
+  /** Start or stop a category's trackers; run its gated markup when it is granted. */
+  function toggle(category, on) {
+    for (const [name, tracker] of Object.entries(trackers)) {
+      if (tracker.category === category) LOADERS[name][on ? 0 : 1](tracker);
+    }
+    if (on) activate(category);
   }
-  if (on) activate(category);
-}
 
-// ---- site-owner markup ------------------------------------------------------------------------
-/** Run a granted category's gated scripts in document order and load its iframes and images. */
-function activate(category) {
-  const selector = `[data-consent="${category}"]`;
-  runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
-                    category);
-  for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
-    element.src = element.dataset.src;
-    element.removeAttribute("data-src");
-    element.hidden = false;
-    const placeholder = element.previousElementSibling;
-    if (placeholder && placeholder.hasAttribute(PLACEHOLDER)) placeholder.remove();
+  // ---- site-owner markup ------------------------------------------------------------------------
+  /** Run a granted category's gated scripts in document order and load its iframes and images. */
+  function activate(category) {
+    const selector = `[data-consent="${category}"]`;
+    runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
+                      category);
+    for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
+      element.src = element.dataset.src;
+      element.removeAttribute("data-src");
+      element.hidden = false;
+      const placeholder = element.previousElementSibling;
+      if (placeholder && placeholder.hasAttribute(PLACEHOLDER)) placeholder.remove();
+    }
   }
-}
 
-function runScriptsInOrder(scripts, category) {
-  const original = scripts.shift();
-  if (!original) return;
-  const script = document.createElement("script");
-  for (const { name, value } of original.attributes) {
-    if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
+  function runScriptsInOrder(scripts, category) {
+    const original = scripts.shift();
+    if (!original) return;
+    const script = document.createElement("script");
+    for (const { name, value } of original.attributes) {
+      if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
+    }
+    script.type = original.dataset.type || "text/javascript";
+    script.nonce = nonce;
+    ranOwnerScripts[category] = true;
+    const next = () => runScriptsInOrder(scripts, category);
+    if (original.src) {
+      script.async = false;
+      script.onload = script.onerror = next;
+      original.replaceWith(script);
+    } else {
+      script.textContent = original.textContent;
+      original.replaceWith(script);
+      next();
+    }
   }
-  script.type = original.dataset.type || "text/javascript";
-  script.nonce = nonce;
-  ranOwnerScripts[category] = true;
-  const next = () => runScriptsInOrder(scripts, category);
-  if (original.src) {
-    script.async = false;
-    script.onload = script.onerror = next;
-    original.replaceWith(script);
-  } else {
-    script.textContent = original.textContent;
-    original.replaceWith(script);
-    next();
+
+  /** Stand a placeholder with an "Allow" button before each gated iframe of a refused category. */
+  function placeholders() {
+    for (const frame of document.querySelectorAll("iframe[data-consent][data-src]")) {
+      const name = frame.dataset.consent;
+      const previous = frame.previousElementSibling;
+      if (granted[name] || (previous && previous.hasAttribute(PLACEHOLDER))) continue;
+      frame.hidden = true;
+      frame.before(renderPlaceholder(name));
+    }
   }
-}
 
-/** Stand a placeholder with an "Allow" button before each gated iframe of a refused category. */
-function placeholders() {
-  for (const frame of document.querySelectorAll("iframe[data-consent][data-src]")) {
-    const name = frame.dataset.consent;
-    const previous = frame.previousElementSibling;
-    if (granted[name] || (previous && previous.hasAttribute(PLACEHOLDER))) continue;
-    frame.hidden = true;
-    frame.before(renderPlaceholder(name));
+  function renderPlaceholder(name) {
+    const [host, shadow] = shadowHost();
+    host.setAttribute(PLACEHOLDER, name);
+    addStyles(shadow);
+    shadow.append(el("div", { class: "placeholder", lang: language, dir: dir },
+      el("p", {}, texts.blocked_content + " " + texts["category_" + name]),
+      button("allow", texts.allow, () => ConsentGate.acceptCategory(name))));
+    return host;
   }
-}
 
-function renderPlaceholder(name) {
-  const [host, shadow] = shadowHost();
-  host.setAttribute(PLACEHOLDER, name);
-  addStyles(shadow);
-  shadow.append(el("div", { class: "placeholder", lang: language, dir: dir },
-    el("p", {}, texts.blocked_content + " " + texts["category_" + name]),
-    button("allow", texts.allow, () => ConsentGate.acceptCategory(name))));
-  return host;
+  // ---- start --------------------------------------------------------------------------------------
+  addStyles(root);
+  settings.append(
+    el("h3", {}, texts.settings_title),
+    el("p", {}, texts.settings_intro),
+    ...categories.map(category),
+    button("save", texts.save, () => {
+      const choices = {};
+      for (const name of categories) choices[name] = switches[name].checked;
+      save(choices);
+    }));
+  sync();
+  placeholders();
+  for (const name in granted) if (granted[name]) toggle(name, true);
+  return { sync, toggle };
 }
-
-// ---- start --------------------------------------------------------------------------------------
-addStyles(root);
-settings.append(
-  el("h3", {}, texts.settings_title),
-  el("p", {}, texts.settings_intro),
-  ...categories.map(category),
-  button("save", texts.save, () => {
-    const choices = {};
-    for (const name of categories) choices[name] = switches[name].checked;
-    save(choices);
-  }));
-sync();
-placeholders();
-for (const name in granted) if (granted[name]) toggle(name, true);
-return { sync, toggle };

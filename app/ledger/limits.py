@@ -1,4 +1,4 @@
-"""Rate limits for the intake: per client network and per site, counted in this process.
+"""Rate limits for the intake: per client network and per site, counted in this process (no Flask).
 
 A moving window per key: the times of the hits within the last window, oldest first. Each hit
 costs O(1) (limits' MemoryStorage inserts at the front of a list and starts a timer thread, which
@@ -9,7 +9,6 @@ import time
 from collections import deque
 from functools import lru_cache
 
-from flask import current_app
 from limits import parse
 
 #: Sweep keys with no hit inside their window once this many keys are tracked.
@@ -54,13 +53,18 @@ class MovingWindow:
             del self.hits[key]
 
 
-def within_limits(client_key, site_id, per_client, per_site):
-    """Count one report; return the seconds to wait when a limit is exceeded, else 0."""
-    window = current_app.extensions.get("consent_gate.rate_limiter")
-    if window is None:
-        window = current_app.extensions.setdefault("consent_gate.rate_limiter", MovingWindow())
-    for limit, key in ((per_client, f"client:{client_key}"), (per_site, f"site:{site_id}")):
-        wait = window.hit(key, limit)
-        if wait:
-            return wait
-    return 0
+class ReportLimiter:
+    """Count reports per client network and per site; limits are read from settings at every
+    report (the app's config), so a changed limit applies at once."""
+
+    def __init__(self, settings, window=None):
+        self.settings, self.window = settings, window or MovingWindow()
+
+    def wait(self, client_network, site_id):
+        """Count one report; return the seconds to wait when a limit is exceeded, else 0."""
+        for limit, key in ((self.settings["RATE_LIMIT_CLIENT"], f"client:{client_network}"),
+                           (self.settings["RATE_LIMIT_SITE"], f"site:{site_id}")):
+            wait = self.window.hit(key, limit)
+            if wait:
+                return wait
+        return 0

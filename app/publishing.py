@@ -1,0 +1,38 @@
+"""Publish a site version: store it, open its chain, and register what its banner will show.
+
+Proofs name the banner's texts and code by digest, and the intake accepts only digests the
+service registered. Registering happens here, when a site is saved and when the service starts
+(a deploy may bring new code or translations), never while a banner is served.
+"""
+from app.banner.bundle import gate_code
+from app.banner.config import site_text_sets
+from app.ledger.repository import LedgerRepository
+from app.sites.repository import SiteRepository
+
+
+def publish_site(session, spec, author="cli"):
+    """Save a site spec, open the chain of a new site and register its banner; return the outcome."""
+    outcome = SiteRepository(session).save(spec, author=author)
+    if outcome.created:
+        LedgerRepository(session).open_chain(outcome.site.id)
+    register_banner(session, outcome.site)
+    return outcome
+
+
+def register_banner(session, site):
+    """Store the build this code serves and the site's text sets in every language (idempotent)."""
+    ledger = LedgerRepository(session)
+    ledger.store_banner_build(gate_code()[2])
+    catalog = SiteRepository(session).catalog(site.id, site.catalog_version)
+    for language, texts in site_text_sets(site, catalog).items():
+        ledger.store_text_set(site.id, language, texts["digest"], texts)
+
+
+def register_every_banner(session):
+    """Register the banners of every site, as this code and its translations serve them."""
+    sites = SiteRepository(session).list()
+    for site in sites:
+        register_banner(session, site)
+    if not sites:
+        LedgerRepository(session).store_banner_build(gate_code()[2])
+    return len(sites)

@@ -1,0 +1,96 @@
+"""The tables of sites: their settings, catalog versions and revisions (plain SQLAlchemy).
+
+A site's columns carry the names of its site file's keys; a key holding an object is kept as one
+column per field, joined with "_" (operator.legal_name is operator_legal_name). app.sites.columns
+maps one to the other.
+"""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.tables import Base, Timestamp, utc_now
+
+
+class Site(Base):
+    """A website that embeds the banner, as its site file or console last described it."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The data controller: legal name, registration number, address, e-mail.
+    operator_legal_name: Mapped[str] = mapped_column(String(2000))
+    operator_registration_number: Mapped[str] = mapped_column(String(500), default="")
+    operator_address: Mapped[str] = mapped_column(String(500), default="")
+    operator_email: Mapped[str] = mapped_column(String(320))
+    #: Origins allowed to embed the banner and report consents.
+    origins: Mapped[list[str]] = mapped_column(JSON)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    default_language: Mapped[str] = mapped_column(String(12))
+    #: Legal regimes, a sorted list of "gdpr" and/or "ru152".
+    regime: Mapped[list[str]] = mapped_column(JSON)
+    privacy_policy_url: Mapped[str] = mapped_column(String(500))
+    privacy_policy_version: Mapped[str] = mapped_column(String(60))
+    consent_document_url: Mapped[str | None] = mapped_column(String(500))
+    consent_document_version: Mapped[str | None] = mapped_column(String(60))
+    consent_lifetime_days: Mapped[int] = mapped_column(default=180)
+    refusal_lifetime_days: Mapped[int | None]
+    #: The built-in trackers switched on, {name: id} (names as in app.sites.trackers).
+    trackers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: "basic" (gtag.js waits for consent) or "advanced" (cookieless pings before it).
+    ga4_consent_mode: Mapped[str] = mapped_column(String(10), default="basic")
+    #: "refuse" (a GPC signal refuses analytical and marketing) or "ignore".
+    gpc: Mapped[str] = mapped_column(String(10), default="refuse")
+    #: How proofs keep the client address: "truncate" (/24, /48) or "hash" (keyed HMAC).
+    client_ip: Mapped[str] = mapped_column(String(10), default="truncate")
+    #: Consent records older than this are purged, leaving a signed anchor.
+    retention_days: Mapped[int] = mapped_column(default=1095)
+    #: Banner text overrides: language -> text key -> text.
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Number of the catalog version visitors are shown now.
+    catalog_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now, onupdate=utc_now)
+
+    catalogs: Mapped[list["CatalogVersion"]] = relationship(
+        back_populates="site", order_by="CatalogVersion.version"
+    )
+
+
+class CatalogVersion(Base):
+    """One immutable version of a site's cookie catalog; proofs refer to it forever."""
+
+    __tablename__ = "catalog_versions"
+    __table_args__ = (UniqueConstraint("site_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    version: Mapped[int]
+    #: SHA-256 of the canonical JSON of content.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The catalog by category, purposes keyed by language.
+    content: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+
+    site: Mapped[Site] = relationship(back_populates="catalogs")
+
+
+class SiteRevision(Base):
+    """One saved state of a site's whole configuration: who changed what, and when."""
+
+    __tablename__ = "site_revisions"
+    __table_args__ = (UniqueConstraint("site_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: 1 for the first state, then one more for each change.
+    number: Mapped[int]
+    #: The console user's e-mail, or "cli" for a site file import.
+    author: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+    #: Dotted paths of the fields this revision changed, e.g. "catalog.analytical[0].lifetime".
+    changes: Mapped[list[str]] = mapped_column(JSON)
+    catalog_version: Mapped[int]
+    #: The complete site file this revision stands for.
+    document: Mapped[dict] = mapped_column(JSON)
