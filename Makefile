@@ -6,18 +6,22 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run dev test lint bench setup migrate samples translations banner clean
+.PHONY: run dev test unit lint bench setup migrate samples translations banner clean
 
 run: setup samples ## Set up and serve the demo with gunicorn on the embedded database
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 dev: setup samples ## Serve with the Flask reloader and debugger
+	$(FLASK) sites register-banners  # gunicorn does this at start; flask run does not
 	CONSENT_DEV=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 setup: $(VENV)/.installed instance/config.py translations banner migrate
 
 test: $(VENV)/.installed-test translations banner chromium lint ## Install test dependencies and run every test
 	$(BIN)/python -m pytest
+
+unit: $(VENV)/.installed-test ## Run the fast layer: service, chain, catalog, schema with fakes
+	$(BIN)/python -m pytest tests/unit -q
 
 lint: $(VENV)/.installed-test ## Check style with ruff
 	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py tools

@@ -1,4 +1,5 @@
 """Browser harness for the banner: host pages on made-up domains, trackers answered by stubs."""
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,10 @@ TRACKER_COOKIE_PREFIXES = ("_ym", "_ga", "_fbp", "_fbc")
 #: The service as a host page sees it: a public https host proxied to the live test server.
 SERVICE_HOST = "consent.gate.test"
 DOWN_HOST = "down.gate.test"
+#: The network counts as idle after this long with no request (Playwright's networkidle: 500 ms).
+QUIET_MS = 300
+#: Notes when the banner says it is ready: consent read, trackers started or kept back.
+READY_SCRIPT = "addEventListener('consent:ready', () => { window.__consentReady = true; })"
 PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c000000000100010000"
                       "02024401003b")
 
@@ -27,6 +32,37 @@ class HostPage:
     context: object
     url: str
     tracker_requests: list = field(default_factory=list)
+    #: Requests the page has in flight, and when the last one started or ended (monotonic s).
+    in_flight: set = field(default_factory=set)
+    last_activity: list = field(default_factory=lambda: [time.monotonic()])
+
+    def watch_network(self):
+        """Track the page's requests, so settle() can tell when the network is idle."""
+        def started(request):
+            self.in_flight.add(request)
+            self.last_activity[0] = time.monotonic()
+
+        def ended(request):
+            self.in_flight.discard(request)
+            self.last_activity[0] = time.monotonic()
+
+        self.page.on("request", started)
+        self.page.on("requestfinished", ended)
+        self.page.on("requestfailed", ended)
+        return self
+
+    def settle(self, banner=True, quiet_ms=QUIET_MS):
+        """Wait for the banner's consent:ready (unless no banner can start), then for the network
+        to be idle: no request in flight and none started for quiet_ms. Whatever the page would
+        load has asked for by then."""
+        if banner:
+            self.page.wait_for_function("window.__consentReady === true")
+        deadline = time.monotonic() + 15
+        while self.in_flight or time.monotonic() - self.last_activity[0] < quiet_ms / 1000:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the network did not go idle: {len(self.in_flight)} "
+                                     "request(s) in flight")
+            self.page.wait_for_timeout(25)  # lets Playwright deliver the network events
 
     def banner(self):
         """Return a locator of the banner dialog inside its shadow root."""

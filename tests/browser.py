@@ -15,7 +15,7 @@ from app.ledger.checkpoints import generate_key
 from app.publishing import publish_site
 from app.signing import signing_key_path
 from app.sites.files import load_site_file, parse_site_document, site_files
-from tests.banner_harness import SERVICE_HOST, HostPage, host_html, route_host
+from tests.banner_harness import READY_SCRIPT, SERVICE_HOST, HostPage, host_html, route_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -105,13 +105,15 @@ def host_page(browser, live_server):
         src = embed_src or f"https://{SERVICE_HOST}/c/{site_id}.js"
         log = route_host(context, host, lambda _path: host_html(src, lang, head, body, nonce),
                          live_server, csp)
+        context.add_init_script(READY_SCRIPT)
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         url = f"https://{host}{path}"
+        visit = HostPage(page=page, context=context, url=url, tracker_requests=log).watch_network()
         page.goto(url)
         page.errors = errors
-        return HostPage(page=page, context=context, url=url, tracker_requests=log)
+        return visit
 
     yield open_page
     for context in contexts:

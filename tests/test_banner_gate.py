@@ -4,7 +4,6 @@ import pytest
 from tests.banner_harness import DOWN_HOST, SERVICE_HOST
 
 pytestmark = pytest.mark.browser
-SETTLE_MS = 600
 
 
 #: Sample sites and the tracker requests Accept all must cause on each.
@@ -21,7 +20,7 @@ SITES = {
 def test_nothing_loads_before_a_choice(host_page, site_id):
     visit = host_page(site_id=site_id)
     visit.banner().wait_for()
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle()
     assert visit.tracker_requests == []
     assert visit.tracker_cookies() == []
     assert visit.tracker_storage() == []
@@ -59,7 +58,7 @@ def test_stored_consent_loads_trackers_on_the_next_page(host_page):
     visit.tracker_requests.clear()
     visit.page.goto(visit.url + "next")
     visit.page.wait_for_function("document.cookie.includes('_fbp=')")
-    visit.page.wait_for_timeout(200)
+    visit.settle()
     assert visit.requests_to("metrika/tag.js") and visit.requests_to("gtag/js")
     assert visit.requests_to("fbevents.js")
     assert not visit.banner().is_visible()
@@ -73,7 +72,7 @@ def test_reject_or_close_loads_nothing(host_page, action):
         visit.page.locator("#consent-gate .close").click()
     else:
         visit.click("reject")
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle()
     assert visit.tracker_requests == []
     assert visit.tracker_cookies() == []
     consent = visit.page.evaluate("ConsentGate.getConsent()")
@@ -94,7 +93,7 @@ def test_withdrawal_stops_trackers_and_clears_parent_domain_cookies(host_page):
     visit.tracker_requests.clear()
     visit.page.evaluate("""() => { ym(44556677, 'hit', '/after'); gtag('event', 'after');
                                    fbq('track', 'AfterWithdrawal'); }""")
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle()
     assert visit.tracker_requests == []
     assert visit.page.evaluate("window['disableYaCounter44556677']") is True
     assert visit.page.evaluate("window['ga-disable-G-TEST123456']") is True
@@ -106,7 +105,7 @@ def test_granting_one_category_loads_only_its_trackers(host_page):
     visit.page.locator("#consent-gate #cg-marketing").check()
     visit.click("save")
     visit.page.wait_for_function("document.cookie.includes('_fbp=')")
-    visit.page.wait_for_timeout(300)
+    visit.settle()
     assert visit.requests_to("fbevents.js")
     assert not visit.requests_to("metrika") and not visit.requests_to("gtag")
 
@@ -116,7 +115,7 @@ def test_gpc_counts_as_refusal_and_still_offers_opt_in(host_page):
     notice = visit.page.locator("#consent-gate .notice")
     notice.wait_for()
     assert "Global Privacy Control" in notice.inner_text()
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle()
     assert visit.tracker_requests == []
     visit.click("accept")
     visit.page.wait_for_function("document.cookie.includes('_ym_uid=')")
@@ -141,7 +140,7 @@ def test_site_owner_markup_waits_for_its_category(host_page, live_server):
     assert visit.page.evaluate("window.order") == ["inline-1", "external", "inline-2"]
     assert visit.page.locator("iframe").get_attribute("src") == "about:blank#video"
     assert visit.page.locator("[data-consent-placeholder]").count() == 0
-    visit.page.wait_for_timeout(200)
+    visit.settle()
     assert visit.requests_to("ev=img")
 
 
@@ -180,7 +179,7 @@ def _poll(page, expression, timeout_ms=5000):
 def test_service_down_fails_closed(host_page):
     head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
     visit = host_page(embed_src=f"https://{DOWN_HOST}/c/testshop.js", head=head)
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle(banner=False)
     assert visit.page.locator("h1").inner_text() == "Host page"
     assert visit.page.evaluate("window.ownerRan") is None
     assert visit.tracker_requests == []
@@ -189,7 +188,7 @@ def test_service_down_fails_closed(host_page):
 
 def test_unknown_site_script_is_harmless(host_page):
     visit = host_page(embed_src=f"https://{SERVICE_HOST}/c/no-such-site.js")
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle(banner=False)
     assert visit.page.errors == []
     assert visit.page.locator("#consent-gate").count() == 0
 
@@ -217,7 +216,7 @@ def test_a_choice_made_offline_is_sent_later(host_page):
     offline = "**/api/v1/consents"
     visit.context.route(offline, lambda route: route.abort("internetdisconnected"))
     visit.click("accept")
-    visit.page.wait_for_timeout(300)
+    visit.settle()
     assert len(visit.page.evaluate("JSON.parse(localStorage.getItem('cg_outbox'))")) == 1
     assert visit.page.evaluate("ConsentGate.getConsent().receipt") is None
     visit.context.unroute(offline)
@@ -291,10 +290,10 @@ def test_first_layer_works_without_the_deferred_part_and_fails_closed(host_page)
     visit.banner().wait_for()
     assert visit.page.locator("#consent-gate h2").inner_text() == "Test Shop cares about your privacy"
     visit.click("settings")  # asks for the deferred part again; it does not come
-    visit.page.wait_for_timeout(300)
+    visit.settle()
     assert visit.page.locator("#consent-gate #cg-analytical").count() == 0
     visit.click("accept")
-    visit.page.wait_for_timeout(SETTLE_MS)
+    visit.settle()
     # The choice is stored and reported, but nothing it allows starts without the deferred part.
     assert visit.page.evaluate("ConsentGate.getConsent().choices.analytical") is True
     assert visit.tracker_requests == []
@@ -311,7 +310,7 @@ def test_settings_fetch_the_deferred_part_again_after_a_failure(host_page):
                                                        route.abort("connectionrefused")))
     visit.page.goto(visit.url.removesuffix("blank") + "flaky")
     visit.banner().wait_for()
-    visit.page.wait_for_timeout(300)
+    visit.settle()
     assert len(failures) == 1  # fetched once the banner was painted
     visit.context.unroute(DEFERRED_PARTS)
     visit.click("settings")

@@ -143,7 +143,7 @@ def test_banner_asks_again_and_says_what_changed(host_page, change, notice):
     visit.page.reload()
     visit.banner().wait_for()
     assert visit.page.locator("#consent-gate .notice").inner_text() == notice
-    visit.page.wait_for_timeout(400)
+    visit.settle()
     assert visit.tracker_requests == []
 
 
@@ -189,5 +189,5 @@ def test_banner_causes_no_layout_shift(host_page):
     visit.banner().wait_for()
     visit.click("settings")
     visit.click("accept")
-    visit.page.wait_for_timeout(300)
+    visit.settle()
     assert visit.page.evaluate("window.shifts") == 0

@@ -3,7 +3,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.cors import allow_known_origin
 from app.extensions import db
 from app.ledger.group_commit import BatchInterrupted

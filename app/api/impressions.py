@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, request
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.cors import allow_checked_origin
 from app.extensions import db
 from app.ledger.client import anonymize_ip

@@ -7,7 +7,7 @@ import json
 
 from flask import current_app, jsonify, request
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.cors import allow_checked_origin, allow_known_origin
 from app.api.openapi import openapi_document
 from app.extensions import db

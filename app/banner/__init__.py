@@ -1,6 +1,3 @@
 """The banner: the one script a site embeds, with its texts and tracker gate."""
-from flask import Blueprint
-
-bp = Blueprint("banner", __name__)
-
-from app.banner import views  # noqa: E402,F401  (views register routes on bp)
+from app.banner import views  # noqa: F401  (views register routes on bp)
+from app.banner.blueprint import bp  # noqa: F401

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from flask import Response, current_app, request, url_for
 
-from app.banner import bp
+from app.banner.blueprint import bp
 from app.banner.bundle import build_bundle, build_deferred_bundle, gate_code
 from app.banner.config import banner_config, deferred_texts, site_text_sets
 from app.extensions import db

@@ -3,8 +3,8 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from app.accounts.models import AuditEntry, Role, User
-from app.console import bp
 from app.console.auth import roles_required
+from app.console.blueprint import bp
 from app.extensions import db
 
 PAGE_SIZE = 100

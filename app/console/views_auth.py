@@ -9,8 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import ApiToken
 from app.accounts.service import audit, authenticate, issue_token, revoke_token
-from app.console import bp
 from app.console.auth import console_error
+from app.console.blueprint import bp
 from app.console.forms import ConfirmForm, LanguageForm, LoginForm, LogoutForm, TokenForm
 from app.console.limits import login_wait_seconds
 from app.extensions import db

@@ -3,8 +3,8 @@ import yaml
 from flask import abort, render_template, request
 
 from app.accounts.models import Role
-from app.console import bp
 from app.console.auth import require_proof_reader, roles_required
+from app.console.blueprint import bp
 from app.extensions import db
 from app.security import STATIC_CSP
 from app.sites.repository import SiteRepository

@@ -16,8 +16,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.console import bp
 from app.console.auth import require_proof_reader, roles_required, wants_json
+from app.console.blueprint import bp
 from app.console.forms import SearchForm, options
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site

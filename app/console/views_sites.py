@@ -6,8 +6,8 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.accounts.service import audit
 from app.banner.texts import BANNER_TEXTS
-from app.console import bp
 from app.console.auth import require_proof_reader, require_site_manager, roles_required
+from app.console.blueprint import bp
 from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
 from app.console.site_forms import settings_from_form, settings_to_form
 from app.embed import embed_snippet

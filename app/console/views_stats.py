@@ -5,8 +5,8 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 
 from app.accounts.models import Role
-from app.console import bp
 from app.console.auth import require_proof_reader, roles_required
+from app.console.blueprint import bp
 from app.console.charts import bar_chart, line_chart
 from app.console.forms import StatsForm
 from app.extensions import db

@@ -2,7 +2,7 @@
 from flask import abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from app.demo import bp
+from app.demo.blueprint import bp
 from app.embed import embed_snippet, embed_src
 from app.extensions import db
 from app.sites.repository import SiteRepository

@@ -1,0 +1,45 @@
+"""Which banner code is served: the minified file only while it was made from the source."""
+import hashlib
+
+import pytest
+
+from app.banner import bundle
+
+
+@pytest.fixture
+def files(tmp_path):
+    source, built = tmp_path / "gate.js", tmp_path / "gate.min.js"
+    source.write_text("function consentGate(CONFIG, SCRIPT) {\n  return 1;\n}\n")
+    return source, built
+
+
+def _build(source, built, code="function consentGate(n,t){return 1}"):
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    built.write_text(f"/* consent-gate source sha256:{digest} */\n{code}\n")
+
+
+def test_the_minified_file_is_served_when_it_was_made_from_the_source(files):
+    source, built = files
+    _build(source, built)
+    assert bundle._code(built, source) == "function consentGate(n,t){return 1}"
+
+
+@pytest.mark.parametrize("situation", ["missing", "source edited", "no header"])
+def test_otherwise_the_source_is_served_whatever_the_file_times(files, situation):
+    source, built = files
+    if situation == "source edited":
+        _build(source, built)
+        source.write_text(source.read_text().replace("return 1", "return 2"))
+    elif situation == "no header":
+        built.write_text("function consentGate(n,t){return 9}\n")
+    # A minified file newer than its source by time says nothing about its content.
+    if built.exists():
+        built.touch()
+    assert bundle._code(built, source) == source.read_text().strip()
+
+
+def test_a_bundle_calls_the_gate_with_its_config():
+    body = bundle.build_bundle({"site": "shop", "note": "</script>"}).body
+    assert body.startswith(b"(") and b"\n)(" in body
+    assert bundle.read_bundle_config(body) == {"site": "shop", "note": "</script>"}
+    assert b"</script>" not in body
