@@ -25,6 +25,7 @@ unit: $(VENV)/.installed-test ## Run the fast layer: service, chain, catalog, sc
 
 lint: $(VENV)/.installed-test ## Check style with ruff
 	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py tools
+	node --check static/banner/consent-gate.js && node --check static/banner/consent-gate-deferred.js
 
 bench: $(VENV)/.installed-test translations banner chromium valgrind ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench

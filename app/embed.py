@@ -1,11 +1,11 @@
 """The one tag a site owner pastes into their pages."""
-from flask import current_app
+from flask import current_app, url_for
 
 
 def embed_src(request_base_url, site_id):
-    """Return the URL of a site's embed script."""
+    """Return the URL of a site's embed script, as the banner's route spells it."""
     base = current_app.config["PUBLIC_URL"] or request_base_url.rstrip("/")
-    return f"{base}/c/{site_id}.js"
+    return base + url_for("banner.embed_script", site_id=site_id)
 
 
 def embed_snippet(request_base_url, site_id):

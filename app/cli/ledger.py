@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
 from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import (
     SigningKeyError,
@@ -19,13 +20,9 @@ from app.ledger.checkpoints import (
     read_digest,
     stored_payload,
 )
+from app.ledger.record_checks import ChainFault
 from app.ledger.repository import LedgerRepository
 from app.ledger.timestamps import TimestampError, check_tokens, stamp_pending
-from app.ledger.verify import (
-    ChainFault,
-    linked_digests,
-    verify_checkpoint_log,
-)
 from app.signing import signing_key, signing_key_path, tsa_client, tsa_verifier
 from app.sites.repository import SiteRepository
 from app.sites.schema import MAX_RETENTION_DAYS

@@ -21,6 +21,7 @@ from app.console.blueprint import bp
 from app.console.forms import SearchForm, options
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
 from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import SigningKeyError, read_digest, stored_payload
 from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
@@ -29,7 +30,6 @@ from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
 from app.ledger.timestamps import TimestampError, TimestampReport, check_tokens
-from app.ledger.verify import linked_digests, verify_checkpoint_log
 from app.signing import signing_key, tsa_verifier
 from app.sites.repository import SiteRepository
 from app.tables import utc_now

@@ -12,11 +12,11 @@ from bisect import bisect_left
 from sqlalchemy import select
 
 from app.ledger.audit import coverage_warning, verify_site
+from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
 from app.ledger.checkpoints import key_id, public_pem, sign
 from app.ledger.proof import canonical_bytes
 from app.ledger.repository import LedgerRepository
 from app.ledger.tables import Checkpoint
-from app.ledger.verify import linked_digests, verify_checkpoint_log
 from app.tables import utc_now
 
 #: What the manifest tells of each checkpoint: all an offline verifier needs to check it.

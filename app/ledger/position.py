@@ -5,8 +5,8 @@ from sqlalchemy import select, text
 
 from app.ledger.checkpoints import signature_holds, stored_payload
 from app.ledger.proof import chain_hash
+from app.ledger.record_checks import CHAIN_COLUMNS, differing_column
 from app.ledger.tables import Checkpoint, ConsentRecord
-from app.ledger.verify import CHAIN_COLUMNS, differing_column
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from app.ledger.append import AppendRequest, append_records, begin_immediate
 from app.ledger.checkpointing import moved_heads_statement
 from app.ledger.checkpoints import LOG_GENESIS, checkpoint_payload, key_id, payload_digest, sign
 from app.ledger.proof import GENESIS_HASH
+from app.ledger.record_checks import CHAIN_COLUMNS, walk_chain
 from app.ledger.tables import BannerBuild, Checkpoint, ConsentRecord, LedgerHead, TextSet
-from app.ledger.verify import CHAIN_COLUMNS, walk_chain
 from app.tables import utc_now
 
 #: Reads a range of a site's chain, in chain order, with the content as its stored text and,

@@ -12,25 +12,17 @@ import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing import get_context
 from operator import attrgetter
 
 from app.ledger.checkpoints import (
-    LOG_GENESIS,
     key_id,
-    payload_digest,
     signature_holds,
     stored_payload,
 )
-from app.ledger.proof import GENESIS_HASH, chain_hash
+from app.ledger.proof import GENESIS_HASH
+from app.ledger.record_checks import CHAIN_COLUMNS, link_fault, record_fault
 
-#: Columns kept beside the hashed content for searching; they must agree with it. (The site_id
-#: column must equal the content's "site", and server_time the content's server_time.)
-INDEXED = ("record_id", "event_id", "consent_id", "subject_id", "event", "seq")
-#: What verification reads of each record, in this order.
-CHAIN_COLUMNS = ("seq", "record_id", "event_id", "consent_id", "subject_id", "event",
-                 "server_time", "content", "prev_hash", "record_hash")
 #: Chains at least this long are checked by parallel processes.
 PARALLEL_FROM = 100_000
 
@@ -150,7 +142,7 @@ def _verdict(site_id, head, checkpoints, public_key, segments, references=None):
         if segment.first is None:
             continue
         seq, record_id, prev_hash = segment.first
-        problem = _link_fault(seq, prev_hash, expected_prev, expected_seq)
+        problem = link_fault(seq, prev_hash, expected_prev, expected_seq)
         if problem:
             return Verdict(site_id, count, False, f"record seq {seq} ({record_id}): {problem}")
         if segment.problem:
@@ -205,7 +197,7 @@ def check_segment(records, signed, site_id):
                 and '"' not in (values := f"{record_id}{event_id}{consent_id}{subject_id}{event}")
                 and "\\" not in values)
         if not fast:
-            problem = _record_fault(row, site_id, expected_prev, expected_seq)
+            problem = record_fault(row, site_id, expected_prev, expected_seq)
             if problem:
                 return Segment(count, first, (expected_seq - 1, expected_prev),
                                f"record seq {seq} ({record_id}): {problem}")
@@ -275,80 +267,6 @@ def _parsed_references(content):
     return refs
 
 
-def _same_time(column, text):
-    """Tell whether a server_time column is the moment the content's ISO 8601 text names.
-
-    PostgreSQL gives a datetime; SQLite its stored text, which must be spelled exactly as the
-    ledger writes it (UTC, "YYYY-MM-DD HH:MM:SS.ffffff"), since searches by date compare that
-    text: the same moment spelled otherwise would sort elsewhere.
-    """
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return False
-    if moment.tzinfo is None:
-        return False
-    if type(column) is str:
-        return column == moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return isinstance(column, datetime) and column.tzinfo is not None and column == moment
-
-
-def _link_fault(seq, prev_hash, expected_prev, expected_seq):
-    if seq != expected_seq:
-        kind = "missing" if seq > expected_seq else "out of order"
-        return f"expected seq {expected_seq}; records are {kind}"
-    if prev_hash != expected_prev:
-        return "does not link to the previous record (inserted or reordered)"
-    return ""
-
-
-def _record_fault(row, site_id, expected_prev, expected_seq):
-    seq, content, prev_hash, record_hash = row[0], row[7], row[8], row[9]
-    problem = _link_fault(seq, prev_hash, expected_prev, expected_seq)
-    if problem:
-        return problem
-    if isinstance(content, str | bytes):
-        try:
-            content = json.loads(content)
-        except ValueError:
-            return "content is not JSON (altered)"
-    if not isinstance(content, dict) or chain_hash(prev_hash, content) != record_hash:
-        return "content does not match its hash (altered)"
-    column = differing_column(row, site_id, content)
-    return f"column {column} differs from the hashed content (altered)" if column else ""
-
-
-def differing_column(row, site_id, content):
-    """Return the first column of a record (a CHAIN_COLUMNS row) that repeats a value of its
-    parsed content but differs from it, or None."""
-    for column, value in zip(CHAIN_COLUMNS, row, strict=False):
-        if column in INDEXED and content.get(column) != value:
-            return column
-    if content.get("site") != site_id:
-        return "site_id"
-    if not _same_time(row[6], content.get("server_time")):
-        return "server_time"
-    return None
-
-
-class ChainFault(Exception):
-    """A record read in chain order does not hold; the message names it and what is wrong."""
-
-
-def walk_chain(rows, site_id, start_seq=0, start_hash=GENESIS_HASH):
-    """Yield (row, parsed content) of rows read in chain order, each checked in full (hash,
-    link, every repeated column) from the anchor at start_seq; raise ChainFault at the first
-    record that does not hold."""
-    expected_seq, expected_prev = start_seq + 1, start_hash
-    for row in rows:
-        problem = _record_fault(row, site_id, expected_prev, expected_seq)
-        if problem:
-            raise ChainFault(f"record seq {row[0]} ({row[1]}): {problem}")
-        content = row[7]
-        yield row, json.loads(content) if isinstance(content, str | bytes) else content
-        expected_seq, expected_prev = row[0] + 1, row[9]
-
-
 def _bad_signature(site_id, checkpoints, public_key):
     if checkpoints and public_key is None:
         return "no public key to check the signed checkpoints with"
@@ -358,51 +276,4 @@ def _bad_signature(site_id, checkpoints, public_key):
         if checkpoint.key_id != key_id(public_key):
             return (f"checkpoint at seq {checkpoint.seq}: column key_id differs from the key "
                     "that signed it (altered)")
-    return ""
-
-
-def verify_checkpoint_log(checkpoints, public_key=None, anchors=()):
-    """Check that the checkpoints of all sites, in signing order, link up; return a problem or "".
-
-    Each checkpoint names the digest of the one signed before it, so a checkpoint removed from
-    the middle of the log, or every checkpoint of a deleted site, breaks a link. Checkpoints
-    signed before the log existed carry no link and are skipped. Checkpoints cut from the end
-    leave no gap: anchors, digests of checkpoints kept outside the database, must still be in
-    the log.
-    """
-    problem = _log_links_up(checkpoints, public_key)
-    if problem:
-        return problem
-    linked = set(linked_digests(checkpoints))
-    for anchor in anchors:
-        if anchor not in linked:
-            return (f"the checkpoint {anchor} kept as an anchor is not in the log: checkpoints "
-                    "were removed from its end, or it was rewritten")
-    return ""
-
-
-def linked_digests(checkpoints):
-    """Return the digests of the checkpoints in the log, in signing order (the last is the
-    latest, to keep as an anchor)."""
-    return [checkpoint.digest for checkpoint in checkpoints if checkpoint.digest]
-
-
-def _log_links_up(checkpoints, public_key):
-    expected, count = LOG_GENESIS, 0
-    for checkpoint in checkpoints:
-        if checkpoint.prev_digest is None and checkpoint.digest is None:
-            continue
-        where = f"checkpoint of {checkpoint.site_id} at seq {checkpoint.seq}"
-        payload = stored_payload(checkpoint)
-        if payload_digest(payload) != checkpoint.digest:
-            return f"{where}: does not match its digest (altered)"
-        if public_key is None:
-            return f"{where}: no public key to check its signature with"
-        if not signature_holds(public_key, payload, checkpoint.signature):
-            return f"{where}: has no valid signature (forged or altered)"
-        if checkpoint.prev_digest != expected:
-            removed = ("checkpoints at the start of the log were removed" if count == 0
-                       else "a checkpoint before it was removed")
-            return f"{where}: does not follow the checkpoint signed before it; {removed}"
-        expected, count = checkpoint.digest, count + 1
     return ""

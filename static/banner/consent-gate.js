@@ -128,6 +128,10 @@ function consentGate(CONFIG, SCRIPT) {
     return "";
   }
 
+  /**
+   * Return the stored consent while it is valid (not expired, same catalog and policy).
+   * @returns {StoredConsent|null}
+   */
   function current() {
     return consent && !staleReason(consent) ? consent : null;
   }
@@ -211,6 +215,11 @@ function consentGate(CONFIG, SCRIPT) {
     if (ranOwnerScripts[category]) location.reload();
   }
 
+  /**
+   * Load a script after the embed tag, with its nonce.
+   * @param {string} src
+   * @returns {HTMLScriptElement}
+   */
   function injectScript(src) {
     const script = document.createElement("script");
     script.async = true;
@@ -220,10 +229,15 @@ function consentGate(CONFIG, SCRIPT) {
     return script;
   }
 
+  /** Queue a gtag.js command, as Google's snippet does (arguments, not an array). */
   function gtag() {
     dataLayer.push(arguments);
   }
 
+  /**
+   * Return the Consent Mode state that the categories granted so far give.
+   * @returns {Object<string, string>}  analytics_storage, ad_storage, ... each GRANTED or DENIED
+   */
   function googleConsent() {
     const analytics = granted[CONFIG.trackers.ga4.category] ? GRANTED : DENIED;
     const ads = granted.marketing ? GRANTED : DENIED;
@@ -231,6 +245,10 @@ function consentGate(CONFIG, SCRIPT) {
              ad_personalization: ads };
   }
 
+  /**
+   * Load gtag.js for a GA4 tracker once, and configure it.
+   * @param {{id: string, category: string, mode: (string|undefined), loaded: (boolean|undefined)}} tracker
+   */
   function loadGoogle(tracker) {
     tracker.loaded = true;
     injectScript(GTAG_URL + encodeURIComponent(tracker.id));
@@ -364,7 +382,13 @@ function consentGate(CONFIG, SCRIPT) {
   let launcher = null;
   let returnFocus = null;
 
-  /** Create an element; strings in children become text nodes, never HTML. */
+  /**
+   * Create an element; strings in children become text nodes, never HTML.
+   * @param {string} tag
+   * @param {Object<string, *>} attributes  attributes; a function value is an event listener
+   * @param {...(Node|string|null)} children  null children are skipped
+   * @returns {HTMLElement}
+   */
   function el(tag, attributes, ...children) {
     const element = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
@@ -375,12 +399,24 @@ function consentGate(CONFIG, SCRIPT) {
     return element;
   }
 
+  /**
+   * Create a banner button.
+   * @param {string} action  its data-action, which tests and styles address
+   * @param {string} label
+   * @param {function(Event)} click
+   * @param {Object<string, string>=} extra  further attributes
+   * @returns {HTMLButtonElement}
+   */
   function button(action, label, click, extra) {
     return el("button", { type: "button", class: "button", "data-action": action, click, ...extra },
               label);
   }
 
-  /** Return [host, shadow root] of a new element styled by the banner's stylesheet. */
+  /**
+   * Return [host, shadow root] of a new element styled by the banner's stylesheet.
+   * @param {string=} id  the host's id
+   * @returns {Array}  [HTMLElement, ShadowRoot]
+   */
   function shadowHost(id) {
     const element = el("div", { id, "data-consent-gate": true });
     const shadow = element.attachShadow({ mode: "open" });
@@ -467,6 +503,10 @@ function consentGate(CONFIG, SCRIPT) {
     };
   }
 
+  /**
+   * Store the settings layer's choice and close the banner.
+   * @param {Object<string, boolean>} choices  a choice per category
+   */
   function saveChoices(choices) {
     choose(choices, UI_ACTION.SAVE_CHOICES);
     close();

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from app.ledger.proof import GENESIS_HASH, chain_hash
-from app.ledger.verify import ChainFault, walk_chain
+from app.ledger.record_checks import ChainFault, walk_chain
 from tests.conftest import PROJECT_ROOT
 
 
