@@ -251,9 +251,27 @@ def test_a_build_served_before_a_deploy_is_still_accepted(app, client, make_repo
     assert post(client, make_report(banner_build="feedc0de" * 2)).status_code == 201
 
 
-def test_serving_the_banner_records_its_build(app, client, make_report):
+def test_saving_a_site_registers_the_build_its_banner_is_served_with(app, client, make_report):
     from app.banner.bundle import gate_code
     from app.models import BannerBuild
 
-    make_report()  # fetches the test shop's embed script
+    make_report()  # imports the test shop, then fetches its embed script
     assert db.session.get(BannerBuild, gate_code()[2]) is not None
+
+
+def test_serving_a_banner_writes_nothing(app, client, make_report):
+    from sqlalchemy import event
+
+    from app.banner.views import _cached_bundle
+
+    make_report()
+    _cached_bundle.cache_clear()  # build the bundle anew, as a fresh process would
+    db.session.remove()
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/c/testshop.js").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements and all(s.lstrip().upper().startswith("SELECT") for s in statements)
