@@ -23,16 +23,20 @@ def register_banner(session, site):
     """Store the build this code serves and the site's text sets in every language (idempotent)."""
     ledger = LedgerRepository(session)
     ledger.store_banner_build(gate_code()[2])
-    catalog = SiteRepository(session).catalog(site.id, site.catalog_version)
-    for language, texts in site_text_sets(site, catalog).items():
-        ledger.store_text_set(site.id, language, texts["digest"], texts)
+    _register_text_sets(ledger, SiteRepository(session), site)
 
 
 def register_every_banner(session):
     """Register the banners of every site, as this code and its translations serve them."""
-    sites = SiteRepository(session).list()
+    ledger, repository = LedgerRepository(session), SiteRepository(session)
+    ledger.store_banner_build(gate_code()[2])
+    sites = repository.list()
     for site in sites:
-        register_banner(session, site)
-    if not sites:
-        LedgerRepository(session).store_banner_build(gate_code()[2])
+        _register_text_sets(ledger, repository, site)
     return len(sites)
+
+
+def _register_text_sets(ledger, repository, site):
+    catalog = repository.catalog(site.id, site.catalog_version)
+    for language, texts in site_text_sets(site, catalog).items():
+        ledger.store_text_set(site.id, language, texts["digest"], texts)

@@ -162,3 +162,20 @@ def test_migration_gives_sites_created_before_it_their_chain_head(tmp_path):
         assert db.session.get(LedgerHead, "sens").head_hash == GENESIS_HASH
         db.session.remove()
         db.engine.dispose()
+
+
+def test_register_banners_stores_every_sites_texts_and_the_build(runner, write_site_file,
+                                                                 site_document):
+    from app.banner.bundle import gate_code
+    from app.models import BannerBuild, TextSet
+
+    _import(runner, write_site_file(site_document()))
+    db.session.query(TextSet).delete()  # as after a deploy with new translations
+    db.session.query(BannerBuild).delete()
+    db.session.commit()
+    result = runner.invoke(args=["sites", "register-banners"])
+    assert result.exit_code == 0, result.output
+    assert f"registered the banners of 1 site(s), build {gate_code()[2]}" in result.output
+    assert db.session.get(BannerBuild, gate_code()[2]) is not None
+    assert db.session.query(TextSet).filter_by(site_id="example").count() == len(
+        site_document()["languages"])
