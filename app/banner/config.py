@@ -38,7 +38,6 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
         "categories": categories,
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),
-        "links": {"policy": site.privacy_policy_url, "document": site.consent_document_url},
         "texts": {language: {key: text for key, text in texts.items()
                              if key not in DEFERRED_TEXTS}
                   for language, texts in text_sets.items()},
@@ -103,15 +102,27 @@ SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
 
 def _texts(site, catalog, language):
     """Return the texts a visitor of this site can see in one language, with their digest."""
-    resolved = resolve_texts(language, site.operator_legal_name, site.texts)
+    resolved = resolve_texts(language, operator_name(site, language), site.texts)
     categories = [name for name, _items in catalog.categories()]
     texts = {key: text for key, text in resolved.items() if _shown(key, site, categories)}
     texts["rows"] = {
         category: [_row(item, language, site.default_language, resolved) for item in items]
         for category, items in catalog.categories()
     }
+    # Inside the text set, so its digest proves which documents the visitor was pointed to.
+    texts["links"] = document_links(site, language)
     texts["digest"] = texts_digest(site.id, language, texts)
     return texts
+
+
+def operator_name(site, language):
+    """Return the operator's name as visitors in a language read it."""
+    return site.operator_legal_name
+
+
+def document_links(site, language):
+    """Return the URLs of the privacy policy and the consent document (or None) in a language."""
+    return {"policy": site.privacy_policy_url, "document": site.consent_document_url}
 
 
 def _shown(key, site, categories):

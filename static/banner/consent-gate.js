@@ -428,7 +428,7 @@ function consentGate(CONFIG, SCRIPT) {
 
   function buildUi() {
     [host, root] = shadowHost("consent-gate");
-    const documentLink = CONFIG.links.document;
+    const documentLink = texts.links.document;
     notice = el("p", { class: "notice", role: "status", hidden: true });
     settings = el("div", { class: "settings", hidden: true });
     settingsButton = button("settings", texts.settings, toggleSettings, { "aria-expanded": "false" });
@@ -441,7 +441,7 @@ function consentGate(CONFIG, SCRIPT) {
       el("p", { id: "cg-intro" }, texts.intro),
       el("ul", {}, ...optional.map((name) => el("li", {},
         el("strong", {}, texts["category_" + name] + ": "), texts["about_" + name]))),
-      el("p", { class: "links" }, link(CONFIG.links.policy, texts.privacy_policy),
+      el("p", { class: "links" }, link(texts.links.policy, texts.privacy_policy),
          documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null),
       settings,
       el("div", { class: "actions" },
