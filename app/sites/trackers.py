@@ -106,3 +106,11 @@ def enabled_trackers(trackers):
     """Return (name, id) of each built-in tracker switched on in a {name: id} mapping, in the
     declaration's order."""
     return [(name, trackers[name]) for name in TRACKERS if (trackers or {}).get(name)]
+
+
+def loadable_trackers(trackers, regime, cross_border_notice=None):
+    """Return {name: id} of the enabled trackers the gate may load: on a ru152 site, none whose
+    data leaves Russia unless the site states that its Art. 12 cross-border notice was filed."""
+    blocked = "ru152" in (regime or ()) and not cross_border_notice
+    return {name: tracker_id for name, tracker_id in enabled_trackers(trackers)
+            if not (blocked and TRACKERS[name].cross_border)}

@@ -461,8 +461,10 @@ function consentGate(CONFIG, SCRIPT) {
     document.body.append(host);
   }
 
+  /** Link a document; a path ("/documents/...") is on this service, next to the deferred part. */
   function link(href, label) {
-    return el("a", { href, target: "_blank", rel: "noopener" }, label);
+    return el("a", { href: new URL(href, CONFIG.deferredUrl).href, target: "_blank", rel: "noopener" },
+              label);
   }
 
   function cookieIcon() {
