@@ -1,4 +1,5 @@
-"""Publish a site version: store it, open its chain, and register what its banner will show.
+"""Publish a site version: store it, open its chain, and register what its banner will show
+(its text sets, its build and the legal texts it links to).
 
 Proofs name the banner's texts and code by digest, and the intake accepts only digests the
 service registered. Registering happens here, when a site is saved and when the service starts
@@ -7,6 +8,7 @@ service registered. Registering happens here, when a site is saved and when the 
 from app.banner.bundle import gate_code
 from app.banner.config import site_text_sets
 from app.ledger.repository import LedgerRepository
+from app.sites.document_store import DocumentStore
 from app.sites.repository import SiteRepository
 
 
@@ -38,5 +40,7 @@ def register_every_banner(session):
 
 def _register_text_sets(ledger, repository, site):
     catalog = repository.catalog(site.id, site.catalog_version)
+    # The documents the texts link to are stored first: a record proves them by digest.
+    DocumentStore(repository.session).store_current(site, catalog)
     for language, texts in site_text_sets(site, catalog).items():
         ledger.store_text_set(site.id, language, texts["digest"], texts)

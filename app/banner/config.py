@@ -5,6 +5,8 @@ from babel.units import format_unit
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
 from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.consent_document import legal_name
+from app.sites.documents import CONSENT, POLICY, consent_version, document_link, site_documents
 from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
 from app.sites.trackers import TRACKERS
@@ -31,7 +33,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
         "languages": site.languages,
         "defaultLanguage": site.default_language,
         "versions": {"catalog": catalog_version.version, "policy": site.privacy_policy_version,
-                     "document": site.consent_document_version},
+                     "document": consent_version(site, site_documents(site, catalog_version))},
         "lifetimeDays": site.consent_lifetime_days,
         "refusalDays": site.refusal_lifetime_days or site.consent_lifetime_days,
         "gpc": site.gpc,
@@ -47,7 +49,8 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
 def site_text_sets(site, catalog_version):
     """Return every text a visitor of the site can see, per language, each set with its digest."""
     catalog = catalog_from_document(catalog_version.content)
-    return {language: _texts(site, catalog, language) for language in site.languages}
+    documents = site_documents(site, catalog_version)
+    return {language: _texts(site, catalog, documents, language) for language in site.languages}
 
 
 def deferred_texts(texts):
@@ -100,38 +103,42 @@ DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "about_mandatory", "col
 SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
 
 
-def _texts(site, catalog, language):
+def _texts(site, catalog, documents, language):
     """Return the texts a visitor of this site can see in one language, with their digest."""
     resolved = resolve_texts(language, operator_name(site, language), site.texts)
     categories = [name for name, _items in catalog.categories()]
-    texts = {key: text for key, text in resolved.items() if _shown(key, site, categories)}
+    links = document_links(site, language, documents)
+    texts = {key: text for key, text in resolved.items()
+             if _shown(key, site, categories, links["document"])}
     texts["rows"] = {
         category: [_row(item, language, site.default_language, resolved) for item in items]
         for category, items in catalog.categories()
     }
     # Inside the text set, so its digest proves which documents the visitor was pointed to.
-    texts["links"] = document_links(site, language)
+    texts["links"] = links
     texts["digest"] = texts_digest(site.id, language, texts)
     return texts
 
 
 def operator_name(site, language):
-    """Return the operator's name as visitors in a language read it."""
-    return site.operator_legal_name
+    """Return the operator's name as visitors in a language read it (else the default one's)."""
+    return legal_name(site, language)
 
 
-def document_links(site, language):
-    """Return the URLs of the privacy policy and the consent document (or None) in a language."""
-    return {"policy": site.privacy_policy_url, "document": site.consent_document_url}
+def document_links(site, language, documents):
+    """Return the links to the privacy policy and the consent document (or None) in a language:
+    a stored or generated text on this service (relative to it), else the site's url."""
+    return {"policy": document_link(site, documents, POLICY, language),
+            "document": document_link(site, documents, CONSENT, language)}
 
 
-def _shown(key, site, categories):
+def _shown(key, site, categories, document_link):
     if key in SERVER_ONLY_TEXTS:
         return False
     if key.startswith(("category_", "about_")):
         return key.split("_", 1)[1] in categories
     if key == "consent_document":
-        return bool(site.consent_document_url)
+        return bool(document_link)
     return key != "gpc_notice" or site.gpc == "refuse"
 
 

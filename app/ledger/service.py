@@ -14,6 +14,7 @@ from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
 from app.ledger.subjects import ConsentIdTaken, SubjectNotProven
+from app.sites.documents import CONSENT, POLICY, pick_language
 from app.sites.origins import is_allowed_origin
 
 #: A report checked against a site that changed before its record was appended is checked again
@@ -139,6 +140,10 @@ def record_content(report, site, catalog, client, now, tracker_categories):
         "regime": list(site.regime),
         "policy_version": report.policy_version,
         "consent_document_version": report.consent_document_version,
+        # The exact texts behind those versions, in the visitor's language (None: a url only).
+        "policy_digest": document_digest(site, POLICY, report.policy_version, report.language),
+        "consent_document_digest": document_digest(site, CONSENT, report.consent_document_version,
+                                                   report.language),
         "catalog_version": catalog.version,
         "catalog_hash": catalog.content_hash,
         "banner_build": report.banner_build,
@@ -151,6 +156,14 @@ def record_content(report, site, catalog, client, now, tracker_categories):
         # Purge reads the retention from here, not from the site's row, which can change.
         "retention_days": site.retention_days,
     }
+
+
+def document_digest(site, kind, version, language):
+    """Return the digest of the site's stored text of a kind and version that a visitor in
+    language read (else the default language's), or None when none is stored."""
+    digests = site.document_digests.get((kind, version)) or {}
+    chosen = pick_language(digests, language, site.default_language)
+    return digests[chosen] if chosen else None
 
 
 def _append(ledger, site, report, content):

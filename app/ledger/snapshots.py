@@ -12,6 +12,8 @@ from sqlalchemy import select, text
 
 from app.ledger.tables import BannerBuild, TextSet
 from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.document_store import DocumentStore
+from app.sites.documents import CONSENT, POLICY
 from app.sites.tables import CatalogVersion, Site, SiteRevision
 
 
@@ -115,7 +117,9 @@ def _snapshot(session, row, stamp):
     snapshot.stamp = stamp
     snapshot.tracker_categories = {}  # catalog version -> {tracker: category}
     # A banner loaded before an update reports the versions it showed: any the site has had.
-    snapshot.policy_versions, snapshot.consent_document_versions = served_versions(session, row)
+    snapshot.document_digests = DocumentStore(session).digests(row.id)
+    snapshot.policy_versions, snapshot.consent_document_versions = served_versions(
+        session, row, snapshot.document_digests)
     return snapshot
 
 
@@ -126,11 +130,14 @@ def _site_stamp(session, site_id):
                            {"site": site_id}).scalar()
 
 
-def served_versions(session, site):
+def served_versions(session, site, document_digests=None):
     """Return the privacy policy and consent document versions the site has had (None: no
-    consent document), from its current row and every saved revision of its settings."""
+    consent document), from its current row, every saved revision of its settings and every
+    legal text stored for it (generated consent documents have no other trace)."""
     policies, documents = {site.privacy_policy_version}, {site.consent_document_version}
     for document in session.scalars(select(SiteRevision.document).filter_by(site_id=site.id)):
         policies.add((document.get("privacy_policy") or {}).get("version"))
         documents.add((document.get("consent_document") or {}).get("version"))
+    for kind, version in document_digests or ():
+        {POLICY: policies, CONSENT: documents}[kind].add(version)
     return policies, documents

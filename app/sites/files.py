@@ -5,9 +5,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from app.sites.schema import SiteSpec
+from app.sites.schema import MAX_DOCUMENT_BYTES, SiteSpec
 
 SITE_FILE_SUFFIXES = (".yaml", ".yml", ".toml")
+#: Site file keys whose text may come from a file beside the site file.
+DOCUMENT_KEYS = ("privacy_policy", "consent_document")
 
 
 class SiteFileError(Exception):
@@ -30,7 +32,7 @@ def site_files(path):
 def load_site_file(path):
     """Parse and validate one site file; raise SiteFileError on the first problem."""
     path = Path(path)
-    return parse_site_document(read_site_document(path), path)
+    return parse_site_document(with_document_texts(read_site_document(path), path), path)
 
 
 def read_site_document(path):
@@ -52,7 +54,58 @@ def read_site_upload(filename, raw):
     document = _parse_bytes(path, raw)
     if not isinstance(document, dict):
         raise SiteFileError(path, None, "the file must hold a mapping of site fields")
+    for key in DOCUMENT_KEYS:
+        if isinstance(document.get(key), dict) and "file" in document[key]:
+            raise SiteFileError(path, f"{key}.file", "an uploaded site file cannot name files; "
+                                "upload the text on the site's settings page")
     return document
+
+
+def with_document_texts(document, path):
+    """Return the document with each legal text named by `file:` read into `text:`.
+
+    Paths are relative to the site file; each file must be UTF-8 text of at most
+    MAX_DOCUMENT_BYTES. `file:` stays, so the site's history says where the text came from.
+    """
+    if not isinstance(document, dict):
+        return document
+    result = dict(document)
+    for key in DOCUMENT_KEYS:
+        node = result.get(key)
+        if not isinstance(node, dict) or "file" not in node:
+            continue
+        if "text" in node:
+            raise SiteFileError(path, f"{key}.text", "give text or file, not both")
+        files = node["file"]
+        if isinstance(files, dict):
+            text = {language: _read_text(path, f"{key}.file.{language}", name)
+                    for language, name in files.items()}
+        else:
+            text = _read_text(path, f"{key}.file", files)
+        result[key] = {**node, "text": text}
+    return result
+
+
+def _read_text(site_path, field, name):
+    if not isinstance(name, str) or not name.strip():
+        raise SiteFileError(site_path, field, "must be a path relative to the site file")
+    target = Path(site_path).parent / name
+    try:
+        with open(target, "rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise SiteFileError(site_path, field, f"{name} not found") from None
+    except OSError as error:
+        raise SiteFileError(site_path, field, f"{name}: {error.strerror or error}") from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise SiteFileError(site_path, field, f"{name} is larger than {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteFileError(site_path, field, f"{name} is not UTF-8 text") from None
+    if not text.strip():
+        raise SiteFileError(site_path, field, f"{name} is empty")
+    return text
 
 
 def _parse_bytes(path, raw):

@@ -32,8 +32,11 @@ SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$"
 ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(:\d{1,5})?$")
 HOSTNAME = re.compile(r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
 #: The longest a site may keep its consent records: a hundred years.
 MAX_RETENTION_DAYS = 36500
+#: The largest legal text a site may supply (its UTF-8 bytes).
+MAX_DOCUMENT_BYTES = 1_000_000
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -57,20 +60,49 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _check_country(code):
+    if not COUNTRY.match(code) or code not in Locale("en").territories:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code such as RU or SI")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_check_country)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+#: A legal text itself, as the site supplies it (at most MAX_DOCUMENT_BYTES once encoded).
+DocumentText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_BYTES)]
+DocumentPath = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class Operator(Strict):
     """The data controller named in the privacy policy."""
 
-    legal_name: Text
+    #: One name, or the name per language (the default language's is then required).
+    legal_name: Text | dict[Language, Text]
     registration_number: OptionalText = ""
     address: OptionalText = ""
     email: EmailStr
+    #: Where the operator is established; vendors elsewhere receive data across the border.
+    country: Country | None = None
 
 
 class Document(Strict):
-    """A published legal text and the version a visitor is shown."""
+    """A legal text and the version a visitor is shown: where it is published, and the text.
 
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)]
+    A url alone points to a text the service cannot prove later; text (or file, which the site
+    file loader reads into text) is stored and hashed. Each may be one value or one per language.
+    """
+
+    url: Url | dict[Language, Url] | None = None
     version: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    text: DocumentText | dict[Language, DocumentText] | None = None
+    #: Where text was read from: a path relative to the site file, or one per language.
+    file: DocumentPath | dict[Language, DocumentPath] | None = None
+
+    @model_validator(mode="after")
+    def _url_or_text(self):
+        if self.url is None and self.text is None:
+            raise ValueError("give a url, a text or a file")
+        return self
 
 
 class _TrackerIds(Strict):
@@ -191,6 +223,7 @@ class SiteSpec(Strict):
         if self.refusal_lifetime_days and self.refusal_lifetime_days > self.consent_lifetime_days:
             raise ValueError("refusal_lifetime_days must not exceed consent_lifetime_days")
         self._check_texts()
+        self._check_per_language()
         for category, items in self.catalog.categories():
             for index, item in enumerate(items):
                 if isinstance(item.purpose, dict) and self.default_language not in item.purpose:
@@ -199,6 +232,23 @@ class SiteSpec(Strict):
                         f"language {self.default_language!r}"
                     )
         return self
+
+    def _check_per_language(self):
+        values = {"operator.legal_name": self.operator.legal_name}
+        for key in ("privacy_policy", "consent_document"):
+            document = getattr(self, key)
+            for field in ("url", "text", "file"):
+                values[f"{key}.{field}"] = getattr(document, field, None)
+        for path, value in values.items():
+            if not isinstance(value, dict):
+                continue
+            for language in value:
+                if language not in self.languages:
+                    raise ValueError(f"{path}.{language}: {language!r} is not in languages")
+            # A legal text may exist in fewer languages; its readers fall back to another.
+            if path == "operator.legal_name" and self.default_language not in value:
+                raise ValueError(f"{path} has no value in the default language "
+                                 f"{self.default_language!r}")
 
     def _check_texts(self):
         for language, overrides in self.texts.items():

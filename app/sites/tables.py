@@ -6,7 +6,7 @@ maps one to the other.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.tables import Base, Timestamp, utc_now
@@ -19,21 +19,29 @@ class Site(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    #: The data controller: legal name, registration number, address, e-mail.
-    operator_legal_name: Mapped[str] = mapped_column(String(2000))
+    #: The data controller: legal name (one, or {language: name}), registration number,
+    #: address, e-mail, country (ISO 3166-1 alpha-2, or None).
+    operator_legal_name: Mapped[str | dict] = mapped_column(JSON)
     operator_registration_number: Mapped[str] = mapped_column(String(500), default="")
     operator_address: Mapped[str] = mapped_column(String(500), default="")
     operator_email: Mapped[str] = mapped_column(String(320))
+    operator_country: Mapped[str | None] = mapped_column(String(2))
     #: Origins allowed to embed the banner and report consents.
     origins: Mapped[list[str]] = mapped_column(JSON)
     languages: Mapped[list[str]] = mapped_column(JSON)
     default_language: Mapped[str] = mapped_column(String(12))
     #: Legal regimes, a sorted list of "gdpr" and/or "ru152".
     regime: Mapped[list[str]] = mapped_column(JSON)
-    privacy_policy_url: Mapped[str] = mapped_column(String(500))
+    #: Each legal text: its url and supplied text (one, or {language: value}), the file the text
+    #: was read from, and its version. The texts themselves are proven by legal_documents.
+    privacy_policy_url: Mapped[str | dict | None] = mapped_column(JSON)
     privacy_policy_version: Mapped[str] = mapped_column(String(60))
-    consent_document_url: Mapped[str | None] = mapped_column(String(500))
+    privacy_policy_text: Mapped[str | dict | None] = mapped_column(JSON)
+    privacy_policy_file: Mapped[str | dict | None] = mapped_column(JSON)
+    consent_document_url: Mapped[str | dict | None] = mapped_column(JSON)
     consent_document_version: Mapped[str | None] = mapped_column(String(60))
+    consent_document_text: Mapped[str | dict | None] = mapped_column(JSON)
+    consent_document_file: Mapped[str | dict | None] = mapped_column(JSON)
     consent_lifetime_days: Mapped[int] = mapped_column(default=180)
     refusal_lifetime_days: Mapped[int | None]
     #: The built-in trackers switched on, {name: id} (names as in app.sites.trackers).
@@ -94,3 +102,26 @@ class SiteRevision(Base):
     catalog_version: Mapped[int]
     #: The complete site file this revision stands for.
     document: Mapped[dict] = mapped_column(JSON)
+
+
+class LegalDocument(Base):
+    """One exact legal text a site served, stored under the SHA-256 of its UTF-8 bytes.
+
+    Rows are only ever added: a record names the text its visitor was pointed to by digest.
+    """
+
+    __tablename__ = "legal_documents"
+    __table_args__ = (Index("ix_legal_documents_site_kind", "site_id", "kind", "version"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    #: "policy" (the privacy policy) or "consent" (the 152-FZ consent document).
+    kind: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(12))
+    version: Mapped[str] = mapped_column(String(60))
+    #: "text/plain" or "text/html" (served escaped, never as the owner's markup).
+    media_type: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    #: True when the service generated the text from the site's settings.
+    generated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)

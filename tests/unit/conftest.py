@@ -35,7 +35,8 @@ class FakeSites:
         """Store a site with sensible settings, one catalog version and one text set."""
         row = dict(id=site_id, origins=[ORIGIN], regime=["gdpr"], client_ip="truncate",
                    retention_days=1095, privacy_policy_version="v1",
-                   consent_document_version=None, catalog_version=1,
+                   consent_document_version=None, catalog_version=1, default_language="en",
+                   document_digests={},
                    trackers={"yandex_metrica": "12345678"}, stamp=1)
         row.update(settings)
         self.rows[site_id] = row
@@ -56,9 +57,12 @@ class FakeSites:
             row = self.rows.get(site_id)
             if row is None:
                 return None
+            versions = {kind: {v for k, v in row["document_digests"] if k == kind}
+                        for kind in ("policy", "consent")}
             self.snapshots[site_id] = SimpleNamespace(
-                **row, policy_versions={row["privacy_policy_version"]},
-                consent_document_versions={row["consent_document_version"]})
+                **row, policy_versions={row["privacy_policy_version"], *versions["policy"]},
+                consent_document_versions={row["consent_document_version"],
+                                           *versions["consent"]})
         return self.snapshots[site_id]
 
     def is_current(self, snapshot):
