@@ -35,8 +35,8 @@ def create_app(test_config=None, instance_path=None):
 
 def register_areas(app):
     """Mount every area of the service: its blueprint and what it binds to the app."""
-    from app import api, banner, console, demo, health
+    from app import api, banner, console, demo, documents, health
 
     console.init_app(app)
-    for area in (health, banner, api, demo, console):
+    for area in (health, banner, documents, api, demo, console):
         app.register_blueprint(area.bp)

@@ -62,12 +62,13 @@ def test_check_accepts_cookie_on_parent_domain(site_document):
 
 
 @pytest.mark.parametrize(("trackers", "consent_document", "expected"), [
-    ({}, None, ["ru152-consent-document"]),
-    ({}, {"url": "https://example.com/consent", "version": "1"}, []),
-    ({"ga4": "G-AB12CD34EF"}, {"url": "https://example.com/c", "version": "1"},
-     ["ru152-cross-border"]),
-    ({"meta_pixel": "1234567890"}, {"url": "https://example.com/c", "version": "1"},
-     ["ru152-cross-border"]),
+    # No consent document: the service generates one, nothing to warn about.
+    ({}, None, []),
+    ({}, {"url": "https://example.com/consent", "version": "1"}, ["ru152-consent-document"]),
+    ({}, {"url": "https://example.com/consent", "version": "1", "text": "Согласие"}, []),
+    ({}, {"version": "1", "text": {"ru": "Согласие"}}, []),
+    ({"ga4": "G-AB12CD34EF"}, {"version": "1", "text": "Согласие"}, ["ru152-cross-border"]),
+    ({"meta_pixel": "1234567890"}, None, ["ru152-cross-border"]),
 ])
 def test_check_ru152_rules(site_document, trackers, consent_document, expected):
     document = site_document(regime=["ru152"], trackers=trackers)

@@ -84,3 +84,22 @@ def walk_chain(rows, site_id, start_seq=0, start_hash=GENESIS_HASH):
         content = row[7]
         yield row, json.loads(content) if isinstance(content, str | bytes) else content
         expected_seq, expected_prev = row[0] + 1, row[9]
+
+
+#: Content keys that name a legal text by its digest (null when only a url was known).
+DOCUMENT_KEYS = ("consent_document_digest", "policy_digest")
+_DOCUMENT_FRAGMENTS = tuple(f'"{key}":"' for key in DOCUMENT_KEYS)
+
+
+def document_references(content):
+    """Return ("document", digest) of each legal text a record names, from its canonical text
+    or its parsed content."""
+    if isinstance(content, dict):
+        return tuple(("document", content[key]) for key in DOCUMENT_KEYS if content.get(key))
+    refs = ()
+    for fragment in _DOCUMENT_FRAGMENTS:
+        at = content.find(fragment)
+        if at >= 0:
+            at += len(fragment)
+            refs += (("document", content[at:content.index('"', at)]),)
+    return refs

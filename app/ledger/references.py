@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.ledger.proof import texts_digest
 from app.ledger.tables import TextSet
 from app.sites.catalog import content_hash
-from app.sites.tables import CatalogVersion
+from app.sites.documents import text_digest
+from app.sites.tables import CatalogVersion, LegalDocument
 
 
 def stored_problems(session, site_id):
@@ -25,6 +26,12 @@ def stored_problems(session, site_id):
             .order_by(TextSet.digest)):
         if not _text_set_holds(site_id, digest, language, content):
             return f"text set {digest} ({language}): its texts do not match their digest (altered)"
+    for digest, kind, language, text in session.execute(
+            select(LegalDocument.digest, LegalDocument.kind, LegalDocument.language,
+                   LegalDocument.text).filter_by(site_id=site_id).order_by(LegalDocument.digest)):
+        if not isinstance(text, str) or text_digest(text) != digest:
+            return (f"legal text {digest} ({kind}, {language}): its text does not match its "
+                    "digest (altered)")
     return ""
 
 
@@ -37,11 +44,13 @@ def _text_set_holds(site_id, digest, language, content):
 
 def reference_checker(session, site_id):
     """Return a function that checks what a site's records name by hash ("catalog", version,
-    hash) and ("texts", digest) against the stored catalogs and text sets; it returns a problem
+    hash), ("texts", digest) and ("document", digest) against the stored catalogs, text sets and
+    legal texts; it returns a problem
     naming the first missing or different one, or ""."""
     catalogs = dict(session.execute(select(CatalogVersion.version, CatalogVersion.content_hash)
                                     .filter_by(site_id=site_id)).all())
     text_sets = set(session.scalars(select(TextSet.digest).filter_by(site_id=site_id)))
+    documents = set(session.scalars(select(LegalDocument.digest).filter_by(site_id=site_id)))
 
     def check(references):
         stored = stored_problems(session, site_id)
@@ -53,7 +62,10 @@ def reference_checker(session, site_id):
                 if catalogs.get(version) != digest:
                     return (f"records name catalog version {version} with hash {digest}, which "
                             "the stored catalog does not have (altered or removed)")
-            elif reference[1] not in text_sets:
+            elif reference[0] == "document" and reference[1] not in documents:
+                return (f"records name the legal text {reference[1]}, which is not stored for "
+                        "the site (removed or altered)")
+            elif reference[0] == "texts" and reference[1] not in text_sets:
                 return (f"records name the text set {reference[1]}, which is not stored for the "
                         "site (removed or altered)")
         return ""

@@ -21,7 +21,12 @@ from app.ledger.checkpoints import (
     stored_payload,
 )
 from app.ledger.proof import GENESIS_HASH
-from app.ledger.record_checks import CHAIN_COLUMNS, link_fault, record_fault
+from app.ledger.record_checks import (
+    CHAIN_COLUMNS,
+    document_references,
+    link_fault,
+    record_fault,
+)
 
 #: Chains at least this long are checked by parallel processes.
 PARALLEL_FROM = 100_000
@@ -62,7 +67,8 @@ class Segment:
     #: The first fault inside the run ("" when none); a fault of the first record itself is here
     #: too, apart from how it links to the record before the run.
     problem: str = ""
-    #: What the run's records name by hash: ("catalog", version, hash) and ("texts", digest).
+    #: What the run's records name by hash: ("catalog", version, hash), ("texts", digest) and
+    #: ("document", digest).
     references: frozenset = frozenset()
 
 
@@ -209,6 +215,9 @@ def check_segment(records, signed, site_id):
                        or content.rfind(texts) >= 0)):
             references.update(_text_references(content))
             catalog, catalog_at, texts, texts_back = _reference_fragments(content)
+        if fast:
+            # A site's legal texts can change while its catalog and texts stay the same.
+            references.update(document_references(content))
         if seq in signed:
             for head_hash, created_at in signed[seq]:
                 if head_hash != record_hash:
@@ -264,7 +273,7 @@ def _parsed_references(content):
         refs += (("catalog", content.get("catalog_version"), content["catalog_hash"]),)
     if "texts_digest" in content:
         refs += (("texts", content["texts_digest"]),)
-    return refs
+    return refs + document_references(content)
 
 
 def _bad_signature(site_id, checkpoints, public_key):

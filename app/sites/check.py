@@ -31,11 +31,14 @@ def check_site(spec):
 def _check_regime(spec):
     if Regime.RU152 not in spec.regime:
         return
-    if spec.consent_document is None:
+    # Without a consent_document the service generates one (app.sites.consent_document).
+    document = spec.consent_document
+    if document is not None and document.text is None:
         yield Finding(
             "ru152-consent-document",
-            "152-FZ requires consent as a separate document (since 1 September 2025); "
-            "set consent_document with its url and version",
+            "consent_document gives only a url: a url alone proves nothing about the text a "
+            "visitor saw; give its text or file, or leave consent_document out to have the "
+            "service generate and store one",
         )
     for name in spec.trackers.enabled():
         tracker = TRACKERS[name]
