@@ -65,7 +65,8 @@ def with_document_texts(document, path):
     """Return the document with each legal text named by `file:` read into `text:`.
 
     Paths are relative to the site file; each file must be UTF-8 text of at most
-    MAX_DOCUMENT_BYTES. `file:` stays, so the site's history says where the text came from.
+    MAX_DOCUMENT_BYTES. `file:` stays, so the site's history says where the text came from; a
+    `text:` beside it (as `sites show` prints a stored site) is read again from the file.
     """
     if not isinstance(document, dict):
         return document
@@ -74,8 +75,6 @@ def with_document_texts(document, path):
         node = result.get(key)
         if not isinstance(node, dict) or "file" not in node:
             continue
-        if "text" in node:
-            raise SiteFileError(path, f"{key}.text", "give text or file, not both")
         files = node["file"]
         if isinstance(files, dict):
             text = {language: _read_text(path, f"{key}.file.{language}", name)
