@@ -13,7 +13,7 @@ from app.api.errors import error_response
 from app.extensions import db
 from app.sites.consent_document import legal_name
 from app.sites.document_store import DocumentStore
-from app.sites.documents import KINDS, document_link, pick, site_documents
+from app.sites.documents import KINDS, document_link, pick, site_documents, text_digest
 from app.sites.repository import SiteRepository
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -68,6 +68,10 @@ def document_href(site, kind, language=None):
 
 
 def _text_response(stored, cache_control):
+    if text_digest(stored.text) != stored.digest:
+        # Altered behind the service's back: `ledger verify` names it; nobody is served it.
+        return error_response(409, "document_altered", "the stored text no longer matches its "
+                              "digest", "digest", headers={"Cache-Control": "no-store"})
     return Response(stored.text.encode("utf-8"), mimetype="text/plain",
                     content_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff",

@@ -76,10 +76,28 @@ def openapi_document(server_url):
                 "parameters": [receipt_param],
                 "responses": {
                     "200": {"description": "The record behind the receipt",
-                            "content": {"application/json": {"schema": {"type": "object"}}}},
+                            "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     "400": _error("Forged or altered receipt"),
                     "404": _error("Record no longer in the ledger"),
                 }}},
+            "/documents/{site}/{kind}/{language}": {"get": {
+                "summary": "The legal text a site's visitors in a language are pointed to now",
+                "operationId": "currentDocument",
+                "parameters": [_path_param(name) for name in ("site", "kind", "language")],
+                "responses": {
+                    "200": _document_response(),
+                    "404": _error("Unknown site, kind (policy, consent) or language, or no "
+                                  "stored text of the kind"),
+                    "409": _error("The stored text no longer matches its digest"),
+                }}},
+            "/documents/{digest}": {"get": {
+                "summary": "One stored legal text by the SHA-256 of its bytes (immutable)",
+                "operationId": "documentByDigest",
+                "parameters": [_path_param("digest")],
+                "responses": {"200": _document_response(),
+                              "404": _error("No stored text has this digest"),
+                              "409": _error("The stored text no longer matches its digest")}}},
             "/api/v1/ledger/public-key": {"get": {
                 "summary": "The Ed25519 public key that verifies checkpoint signatures",
                 "operationId": "ledgerPublicKey",
@@ -97,9 +115,34 @@ def openapi_document(server_url):
                                       "record_id": {"type": "string"},
                                       "seq": {"type": "integer"},
                                       "record_hash": {"type": "string"}}},
+            "Receipt": {"type": "object", "required": ["record", "verified", "texts", "history"],
+                        "properties": {
+                            "record": {"type": "object", "properties": {
+                                "policy_version": {"type": "string"},
+                                "consent_document_version": {"type": ["string", "null"]},
+                                "policy_digest": DIGEST_OR_NULL,
+                                "consent_document_digest": DIGEST_OR_NULL,
+                                "texts_digest": {"type": "string"},
+                                "record_hash": {"type": "string"}}},
+                            "verified": {"type": "boolean"},
+                            "texts": {"type": ["object", "null"]},
+                            "history": {"type": "array", "items": {"type": "object"}}}},
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message", "field"],
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                "field": {"type": ["string", "null"]}}}}},
         }},
     }
+
+
+#: A legal text's SHA-256 (of the bytes /documents/{digest} serves), or null for a url only.
+DIGEST_OR_NULL = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
+
+
+def _path_param(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _document_response():
+    return {"description": "The text, exactly the bytes its digest covers",
+            "content": {"text/plain": {"schema": {"type": "string"}}}}

@@ -206,3 +206,27 @@ def catalog_from(catalog_version):
     from app.sites.catalog import catalog_from_document
 
     return catalog_from_document(catalog_version.content)
+
+
+DIGESTS = {("policy", "v1"): {"en": "a" * 64},
+           ("consent", "gen-1"): {"ru": "b" * 64, "en": "c" * 64}}
+
+
+@pytest.mark.parametrize(("language", "policy", "consent"), [
+    ("en", "a" * 64, "c" * 64),
+    # No Russian policy: the default language's text is what a Russian visitor was pointed to.
+    ("ru", "a" * 64, "b" * 64),
+])
+def test_a_record_keeps_the_digests_of_the_texts_behind_its_versions(sites, ledger, intake,
+                                                                     make_report, language,
+                                                                     policy, consent):
+    sites.add("docs", languages=["en", "ru"], document_digests=DIGESTS)
+    intake(make_report(site="docs", language=language, consent_document_version="gen-1"))
+    content = ledger.records["docs"][0].content
+    assert (content["policy_digest"], content["consent_document_digest"]) == (policy, consent)
+
+
+def test_a_record_of_a_url_only_site_keeps_no_digest(ledger, intake, make_report):
+    intake(make_report())
+    content = ledger.records["shop"][0].content
+    assert content["policy_digest"] is None and content["consent_document_digest"] is None
