@@ -38,7 +38,7 @@ def current_document(site_id, kind, language):
         return _not_found("unknown_language", "the site does not offer this language", "language")
     texts = site_documents(site, sites.catalog(site.id, site.catalog_version)).get(kind)
     chosen = pick(texts, language, site.default_language)
-    stored = chosen and DocumentStore(db.session).get(chosen.digest)
+    stored = chosen and DocumentStore(db.session).get(chosen.digest, site.id)
     if not stored:
         return _not_found("no_document", "the site has no stored text of this kind", "kind")
     return _text_response(stored, CURRENT)

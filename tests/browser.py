@@ -63,6 +63,10 @@ def console_shop_spec():
     return parse_site_document(document, "consoleshop")
 
 
+#: The live server's app, for session fixtures that add sites to it (set by live_server).
+LIVE_APP = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Serve the app with the sample sites on SQLite in a background thread; yield its base URL."""
@@ -80,6 +84,7 @@ def live_server(tmp_path_factory):
         for email, role, sites in CONSOLE_USERS:
             create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()
+    LIVE_APP["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -247,3 +247,23 @@ def test_serving_a_document_writes_nothing(client, samples):
         assert client.get(f"/documents/loginom/consent/{language}").status_code == 200
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(LegalDocument)) == before
+
+
+def test_two_sites_or_two_versions_sharing_a_text_each_keep_their_row(client, samples,
+                                                                     report_for):
+    from app.publishing import publish_site
+    from app.sites.files import load_site_file
+
+    spec = load_site_file(SAMPLE_SITES / "loginom.yaml")
+    publish_site(db.session, spec.model_copy(update={"id": "loginom-twin"}))
+    bumped = spec.privacy_policy.model_copy(update={"version": "2026-12-01"})
+    publish_site(db.session, spec.model_copy(update={"privacy_policy": bumped}))
+    db.session.commit()
+    rows = db.session.scalars(select(LegalDocument).filter_by(kind="policy")
+                              .where(LegalDocument.site_id.startswith("loginom")))
+    assert sorted((row.site_id, row.version) for row in rows) == [
+        ("loginom", "2026-12-01"), ("loginom", "undated"), ("loginom-twin", "undated")]
+    record = _record(client, report_for(language="en"))
+    assert record.content["policy_version"] == "2026-12-01"
+    assert record.content["policy_digest"] == hashlib.sha256(
+        client.get("/documents/loginom/policy/en").data).hexdigest()

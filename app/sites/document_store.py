@@ -21,9 +21,12 @@ class DocumentStore:
         return digests
 
     def store(self, site_id, legal_text):
-        """Store one text under its digest unless it is there already (content-addressed)."""
+        """Store one text of a site under its digest, version and language, unless it is there
+        already (idempotent)."""
         digest = legal_text.digest
-        if self.session.get(LegalDocument, digest) is not None:
+        if self.session.scalar(select(LegalDocument.id).filter_by(
+                site_id=site_id, kind=legal_text.kind, version=legal_text.version,
+                language=legal_text.language, digest=digest)) is not None:
             return
         self.session.add(LegalDocument(
             digest=digest, site_id=site_id, kind=legal_text.kind, language=legal_text.language,
@@ -31,9 +34,12 @@ class DocumentStore:
             generated=legal_text.generated))
         self.session.flush()
 
-    def get(self, digest):
-        """Return the stored text with this digest, or None."""
-        return self.session.get(LegalDocument, digest)
+    def get(self, digest, site_id=None):
+        """Return a stored text with this digest (of the site, when given), or None."""
+        statement = select(LegalDocument).filter_by(digest=digest)
+        if site_id is not None:
+            statement = statement.filter_by(site_id=site_id)
+        return self.session.scalars(statement.order_by(LegalDocument.id).limit(1)).first()
 
     def digests(self, site_id):
         """Return {(kind, version): {language: digest}} of every text the site ever served;
@@ -42,7 +48,7 @@ class DocumentStore:
         rows = self.session.execute(
             select(LegalDocument.kind, LegalDocument.version, LegalDocument.language,
                    LegalDocument.digest).filter_by(site_id=site_id)
-            .order_by(LegalDocument.created_at, LegalDocument.digest))
+            .order_by(LegalDocument.id))
         for kind, version, language, digest in rows:
             found.setdefault((kind, version), {})[language] = digest
         return found

@@ -6,7 +6,7 @@ maps one to the other.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.tables import Base, Timestamp, utc_now
@@ -105,15 +105,19 @@ class SiteRevision(Base):
 
 
 class LegalDocument(Base):
-    """One exact legal text a site served, stored under the SHA-256 of its UTF-8 bytes.
+    """One exact legal text a site served under a version in a language, named by the SHA-256
+    of its UTF-8 bytes (its digest).
 
-    Rows are only ever added: a record names the text its visitor was pointed to by digest.
+    Rows are only ever added: a record names the text its visitor was pointed to by digest. The
+    same text is one row per site, kind, version and language, so two sites (or two versions)
+    sharing a text each keep their own.
     """
 
     __tablename__ = "legal_documents"
-    __table_args__ = (Index("ix_legal_documents_site_kind", "site_id", "kind", "version"),)
+    __table_args__ = (UniqueConstraint("site_id", "kind", "version", "language", "digest"),)
 
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     #: "policy" (the privacy policy) or "consent" (the 152-FZ consent document).
     kind: Mapped[str] = mapped_column(String(10))

@@ -52,6 +52,7 @@ def upgrade():
         op.add_column('sites', sa.Column(column, sa.JSON(), nullable=True))
     op.create_table(
         'legal_documents',
+        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('digest', sa.String(64), nullable=False),
         sa.Column('site_id', sa.String(40), nullable=False),
         sa.Column('kind', sa.String(10), nullable=False),
@@ -63,10 +64,11 @@ def upgrade():
         sa.Column('created_at', Timestamp, nullable=False),
         sa.ForeignKeyConstraint(['site_id'], ['sites.id'],
                                 name=op.f('fk_legal_documents_site_id_sites')),
-        sa.PrimaryKeyConstraint('digest', name=op.f('pk_legal_documents')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_legal_documents')),
+        sa.UniqueConstraint('site_id', 'kind', 'version', 'language', 'digest',
+                            name=op.f('uq_legal_documents_site_id')),
     )
-    op.create_index('ix_legal_documents_site_kind', 'legal_documents',
-                    ['site_id', 'kind', 'version'])
+    op.create_index(op.f('ix_legal_documents_digest'), 'legal_documents', ['digest'])
 
 
 def _as_text(value):
@@ -79,7 +81,7 @@ def _as_text(value):
 
 
 def downgrade():
-    op.drop_index('ix_legal_documents_site_kind', table_name='legal_documents')
+    op.drop_index(op.f('ix_legal_documents_digest'), table_name='legal_documents')
     op.drop_table('legal_documents')
     for column in (*NEW_JSON, 'operator_country'):
         op.execute(f"ALTER TABLE sites DROP COLUMN {column}")
