@@ -25,6 +25,8 @@ ROUTES = [
     ("POST", "/console/sites/testshop/catalog/analytical/0/delete", SITE_MANAGERS),
     ("GET", "/console/sites/testshop/texts", SITE_MANAGERS),
     ("POST", "/console/sites/testshop/texts", SITE_MANAGERS),
+    ("GET", "/console/sites/testshop/documents", SITE_MANAGERS),
+    ("POST", "/console/sites/testshop/documents", SITE_MANAGERS),
     ("GET", "/console/sites/testshop/upload", SITE_MANAGERS),
     ("POST", "/console/sites/testshop/upload", SITE_MANAGERS),
     ("GET", "/console/sites/testshop/history", SITE_READERS),

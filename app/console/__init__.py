@@ -2,6 +2,7 @@
 from app.console import (  # noqa: F401  (views register routes on bp)
     views_admin,
     views_auth,
+    views_documents,
     views_history,
     views_proofs,
     views_sites,

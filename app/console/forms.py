@@ -71,7 +71,7 @@ class SiteSettingsForm(FlaskForm):
     default_language = StringField(_l("Default language"), validators=[DataRequired()])
     regime = MultiCheckboxField(_l("Legal regimes"), choices=options([
         (Regime.GDPR.value, "GDPR"), (Regime.RU152.value, "152-FZ")]))
-    privacy_policy_url = StringField(_l("Privacy policy URL"), validators=[DataRequired()])
+    privacy_policy_url = StringField(_l("Privacy policy URL"), validators=[Optional()])
     privacy_policy_version = StringField(_l("Privacy policy version"), validators=[DataRequired()])
     consent_document_url = StringField(_l("Consent document URL (152-FZ)"), validators=[Optional()])
     consent_document_version = StringField(_l("Consent document version"), validators=[Optional()])
@@ -111,6 +111,17 @@ class UploadForm(FlaskForm):
     site_file = FileField(_l("Site file (YAML or TOML)"), validators=[
         FileRequired(), FileAllowed(["yaml", "yml", "toml"], _l("YAML or TOML files only"))])
     submit = SubmitField(_l("Upload and save"))
+
+
+class DocumentUploadForm(FlaskForm):
+    kind = SelectField(_l("Document"), choices=options([
+        ("privacy_policy", _l("Privacy policy")),
+        ("consent_document", _l("Consent to personal data processing"))]))
+    language = SelectField(_l("Language"), choices=[])
+    text_file = FileField(_l("Text (.txt, .md or .html, UTF-8)"), validators=[
+        FileRequired(), FileAllowed(["txt", "md", "html", "htm"],
+                                    _l("Plain text, Markdown or HTML files only"))])
+    submit = SubmitField(_l("Store as the current version"))
 
 
 class SearchForm(FlaskForm):

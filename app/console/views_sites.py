@@ -16,6 +16,7 @@ from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.editing import (
     catalog_item,
+    with_document_text,
     with_catalog_item,
     with_settings,
     with_texts,
@@ -28,7 +29,8 @@ from app.sites.repository import SiteRepository, site_spec
 EDIT = (Role.OWNER,)
 
 
-def _site_and_document(site_id):
+def site_and_document(site_id):
+    """Return a site the user manages, its spec and its site document (404, 403 otherwise)."""
     repository = SiteRepository(db.session)
     site = repository.get(site_id)
     if site is None:
@@ -38,7 +40,7 @@ def _site_and_document(site_id):
     return site, spec, site_document(spec)
 
 
-def _save(site_id, document, action, form=None, source="console"):
+def _save(site_id, document, action, form=None, source="console", **details):
     """Validate and store an edited document; return the outcome, or None after showing the error."""
     try:
         spec = parse_site_document(document, source)
@@ -54,11 +56,19 @@ def _save(site_id, document, action, form=None, source="console"):
                 other=spec.id, site=site_id), "error")
         return None
     outcome = publish_site(db.session, spec, author=current_user.email)
-    audit(db.session, current_user.email, action, site_id, catalog_version=outcome.catalog_version)
+    audit(db.session, current_user.email, action, site_id, catalog_version=outcome.catalog_version,
+          **details)
     db.session.commit()
     flash(_("Saved. Visitors now see catalog version %(version)d.",
             version=outcome.catalog_version))
     return outcome
+
+
+def save_document(site_id, document, key, language, text):
+    """Store an uploaded legal text as the current version of its kind; return the outcome."""
+    edited = with_document_text(document, key, language, text)
+    return _save(site_id, edited, "site.document", document_key=key, language=language,
+                 version=edited[key]["version"])
 
 
 @bp.get("/sites/<site_id>")
@@ -77,7 +87,7 @@ def site_overview(site_id):
 @roles_required(*EDIT)
 def site_settings(site_id):
     """Edit origins, languages, trackers, lifetimes, regime and documents."""
-    site, _spec, document = _site_and_document(site_id)
+    site, _spec, document = site_and_document(site_id)
     form = SiteSettingsForm()
     if form.validate_on_submit():
         edited = with_settings(document, settings_from_form(form))
@@ -94,7 +104,7 @@ def site_settings(site_id):
 @roles_required(*EDIT)
 def catalog(site_id):
     """List the catalog item by item, with the catalog check's warnings."""
-    site, spec, document = _site_and_document(site_id)
+    site, spec, document = site_and_document(site_id)
     return render_template("console/catalog.html", site=site, catalog=document["catalog"],
                            findings=check_site(spec), delete_form=ConfirmForm(),
                            default_language=document["default_language"])
@@ -106,7 +116,7 @@ def catalog(site_id):
 @roles_required(*EDIT)
 def catalog_item_edit(site_id, category, index):
     """Add or change one catalog item."""
-    site, _spec, document = _site_and_document(site_id)
+    site, _spec, document = site_and_document(site_id)
     items = document["catalog"].get(category) if category else None
     if category and (not items or index >= len(items)):
         abort(404)
@@ -134,7 +144,7 @@ def _item_values(form):
 @roles_required(*EDIT)
 def catalog_item_delete(site_id, category, index):
     """Remove one catalog item."""
-    _site, _spec, document = _site_and_document(site_id)
+    _site, _spec, document = site_and_document(site_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
@@ -147,7 +157,7 @@ def catalog_item_delete(site_id, category, index):
 @roles_required(*EDIT)
 def texts(site_id):
     """Override any banner text, per language."""
-    site, _spec, document = _site_and_document(site_id)
+    site, _spec, document = site_and_document(site_id)
     language = request.args.get("language", site.default_language)
     if language not in site.languages:
         abort(404)
@@ -173,7 +183,7 @@ def _default_texts(language):
 @roles_required(*EDIT)
 def upload(site_id):
     """Replace the site's whole configuration with an uploaded site file."""
-    site, _spec, _document = _site_and_document(site_id)
+    site, _spec, _document = site_and_document(site_id)
     form = UploadForm()
     if form.validate_on_submit():
         upload_file = form.site_file.data

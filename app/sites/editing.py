@@ -1,5 +1,7 @@
 """Edit a site document piece by piece (settings, catalog items, texts) before it is validated."""
 import copy
+import hashlib
+import json
 
 from app.sites.trackers import TRACKERS
 
@@ -33,6 +35,9 @@ def settings_values(document):
         node = document
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            # A url per language: the form edits the default language's (else the first).
+            node = node.get(document.get("default_language")) or next(iter(node.values()), None)
         values[field] = node
     return values
 
@@ -47,6 +52,10 @@ def with_settings(document, values):
             if not isinstance(node.get(parent), dict):
                 node[parent] = {}
             node = node[parent]
+        old = node.get(key)
+        if isinstance(old, dict) and isinstance(value, str):
+            # Only the default language's url is on the form; the other languages' stay.
+            value = {**old, result["default_language"]: value}
         if value in (None, "", []):
             node.pop(key, None)
         else:
@@ -98,4 +107,27 @@ def with_texts(document, language, texts):
         all_texts[language] = overrides
     else:
         all_texts.pop(language, None)
+    return result
+
+
+def with_document_text(document, key, language, text):
+    """Return a copy whose legal text under key (privacy_policy or consent_document) has this
+    text in language, as a new version; the other languages' texts stay."""
+    result = copy.deepcopy(document)
+    node = result.setdefault(key, {}) or {}
+    result[key] = node
+    texts = node.get("text")
+    texts = dict(texts) if isinstance(texts, dict) else (
+        {document["default_language"]: texts} if texts else {})
+    texts[language] = text
+    node["text"] = texts
+    # The upload, not the file it came from, is now the source of this language's text.
+    files = node.get("file")
+    if isinstance(files, dict):
+        files = {lang: path for lang, path in files.items() if lang != language}
+    node.pop("file", None)
+    if files and isinstance(files, dict):
+        node["file"] = files
+    combined = json.dumps(texts, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    node["version"] = "up-" + hashlib.sha256(combined).hexdigest()[:12]
     return result
