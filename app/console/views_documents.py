@@ -1,5 +1,5 @@
 """Owners' page of a site's legal texts: what is stored, and an upload of a new text."""
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.console.auth import roles_required

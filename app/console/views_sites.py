@@ -16,8 +16,8 @@ from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.editing import (
     catalog_item,
-    with_document_text,
     with_catalog_item,
+    with_document_text,
     with_settings,
     with_texts,
     without_catalog_item,
