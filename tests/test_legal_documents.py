@@ -267,3 +267,62 @@ def test_two_sites_or_two_versions_sharing_a_text_each_keep_their_row(client, sa
     assert record.content["policy_version"] == "2026-12-01"
     assert record.content["policy_digest"] == hashlib.sha256(
         client.get("/documents/loginom/policy/en").data).hexdigest()
+
+
+# ---- migration 0012 ------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """The URL of a database with no schema yet, on each backend; dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    name = f"consent_mig_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migration_0012_keeps_existing_sites_working_both_ways(empty_database, tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app.sites.repository import SiteRepository
+    from tests.conftest import make_test_app
+
+    app = make_test_app(empty_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="0011")
+        db.session.execute(text(
+            "INSERT INTO sites (id, name, operator_legal_name, operator_registration_number,"
+            " operator_address, operator_email, origins, languages, default_language, regime,"
+            " privacy_policy_url, privacy_policy_version, consent_document_url,"
+            " consent_document_version, consent_lifetime_days, catalog_version, created_at,"
+            " updated_at, ga4_consent_mode, gpc, texts, client_ip, retention_days, trackers)"
+            " VALUES ('old', 'Old', 'Old LLC', '', '', 'dpo@old.example', '[\"https://old.example\"]',"
+            " '[\"ru\"]', 'ru', '[\"ru152\"]', 'https://old.example/p', 'v1',"
+            " 'https://old.example/c', 'c1', 180, 1, '2026-11-01 00:00:00', '2026-11-01 00:00:00',"
+            " 'basic', 'refuse', '{}', 'hash', 1095, '{}')"))
+        db.session.commit()
+        upgrade()
+        site = SiteRepository(db.session).get("old")
+        assert (site.operator_legal_name, site.privacy_policy_url, site.consent_document_url) == (
+            "Old LLC", "https://old.example/p", "https://old.example/c")
+        assert site.operator_country is None and site.privacy_policy_text is None
+        db.session.remove()
+        downgrade(revision="0011")
+        row = db.session.execute(text("SELECT operator_legal_name, privacy_policy_url FROM sites"
+                                      " WHERE id = 'old'")).one()
+        assert tuple(row) == ("Old LLC", "https://old.example/p")
+        db.session.remove()
+        db.engine.dispose()
