@@ -230,3 +230,32 @@ def test_a_record_of_a_url_only_site_keeps_no_digest(ledger, intake, make_report
     intake(make_report())
     content = ledger.records["shop"][0].content
     assert content["policy_digest"] is None and content["consent_document_digest"] is None
+
+
+def test_the_settings_form_edits_the_default_languages_url_and_keeps_the_others():
+    from app.sites.editing import settings_values, with_settings
+
+    document = ru152_document(privacy_policy={
+        "version": "1", "url": {"ru": "https://example.com/ru/p", "en": "https://example.com/p"}})
+    assert settings_values(document)["privacy_policy_url"] == "https://example.com/ru/p"
+    edited = with_settings(document, {"privacy_policy_url": "https://example.com/ru/new"})
+    assert edited["privacy_policy"]["url"] == {"ru": "https://example.com/ru/new",
+                                               "en": "https://example.com/p"}
+    parse_site_document(edited, "console")
+
+
+def test_an_uploaded_text_replaces_its_languages_file_and_makes_a_new_version():
+    from app.sites.editing import with_document_text
+
+    document = ru152_document(privacy_policy={
+        "version": "1", "file": {"en": "p.en.txt", "ru": "p.ru.txt"},
+        "text": {"en": "Policy.", "ru": "Политика."}})
+    first = with_document_text(document, "privacy_policy", "ru", "Новая политика.")
+    node = first["privacy_policy"]
+    assert node["text"] == {"en": "Policy.", "ru": "Новая политика."}
+    assert node["file"] == {"en": "p.en.txt"} and node["version"].startswith("up-")
+    second = with_document_text(first, "privacy_policy", "ru", "Ещё одна.")
+    assert second["privacy_policy"]["version"] != node["version"]
+    created = with_document_text(ru152_document(), "consent_document", "ru", "Согласие.")
+    assert created["consent_document"]["text"] == {"ru": "Согласие."}
+    assert parse_site_document(created, "console").consent_document.version.startswith("up-")
