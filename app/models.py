@@ -10,9 +10,10 @@ from app.ledger.tables import (
     SubjectKey,
     TextSet,
 )
-from app.sites.tables import CatalogVersion, Site, SiteRevision
+from app.sites.tables import CatalogVersion, LegalDocument, Site, SiteRevision
 from app.tables import Base, Timestamp, utc_now
 
 __all__ = ["ApiToken", "AuditEntry", "BannerBuild", "BannerImpression", "Base", "CanonicalJSON",
-           "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead", "Site", "SiteRevision",
+           "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead", "LegalDocument", "Site",
+           "SiteRevision",
            "SubjectKey", "TextSet", "Timestamp", "User", "user_sites", "utc_now"]
