@@ -326,3 +326,15 @@ def test_migration_0012_keeps_existing_sites_working_both_ways(empty_database, t
         assert tuple(row) == ("Old LLC", "https://old.example/p")
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("site_id", "links", "absent"), [
+    ("loginom", ["/documents/loginom/policy/ru", "/documents/loginom/consent/ru"], None),
+    ("familami", ["/documents/familami/policy/en"], "/documents/familami/consent/"),
+])
+def test_demo_pages_link_the_stored_texts(client, samples, site_id, links, absent):
+    page = client.get(f"/demo/{site_id}").get_data(as_text=True)
+    for link in links:
+        assert f'href="{link}"' in page
+        assert client.get(link).status_code == 200
+    assert absent is None or absent not in page
