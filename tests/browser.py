@@ -63,6 +63,21 @@ def console_shop_spec():
     return parse_site_document(document, "consoleshop")
 
 
+class LiveServer(str):
+    """The live server's base URL, with its app for tests that change a site they own."""
+
+    def __new__(cls, url, app):
+        server = super().__new__(cls, url)
+        server.app = app
+        return server
+
+    def publish(self, spec):
+        """Save a site on the live server as the console or an import would."""
+        with self.app.app_context():
+            publish_site(db.session, spec)
+            db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Serve the app with the sample sites on SQLite in a background thread; yield its base URL."""
@@ -83,7 +98,7 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
 
@@ -94,8 +109,11 @@ def host_page(browser, live_server):
     contexts = []
 
     def open_page(site_id="testshop", lang="en", locale="en-US", head="", body="", csp=None,
-                  nonce=None, gpc=False, embed_src=None, path="/"):
-        context = browser.new_context(locale=locale)
+                  nonce=None, gpc=False, embed_src=None, path="/", phone=False):
+        # A phone as the issue measures it: 390 x 844 CSS pixels, touch, mobile viewport.
+        device = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                  "has_touch": True} if phone else {}
+        context = browser.new_context(locale=locale, **device)
         contexts.append(context)
         if gpc:
             context.add_init_script(

@@ -233,7 +233,7 @@ def test_refusal_after_a_re_prompt_clears_what_an_earlier_grant_left(host_page):
     visit.page.wait_for_function("ConsentGate.getConsent().receipt")
     stored = visit.page.evaluate("""() => JSON.parse(decodeURIComponent(document.cookie
         .split('; ').find(c => c.startsWith('cg_consent=')).slice(11)))""")
-    stored["catalog"] = 0
+    stored["policy"] = "2000-01-01"
     visit.page.evaluate("""s => { document.cookie = 'cg_consent=' +
         encodeURIComponent(JSON.stringify(s)) + '; Path=/'; }""", stored)
     visit.page.reload()

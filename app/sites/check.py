@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from app.sites.catalog import describe_pattern, find_item, item_matches
+from app.sites.gate_storage import GATE_STORAGE
 from app.sites.schema import Regime, StorageKind
 from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS
 
@@ -25,6 +26,7 @@ def check_site(spec):
         *_check_unclearable(spec),
         *_check_advertising_as_analytics(spec),
         *_check_lifetimes(spec),
+        *_check_gate_storage(spec),
     ]
 
 
@@ -113,6 +115,22 @@ def _check_lifetimes(spec):
                 yield Finding(
                     "missing-lifetime",
                     f"{category} item {describe_pattern(item)} has no lifetime",
+                )
+
+
+def _check_gate_storage(spec):
+    # The service lists its own keys in every site's mandatory category, in every language.
+    for category, items in spec.catalog.categories():
+        for item in items:
+            for key in GATE_STORAGE:
+                if item.storage != key.storage or not item_matches(item, key.name):
+                    continue
+                where = "" if category == "mandatory" else (
+                    f"; it is strictly necessary, not {category}")
+                yield Finding(
+                    "gate-storage",
+                    f"{category} item {describe_pattern(item)} covers {key.name}, which Consent "
+                    f"Gate writes and declares itself{where}; remove the item",
                 )
 
 
