@@ -4,10 +4,10 @@ from babel.units import format_unit
 
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
-from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.catalog import catalog_from_document, item_matches, tracker_categories
 from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
-from app.sites.trackers import TRACKERS
+from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
 
 
 def banner_config(site, catalog_version, text_sets, urls, build, css):
@@ -57,8 +57,9 @@ def deferred_texts(texts):
 
 def _trackers(site, catalog):
     # Keyed by the tracker's name, as in the site file and the deferred part's LOADERS.
-    trackers = {name: {"id": site.trackers[name], "category": category}
-                for name, category in tracker_categories(site.trackers, catalog).items()}
+    loadable = site_loadable_trackers(site)
+    trackers = {name: {"id": loadable[name], "category": category}
+                for name, category in tracker_categories(loadable, catalog).items()}
     if "ga4" in trackers:
         trackers["ga4"]["mode"] = site.ga4_consent_mode
     return trackers
@@ -106,13 +107,30 @@ def _texts(site, catalog, language):
     categories = [name for name, _items in catalog.categories()]
     texts = {key: text for key, text in resolved.items() if _shown(key, site, categories)}
     texts["rows"] = {
-        category: [_row(item, language, site.default_language, resolved) for item in items]
+        category: [_row(item, language, site.default_language, resolved)
+                   for item in _shown_items(site, items)]
         for category, items in catalog.categories()
     }
     # Inside the text set, so its digest proves which documents the visitor was pointed to.
     texts["links"] = document_links(site, language)
     texts["digest"] = texts_digest(site.id, language, texts)
     return texts
+
+
+def _shown_items(site, items):
+    """Leave out the items that only a held-back tracker writes: the visitor is not told of
+    cookies the gate never lets be set."""
+    held = held_back_trackers(site)
+    if not held:
+        return items
+    loaded = list(site_loadable_trackers(site))
+    return [item for item in items
+            if not _writes(item, site, held) or _writes(item, site, loaded)]
+
+
+def _writes(item, site, names):
+    return any(item_matches(item, key.name_for(site.trackers[name]))
+               for name in names for key in TRACKERS[name].first_party)
 
 
 def operator_name(site, language):
