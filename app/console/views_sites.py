@@ -10,10 +10,11 @@ from app.console.auth import require_proof_reader, require_site_manager, roles_r
 from app.console.blueprint import bp
 from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
 from app.console.site_forms import settings_from_form, settings_to_form
-from app.embed import embed_snippet
+from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
+from app.sites.csp import csp_lines, site_csp
 from app.sites.editing import (
     catalog_item,
     with_catalog_item,
@@ -24,6 +25,7 @@ from app.sites.editing import (
 from app.sites.files import SiteFileError, parse_site_document, read_site_upload
 from app.sites.history import site_document
 from app.sites.repository import SiteRepository, site_spec
+from app.sites.trackers import TRACKERS, enabled_trackers, held_back_trackers
 
 EDIT = (Role.OWNER,)
 
@@ -64,12 +66,18 @@ def _save(site_id, document, action, form=None, source="console"):
 @bp.get("/sites/<site_id>")
 @roles_required(Role.OWNER, Role.AUDITOR)
 def site_overview(site_id):
-    """Show a site's summary, its embed snippet and links to its pages."""
+    """Show a site's summary, its trackers, the catalog check, its embed snippet and CSP."""
     repository = SiteRepository(db.session)
     site = repository.get(site_id) or abort(404)
     require_proof_reader(site_id)
-    return render_template("console/site.html", site=site,
+    spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
+    held = held_back_trackers(site)
+    trackers = [(TRACKERS[name], tracker_id, name in held)
+                for name, tracker_id in enabled_trackers(site.trackers)]
+    return render_template("console/site.html", site=site, trackers=trackers,
+                           findings=check_site(spec),
                            snippet=embed_snippet(request.host_url, site_id),
+                           csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
                            can_manage=current_user.can_manage(site_id))
 
 
