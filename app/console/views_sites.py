@@ -160,14 +160,17 @@ def texts(site_id):
     if language not in site.languages:
         abort(404)
     form = texts_form(BANNER_TEXTS)
+    refused = False
     if form.validate_on_submit():
         values = {key: form[key].data for key in BANNER_TEXTS}
         if _save(site_id, with_texts(document, language, values), "site.texts", form):
             return redirect(url_for("console.texts", site_id=site_id, language=language))
+        refused = True
     elif not form.is_submitted():
         form.process(data=document.get("texts", {}).get(language, {}))
     return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(language)), 422 if form.errors else 200
+                           defaults=_default_texts(language)), (
+        422 if refused or form.errors else 200)
 
 
 def _default_texts(language):

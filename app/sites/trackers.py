@@ -173,6 +173,7 @@ OTHER_CONSENT_KEYS = (
 #: Every key that needs consent, tracker keys first (their label names the built-in tracker).
 CONSENT_KEYS = tuple(dict.fromkeys((
     *_tracker_keys(),
-    *(ConsentKey(name, "exact", "advertising", "marketing") for name in ADVERTISING_IDENTIFIERS),
     *OTHER_CONSENT_KEYS,
+    *(ConsentKey(name, "exact", "known advertising", "marketing")
+      for name in ADVERTISING_IDENTIFIERS),
 )))
