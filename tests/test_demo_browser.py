@@ -29,6 +29,7 @@ def test_demo_page_renders_in_chromium(browser, live_server, site_id, language, 
 def test_demo_index_links_every_sample(page, live_server):
     page.goto(f"{live_server}/demo/")
     links = page.locator(".site-list a")
-    assert links.count() == 7  # the five samples, the test shop and the console shop
+    # the five samples, the test shop, the console shop and loginom with a filed notice
+    assert links.count() == 8
     page.locator(".site-list a[href$='/demo/familami']").click()
     page.wait_for_url(f"{live_server}/demo/familami")
