@@ -6,10 +6,10 @@ import yaml
 from sqlalchemy import func, select
 
 from app.banner.bundle import read_bundle_config
+from app.demo.views import DEMO_PAGE_POLICY
 from app.extensions import db
 from app.ledger.tables import ConsentRecord
 from app.models import Site, SiteRevision
-from app.demo.views import DEMO_PAGE_POLICY
 from tests.conftest import SAMPLE_SITES, login, post_report, subject_secret
 
 LOGINOM = SAMPLE_SITES / "loginom.yaml"

@@ -18,12 +18,13 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    create_model,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from app.sites.guards import guard_problems
 from app.sites.kinds import (  # noqa: F401  (the schema's vocabulary, importable from here)
     FIRST_PARTY,
     GoogleConsentMode,
@@ -33,7 +34,6 @@ from app.sites.kinds import (  # noqa: F401  (the schema's vocabulary, importabl
     Regime,
     StorageKind,
 )
-from app.sites.guards import guard_problems
 from app.sites.lifetimes import normalize_lifetime
 from app.sites.texts import BANNER_TEXTS
 from app.sites.trackers import TRACKERS
