@@ -47,8 +47,10 @@ def _save(site_id, document, action, form=None, source="console"):
     except SiteFileError as error:
         # An uploaded file is named in the message; a console form is not a file.
         message = str(error).removeprefix("console: ")
-        if form is not None and error.field in getattr(form, "_fields", {}):
-            form[error.field].errors.append(error.problem)
+        # A nested setting's form field is named as its path joined with "_".
+        field = (error.field or "").replace(".", "_")
+        if form is not None and field in getattr(form, "_fields", {}):
+            form[field].errors.append(error.problem)
         flash(_("Not saved: %(message)s", message=message), "error")
         return None
     if spec.id != site_id:
