@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from app.banner.bundle import read_bundle_config
 from app.demo.views import DEMO_PAGE_POLICY
 from app.extensions import db
+from app.ledger.proof import chain_hash
 from app.ledger.tables import ConsentRecord
-from app.models import Site, SiteRevision
+from app.models import LedgerHead, Site, SiteRevision
 from tests.conftest import SAMPLE_SITES, login, post_report, subject_secret
 
 LOGINOM = SAMPLE_SITES / "loginom.yaml"
@@ -107,6 +108,26 @@ def test_a_record_never_names_a_tracker_that_was_held_back(runner, client, with_
     report = _loginom_report(client, event_id="evt-00000002", consent_id="cns-00000002",
                              event="update")
     assert _recorded_trackers(client, report) == ["ga4", "meta_pixel", "yandex_metrica"]
+
+
+@pytest.mark.parametrize("rehash", [False, True])
+def test_an_insider_who_rewrites_what_a_record_says_was_loaded_is_caught(runner, client, rehash):
+    """A database administrator hides a transfer (or invents one) by editing the trackers a
+    record names; the record hash, or the signed checkpoint of the first record, catches it."""
+    assert _import(runner, LOGINOM).exit_code == 0
+    assert _recorded_trackers(client, _loginom_report(client)) == ["yandex_metrica"]
+    db.session.commit()
+    record = db.session.scalar(select(ConsentRecord).filter_by(site_id="loginom", seq=1))
+    record.content = {**record.content, "trackers": ["ga4", "meta_pixel", "yandex_metrica"]}
+    if rehash:
+        record.record_hash = chain_hash(record.prev_hash, record.content)
+        db.session.get(LedgerHead, "loginom").head_hash = record.record_hash
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify", "--site", "loginom"])
+    assert result.exit_code == 1
+    assert "record seq 1 (" in result.output
+    if rehash:
+        assert "differs from the signed checkpoint" in result.output
 
 
 @pytest.mark.parametrize(("change", "expected"), [
