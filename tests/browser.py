@@ -78,6 +78,21 @@ class LiveServer(str):
             db.session.commit()
 
 
+#: Loginom as it would be once its cross-border notice is filed, under an id of its own.
+LOGINOM_FILED = "loginom-filed"
+
+
+def loginom_filed_spec():
+    """Return the loginom sample with a filed cross-border notice, as site loginom-filed."""
+    from tests.conftest import SAMPLE_SITES
+
+    document = yaml.safe_load((SAMPLE_SITES / "loginom.yaml").read_text(encoding="utf-8"))
+    document.update(id=LOGINOM_FILED, origins=[f"https://www.{LOGINOM_FILED}.test"],
+                    cross_border_notice={"filed": "2025-06-01", "reference": "RKN test",
+                                         "localisation_assessed": True})
+    return parse_site_document(document, LOGINOM_FILED)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Serve the app with the sample sites on SQLite in a background thread; yield its base URL."""
@@ -92,6 +107,7 @@ def live_server(tmp_path_factory):
         for path in [*site_files(SAMPLE_SITES), FIXTURES / "testshop.yaml"]:
             publish_site(db.session, load_site_file(path))
         publish_site(db.session, console_shop_spec())
+        publish_site(db.session, loginom_filed_spec())
         for email, role, sites in CONSOLE_USERS:
             create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()

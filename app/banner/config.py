@@ -6,11 +6,11 @@ from babel.units import format_unit
 
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
-from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.catalog import catalog_from_document, item_matches, tracker_categories
 from app.sites.gate_storage import GATE_STORAGE, consent_cookie_days, gate_key_for
 from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
-from app.sites.trackers import TRACKERS
+from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
 from app.sites.vendors import category_vendors, operator_country, provider_key, vendor_names
 
 
@@ -88,8 +88,9 @@ def _epoch_ms(moment):
 
 def _trackers(site, catalog):
     # Keyed by the tracker's name, as in the site file and the deferred part's LOADERS.
-    trackers = {name: {"id": site.trackers[name], "category": category}
-                for name, category in tracker_categories(site.trackers, catalog).items()}
+    loadable = site_loadable_trackers(site)
+    trackers = {name: {"id": loadable[name], "category": category}
+                for name, category in tracker_categories(loadable, catalog).items()}
     if "ga4" in trackers:
         trackers["ga4"]["mode"] = site.ga4_consent_mode
     return trackers
@@ -147,8 +148,8 @@ def _texts(site, catalog, language):
                         for category, listed in vendors.items()}
     # The gate's own keys are declared by the service; an owner's item for one is left out.
     texts["rows"] = {
-        category: [_row(item, language, site.default_language, resolved) for item in items
-                   if gate_key_for(item.name) is None]
+        category: [_row(item, language, site.default_language, resolved)
+                   for item in _shown_items(site, items) if gate_key_for(item.name) is None]
         for category, items in catalog.categories()
     }
     texts["rows"]["mandatory"][:0] = _gate_rows(site, language, resolved)
@@ -156,6 +157,22 @@ def _texts(site, catalog, language):
     texts["links"] = document_links(site, language)
     texts["digest"] = texts_digest(site.id, language, texts)
     return texts
+
+
+def _shown_items(site, items):
+    """Leave out the items that only a held-back tracker writes: the visitor is not told of
+    cookies the gate never lets be set."""
+    held = held_back_trackers(site)
+    if not held:
+        return items
+    loaded = list(site_loadable_trackers(site))
+    return [item for item in items
+            if not _writes(item, site, held) or _writes(item, site, loaded)]
+
+
+def _writes(item, site, names):
+    return any(item_matches(item, key.name_for(site.trackers[name]))
+               for name in names for key in TRACKERS[name].first_party)
 
 
 def operator_name(site, language):
@@ -169,7 +186,7 @@ def document_links(site, language):
 
 
 def _notice(site):
-    return getattr(site, "cross_border_notice", None)
+    return site.cross_border_notice
 
 
 def _first_layer_notes(site, texts, vendors, home, language):

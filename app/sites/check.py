@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 from app.sites.catalog import describe_pattern, find_item, item_matches
 from app.sites.gate_storage import GATE_STORAGE
+from app.sites.guards import guard_problems
 from app.sites.schema import Regime, StorageKind
-from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS
+from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS, held_back_trackers
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Finding:
 def check_site(spec):
     """Return every finding for a site spec, most serious first."""
     return [
+        *(Finding("refused", problem) for problem in guard_problems(spec)),
         *_check_regime(spec),
         *_check_undeclared(spec),
         *_check_unclearable(spec),
@@ -39,14 +41,24 @@ def _check_regime(spec):
             "152-FZ requires consent as a separate document (since 1 September 2025); "
             "set consent_document with its url and version",
         )
-    for name in spec.trackers.enabled():
-        tracker = TRACKERS[name]
-        if tracker.cross_border:
-            yield Finding(
-                "ru152-cross-border",
-                f"{tracker.label} is enabled on a 152-FZ site: its data leaves Russia "
-                "(cross-border transfer, 152-FZ Art. 12 and 18(5))",
-            )
+    held = held_back_trackers(spec)
+    if held:
+        yield Finding(
+            "ru152-cross-border",
+            f"{', '.join(held)} {'is' if len(held) == 1 else 'are'} not loaded: 152-FZ Art. 12 "
+            "needs the cross-border notice; set cross_border_notice: {filed: <date>, reference: "
+            "<text>, localisation_assessed: true} once it was filed with Roskomnadzor",
+        )
+    crossing = [name for name in spec.trackers.enabled() if TRACKERS[name].cross_border]
+    notice = spec.cross_border_notice
+    if crossing and notice is not None:
+        reference = f" ({notice.reference})" if notice.reference else ""
+        yield Finding(
+            "ru152-localisation",
+            f"{', '.join(crossing)} load under the cross-border notice filed "
+            f"{notice.filed.isoformat()}{reference}: their data leaves Russia, so Russian "
+            "citizens' data must still be recorded first in databases in Russia (152-FZ Art. 18(5))",
+        )
 
 
 def _check_undeclared(spec):
