@@ -15,5 +15,5 @@ from app.sites.tables import CatalogVersion, Site, SiteRevision
 from app.tables import Base, Timestamp, utc_now
 
 __all__ = ["ApiToken", "AuditEntry", "BannerBuild", "BannerImpression", "BannerScreenshot", "Base",
-           "CanonicalJSON", "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead", "Site", "SiteRevision",
-           "SubjectKey", "TextSet", "Timestamp", "User", "user_sites", "utc_now"]
+           "CanonicalJSON", "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead", "Site",
+           "SiteRevision", "SubjectKey", "TextSet", "Timestamp", "User", "user_sites", "utc_now"]

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from app.cli.common import with_database
 from app.evidence.capture import CaptureFailed, ChromiumMissing
 from app.evidence.snapshot import snapshot_site
+from app.evidence.store import ScreenshotStore, describe
 from app.extensions import db
 from app.screenshots import chromium_for
 from app.sites.repository import SiteRepository
@@ -43,3 +44,14 @@ def snapshot_command(site_ids, force):
                    f"{outcome.skipped} already stored")
     if failed:
         raise SystemExit(1)
+
+
+def screenshots_hold(site_ids=None):
+    """Print whether every stored screenshot still matches its digest (for ledger verify)."""
+    count, altered = ScreenshotStore(db.session).check(site_ids)
+    for row in altered:
+        click.echo(f"screenshots: ALTERED: {describe(row)}: its PNG does not hash to its "
+                   f"digest {row.digest}")
+    if count and not altered:
+        click.echo(f"screenshots: {count} stored, every PNG matches its SHA-256")
+    return not altered

@@ -94,20 +94,21 @@ class ScreenshotStore:
                    BannerScreenshot.texts_digest == texts_digest)
             .order_by(BannerScreenshot.layer, BannerScreenshot.viewport)).all()
 
-    def by_digest(self, digest):
-        """Return the first stored screenshot with this digest, bytes included, or None."""
+    def with_digest(self, digest):
+        """Return every stored screenshot with this digest, bytes included, oldest first."""
         return self.session.scalars(select(BannerScreenshot).where(
-            BannerScreenshot.digest == digest).order_by(BannerScreenshot.id).limit(1)).first()
+            BannerScreenshot.digest == digest).order_by(BannerScreenshot.id)).all()
 
-    def altered(self, site_ids=None):
-        """Return every stored screenshot whose PNG no longer hashes to its digest."""
+    def check(self, site_ids=None):
+        """Return (how many were checked, those whose PNG no longer hashes to its digest)."""
         statement = select(BannerScreenshot).order_by(BannerScreenshot.id)
         if site_ids is not None:
             statement = statement.where(BannerScreenshot.site_id.in_(list(site_ids)))
-        found = []
+        count, altered = 0, []
         for batch in self.session.scalars(statement.execution_options(yield_per=64)).partitions():
-            found += [row for row in batch if not intact(row)]
-        return found
+            count += len(batch)
+            altered += [row for row in batch if not intact(row)]
+        return count, altered
 
 
 def describe(row):
