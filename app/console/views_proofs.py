@@ -19,6 +19,7 @@ from app.accounts.models import Role
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.blueprint import bp
 from app.console.forms import SearchForm, options
+from app.evidence.archive import exported_screenshots, manifest_entries
 from app.evidence.store import ScreenshotStore
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
@@ -221,8 +222,12 @@ def export_manifest():
         query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
+    # ?screenshots=1: the manifest lists the banner screenshots of /console/export/screenshots.
+    shots = (manifest_entries(exported_screenshots(db.session, query))
+             if request.args.get("screenshots") == "1" else None)
     manifest = compute_manifest(db.session, query, fmt, key, verify_workers=1,
-                                due_within=checkpoint_due_within(current_app.config))
+                                due_within=checkpoint_due_within(current_app.config),
+                                screenshots=shots)
     name = f"consent-records-{query.up_to_id}.{fmt}.manifest.json"
     response = jsonify(manifest)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
