@@ -67,8 +67,8 @@ class ScreenshotStore:
             texts_digest=shot.texts_digest, layer=shot.layer, viewport=shot.viewport,
             width=shot.width, height=shot.height, captured_at=shot.captured_at, png=shot.png,
         ).on_conflict_do_nothing(index_elements=["site_id", "build", "texts_digest", "layer",
-                                                 "viewport"])
-        return self.session.execute(statement).rowcount == 1
+                                                 "viewport"]).returning(BannerScreenshot.id)
+        return self.session.execute(statement).scalar() is not None
 
     def taken(self, site_id, build, texts_digest):
         """Return the (layer, viewport) pairs already stored for one build and text set."""
