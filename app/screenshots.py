@@ -23,9 +23,11 @@ _capturing = threading.Lock()
 _threads = []
 
 
-def init_app(app):
-    """Listen for commits that published sites (the listeners are global; nothing per app)."""
-    app.extensions.setdefault("consent_gate.screenshots", _threads)
+def init_app(_app):
+    """Listen for commits of sessions that published sites (once per process: Session is global)."""
+    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def chromium_for(app):
@@ -33,14 +35,12 @@ def chromium_for(app):
     return find_chromium(app.config["CHROMIUM"])
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session):
     site_ids = session.info.pop(PUBLISHED_SITES, None)
     if site_ids and has_app_context():
         schedule(current_app._get_current_object(), sorted(site_ids))
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(PUBLISHED_SITES, None)
 

@@ -9,7 +9,8 @@ the file's SHA-256, record count and first and last record hash against the mani
 the service found each site's whole stored chain intact when it signed. Pin the
 key you fetched yourself from /api/v1/ledger/public-key with --public-key: without it, anyone
 can sign a forged manifest with a key of their own (--no-pinned-key checks it anyway, and says
-so). Exit 0 with a one-line summary, or 1 with the first problem.
+so). With --screenshots ZIP it checks that every banner screenshot the manifest lists is in the
+zip and hashes to its digest. Exit 0 with a one-line summary, or 1 with the first problem.
 """
 import argparse
 import base64
