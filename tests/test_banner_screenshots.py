@@ -359,3 +359,18 @@ def test_the_console_exports_screenshots_that_verify(app, record, make_user, tmp
     owner = app.test_client()
     login(owner, make_user("owner", "flomni"))
     assert owner.get(f"/console/export/screenshots?{query}").status_code == 403
+
+
+def test_a_console_save_photographs_only_what_changed(app, shots, make_user, fake_capture):
+    app.config["SCREENSHOTS"] = "auto"
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    response = owner.post("/console/sites/testshop/texts?language=he",
+                          data={"title": "פרטיות חשובה לנו"})
+    assert response.status_code == 302
+    background.wait_for_captures()
+    db.session.rollback()
+    added = [row for row in _rows() if row.id not in {shot.id for shot in shots}]
+    assert {(row.language, row.layer, row.viewport) for row in added} == {
+        ("he", layer, viewport) for layer in ("first", "settings") for viewport in ("desktop", "phone")}
+    assert len({row.texts_digest for row in _rows() if row.language == "he"}) == 2
