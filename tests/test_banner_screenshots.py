@@ -361,7 +361,9 @@ def test_the_console_exports_screenshots_that_verify(app, record, make_user, tmp
     assert owner.get(f"/console/export/screenshots?{query}").status_code == 403
 
 
-def test_a_console_save_photographs_only_what_changed(app, shots, make_user, fake_capture):
+@pytest.fixture
+def edited_shots(app, shots, make_user, fake_capture):
+    """The test shop photographed, then its Hebrew title changed in the console; every row."""
     app.config["SCREENSHOTS"] = "auto"
     owner = app.test_client()
     login(owner, make_user("owner", "testshop"))
@@ -370,7 +372,19 @@ def test_a_console_save_photographs_only_what_changed(app, shots, make_user, fak
     assert response.status_code == 302
     background.wait_for_captures()
     db.session.rollback()
-    added = [row for row in _rows() if row.id not in {shot.id for shot in shots}]
+    return _rows()
+
+
+def test_a_console_save_photographs_only_what_changed(shots, edited_shots):
+    added = [row for row in edited_shots if row.id not in {shot.id for shot in shots}]
     assert {(row.language, row.layer, row.viewport) for row in added} == {
         ("he", layer, viewport) for layer in ("first", "settings") for viewport in ("desktop", "phone")}
-    assert len({row.texts_digest for row in _rows() if row.language == "he"}) == 2
+    assert len({row.texts_digest for row in edited_shots if row.language == "he"}) == 2
+
+
+def test_the_versions_page_keeps_each_text_set_of_a_build(app, edited_shots, make_user):
+    auditor = app.test_client()
+    login(auditor, make_user("auditor"))
+    html = auditor.get("/console/sites/testshop/versions").data.decode()
+    assert all(f"/console/screenshots/{row.digest}.png" in html for row in edited_shots)
+    assert html.count('<span lang="he">he</span>') == 2

@@ -16,7 +16,6 @@ from app.console.views_proofs import _export_query as export_query
 from app.console.views_proofs import _refuse as refuse
 from app.evidence.archive import exported_screenshots, write_archive
 from app.evidence.store import ScreenshotStore, intact
-from app.evidence.tables import LAYERS, VIEWPORTS
 from app.extensions import db
 from app.sites.repository import SiteRepository
 
@@ -32,16 +31,16 @@ def banner_versions(site_id):
     require_proof_reader(site_id)
     versions = []
     for build, shots in groupby(sorted(ScreenshotStore(db.session).of_site(site_id),
-                                       key=lambda shot: (shot.build, shot.language)),
+                                       key=lambda shot: (shot.build, shot.language,
+                                                         shot.texts_digest)),
                                 key=lambda shot: shot.build):
-        shots = list(shots)
-        languages = {language: {(shot.layer, shot.viewport): shot for shot in group}
-                     for language, group in groupby(shots, key=lambda shot: shot.language)}
-        versions.append({"build": build, "captured_at": min(s.captured_at for s in shots),
-                         "languages": languages})
-    versions.sort(key=lambda version: version["captured_at"], reverse=True)
-    return render_template("console/versions.html", site=site, versions=versions,
-                           layers=LAYERS, viewports=VIEWPORTS)
+        # One entry per text set: a language whose texts changed within a build has two.
+        text_sets = [list(group) for _key, group in groupby(
+            shots, key=lambda shot: (shot.language, shot.texts_digest))]
+        versions.append({"build": build, "text_sets": text_sets,
+                         "captured_at": min(shot.captured_at for group in text_sets
+                                            for shot in group)})
+    return render_template("console/versions.html", site=site, versions=versions)
 
 
 @bp.get("/export/screenshots")
