@@ -14,7 +14,7 @@ def create_app(test_config=None, instance_path=None):
 
     from flask import Flask
 
-    from app import cli, config, db, i18n, runtime, security
+    from app import cli, config, db, i18n, runtime, screenshots, security
     from app.extensions import csrf
 
     app = Flask(__name__, instance_path=str(instance_path or PROJECT_ROOT / "instance"),
@@ -27,6 +27,7 @@ def create_app(test_config=None, instance_path=None):
     csrf.init_app(app)
     i18n.init_app(app, PROJECT_ROOT / "translations")
     runtime.init_app(app)
+    screenshots.init_app(app)
     register_areas(app)
     cli.init_app(app)
     security.init_app(app)

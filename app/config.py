@@ -60,6 +60,11 @@ class DefaultConfig:
     RATE_LIMIT_SITE = "6000/minute"
     #: Console login attempts allowed per client network and per e-mail.
     RATE_LIMIT_LOGIN = "10/minute"
+    #: The Chromium that photographs banners (empty: /usr/bin/chromium, else one on PATH).
+    CHROMIUM = ""
+    #: "auto": photograph a site's banner after every change, when Chromium is there; "off".
+    #: Empty means auto, except under tests (off unless a test turns it on).
+    SCREENSHOTS = ""
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 
@@ -95,6 +100,10 @@ def check_config(app):
     if app.config["TSA_URL"] and not app.config["TSA_CA_FILE"]:
         raise ConfigError(f"{ENV_PREFIX}_TSA_URL needs {ENV_PREFIX}_TSA_CA_FILE, the PEM file of "
                           "the authority's CA certificates, so its tokens can be checked")
+    app.config["SCREENSHOTS"] = app.config["SCREENSHOTS"] or ("off" if app.testing else "auto")
+    if app.config["SCREENSHOTS"] not in ("auto", "off"):
+        raise ConfigError(f"{ENV_PREFIX}_SCREENSHOTS must be auto or off, "
+                          f"not {app.config['SCREENSHOTS']!r}")
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
     if app.config["PUBLIC_URL"].startswith("https://"):
         # Served over https: the session cookie must never travel in clear text.

@@ -1,5 +1,6 @@
 """Every table of the service, for Alembic and tests; the areas import their own modules."""
 from app.accounts.models import ApiToken, AuditEntry, User, user_sites
+from app.evidence.tables import BannerScreenshot
 from app.ledger.tables import (
     BannerBuild,
     BannerImpression,
@@ -13,7 +14,7 @@ from app.ledger.tables import (
 from app.sites.tables import CatalogVersion, LegalDocument, Site, SiteRevision
 from app.tables import Base, Timestamp, utc_now
 
-__all__ = ["ApiToken", "AuditEntry", "BannerBuild", "BannerImpression", "Base", "CanonicalJSON",
-           "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead", "LegalDocument", "Site",
-           "SiteRevision",
-           "SubjectKey", "TextSet", "Timestamp", "User", "user_sites", "utc_now"]
+__all__ = ["ApiToken", "AuditEntry", "BannerBuild", "BannerImpression", "BannerScreenshot", "Base",
+           "CanonicalJSON", "CatalogVersion", "Checkpoint", "ConsentRecord", "LedgerHead",
+           "LegalDocument", "Site", "SiteRevision", "SubjectKey", "TextSet", "Timestamp", "User",
+           "user_sites", "utc_now"]

@@ -11,6 +11,10 @@ from app.ledger.repository import LedgerRepository
 from app.sites.document_store import DocumentStore
 from app.sites.repository import SiteRepository
 
+#: Key of session.info naming the sites published in the session's transaction: their banners
+#: are photographed once it commits (app.screenshots).
+PUBLISHED_SITES = "consent_gate.published_sites"
+
 
 def publish_site(session, spec, author="cli"):
     """Save a site spec, open the chain of a new site and register its banner; return the outcome."""
@@ -18,6 +22,7 @@ def publish_site(session, spec, author="cli"):
     if outcome.created:
         LedgerRepository(session).open_chain(outcome.site.id)
     register_banner(session, outcome.site)
+    session.info.setdefault(PUBLISHED_SITES, set()).add(outcome.site.id)
     return outcome
 
 

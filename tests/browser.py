@@ -63,8 +63,34 @@ def console_shop_spec():
     return parse_site_document(document, "consoleshop")
 
 
-#: The live server's app, for session fixtures that add sites to it (set by live_server).
-LIVE_APP = {}
+class LiveServer(str):
+    """The live server's base URL, with its app for tests that change a site they own."""
+
+    def __new__(cls, url, app):
+        server = super().__new__(cls, url)
+        server.app = app
+        return server
+
+    def publish(self, spec):
+        """Save a site on the live server as the console or an import would."""
+        with self.app.app_context():
+            publish_site(db.session, spec)
+            db.session.commit()
+
+
+#: Loginom as it would be once its cross-border notice is filed, under an id of its own.
+LOGINOM_FILED = "loginom-filed"
+
+
+def loginom_filed_spec():
+    """Return the loginom sample with a filed cross-border notice, as site loginom-filed."""
+    from tests.conftest import SAMPLE_SITES
+
+    document = yaml.safe_load((SAMPLE_SITES / "loginom.yaml").read_text(encoding="utf-8"))
+    document.update(id=LOGINOM_FILED, origins=[f"https://www.{LOGINOM_FILED}.test"],
+                    cross_border_notice={"filed": "2025-06-01", "reference": "RKN test",
+                                         "localisation_assessed": True})
+    return parse_site_document(document, LOGINOM_FILED)
 
 
 @pytest.fixture(scope="session")
@@ -81,14 +107,14 @@ def live_server(tmp_path_factory):
         for path in [*site_files(SAMPLE_SITES), FIXTURES / "testshop.yaml"]:
             publish_site(db.session, load_site_file(path))
         publish_site(db.session, console_shop_spec())
+        publish_site(db.session, loginom_filed_spec())
         for email, role, sites in CONSOLE_USERS:
             create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()
-    LIVE_APP["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
 
@@ -99,8 +125,11 @@ def host_page(browser, live_server):
     contexts = []
 
     def open_page(site_id="testshop", lang="en", locale="en-US", head="", body="", csp=None,
-                  nonce=None, gpc=False, embed_src=None, path="/"):
-        context = browser.new_context(locale=locale)
+                  nonce=None, gpc=False, embed_src=None, path="/", phone=False):
+        # A phone as the issue measures it: 390 x 844 CSS pixels, touch, mobile viewport.
+        device = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                  "has_touch": True} if phone else {}
+        context = browser.new_context(locale=locale, **device)
         contexts.append(context)
         if gpc:
             context.add_init_script(

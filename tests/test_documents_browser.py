@@ -7,10 +7,7 @@ import urllib.request
 import pytest
 import yaml
 
-from app.extensions import db
-from app.publishing import publish_site
 from app.sites.files import load_site_file
-from tests.browser import LIVE_APP
 from tests.conftest import SAMPLE_SITES
 
 pytestmark = pytest.mark.browser
@@ -33,15 +30,12 @@ def docs_sites(live_server, tmp_path_factory):
     """Publish each 152-FZ sample as "<id>-docs", embeddable by its test host page."""
     folder = tmp_path_factory.mktemp("docs-sites")
     (folder / "policies").symlink_to(SAMPLE_SITES / "policies")
-    with LIVE_APP["app"].app_context():
-        for site_id in {site_id for site_id, _language in SITES}:
-            document = yaml.safe_load((SAMPLE_SITES / f"{site_id}.yaml").read_text("utf-8"))
-            document.update(id=f"{site_id}-docs", origins=[f"https://www.{site_id}-docs.test"])
-            path = folder / f"{site_id}-docs.yaml"
-            path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-            publish_site(db.session, load_site_file(path))
-        db.session.commit()
-        db.session.remove()
+    for site_id in {site_id for site_id, _language in SITES}:
+        document = yaml.safe_load((SAMPLE_SITES / f"{site_id}.yaml").read_text("utf-8"))
+        document.update(id=f"{site_id}-docs", origins=[f"https://www.{site_id}-docs.test"])
+        path = folder / f"{site_id}-docs.yaml"
+        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        live_server.publish(load_site_file(path))
     return live_server
 
 

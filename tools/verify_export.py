@@ -9,7 +9,8 @@ the file's SHA-256, record count and first and last record hash against the mani
 the service found each site's whole stored chain intact when it signed. Pin the
 key you fetched yourself from /api/v1/ledger/public-key with --public-key: without it, anyone
 can sign a forged manifest with a key of their own (--no-pinned-key checks it anyway, and says
-so). Exit 0 with a one-line summary, or 1 with the first problem.
+so). With --screenshots ZIP it checks that every banner screenshot the manifest lists is in the
+zip and hashes to its digest. Exit 0 with a one-line summary, or 1 with the first problem.
 """
 import argparse
 import base64
@@ -18,6 +19,7 @@ import hashlib
 import io
 import json
 import sys
+import zipfile
 from bisect import bisect_left
 from datetime import datetime, timedelta
 
@@ -304,7 +306,44 @@ def check_start(site_id, site, first_seq):
                   "(records before it were removed)")
 
 
-def verify(path, manifest, pinned_pem=None, tokens=None):
+def check_screenshots(manifest, archive_path):
+    """Check the banner screenshots the manifest lists against their zip; return a summary part."""
+    listed = manifest.get("screenshots")
+    if listed is None:
+        if archive_path:
+            raise Bad("screenshots: the manifest lists no screenshots, but --screenshots was given")
+        return ""
+    for number, shot in enumerate(listed):
+        if not shot.get("intact"):
+            raise Bad(f"screenshots[{number}]: the service found the stored PNG {shot['digest']} "
+                      "altered (its bytes no longer matched its digest)")
+    if listed and not archive_path:
+        raise Bad(f"screenshots: the manifest lists {len(listed)} banner screenshots; give "
+                  "--screenshots ZIP, the archive exported with it")
+    if archive_path:
+        try:
+            with zipfile.ZipFile(archive_path) as archive:
+                for number, shot in enumerate(listed):
+                    check_png(number, shot, archive, archive_path)
+        except zipfile.BadZipFile:
+            raise Bad(f"{archive_path}: not a zip archive") from None
+    return f", {len(listed)} banner screenshots match their SHA-256"
+
+
+def check_png(number, shot, archive, archive_path):
+    name = f"screenshots/{shot['digest']}.png"
+    try:
+        data = archive.read(name)
+    except KeyError:
+        raise Bad(f"screenshots[{number}]: {name} is missing from {archive_path}") from None
+    if hashlib.sha256(data).hexdigest() != shot["digest"]:
+        raise Bad(f"screenshots[{number}]: {name} does not hash to its digest (altered or swapped)")
+    size = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or size != (shot["width"], shot["height"]):
+        raise Bad(f"screenshots[{number}]: {name} is not a {shot['width']}x{shot['height']} PNG")
+
+
+def verify(path, manifest, pinned_pem=None, tokens=None, screenshots=None):
     """Return a one-line summary, or raise Bad naming the first problem."""
     key = manifest_key(manifest, pinned_pem)
     log = manifest.get("checkpoint_log") or {}
@@ -347,10 +386,11 @@ def verify(path, manifest, pinned_pem=None, tokens=None):
         check_coverage(site_id, site, coverage[site_id])
         if coverage[site_id].newest_uncovered is not None:
             newest = f"{site_id} seq {coverage[site_id].newest_uncovered}"
+    shots = check_screenshots(manifest, screenshots)
     warnings = [f"{site_id}: {site['chain']['warning']}"
                 for site_id, site in sorted(manifest["sites"].items()) if site["chain"].get("warning")]
     return summary(manifest, count, counts, covered, newest, pinned_pem is not None, tokens,
-                   warnings)
+                   warnings, shots)
 
 
 def check_totals(path, manifest, count, counts, first_hash, last_hash):
@@ -369,7 +409,7 @@ def check_totals(path, manifest, count, counts, first_hash, last_hash):
                       f"the manifest says {site['record_count']}")
 
 
-def summary(manifest, count, counts, covered, newest, pinned, tokens, warnings=()):
+def summary(manifest, count, counts, covered, newest, pinned, tokens, warnings=(), shots=""):
     signed = sum(len(site["checkpoints"]) for site in manifest["sites"].values())
     key = "key pinned" if pinned else "key NOT pinned"
     uncovered = f"; newest not covered: {newest}" if newest else ""
@@ -381,7 +421,7 @@ def summary(manifest, count, counts, covered, newest, pinned, tokens, warnings=(
     return (f"OK: {count} records from {len(counts)} site(s), hashes and links intact, "
             f"manifest signature valid ({key}), {signed} checkpoint signatures valid{stamps}, "
             f"{covered} of {count} records covered by a signed checkpoint{uncovered}, "
-            f"file SHA-256 {manifest['file_sha256']} matches the manifest"
+            f"file SHA-256 {manifest['file_sha256']} matches the manifest{shots}"
             + "".join(f"; WARNING: {warning}" for warning in warnings))
 
 
@@ -397,6 +437,8 @@ def main(argv=None):
     parser.add_argument("--tsa-max-delay", type=float, default=86400, metavar="SECONDS",
                         help="how long after its signing a checkpoint may be time-stamped "
                              "(default one day); later counts as back-dated")
+    parser.add_argument("--screenshots", metavar="ZIP",
+                        help="the banner screenshots exported with it (FILE.screenshots.zip)")
     options = parser.parse_args(argv)
     try:
         if not options.public_key and not options.no_pinned_key:
@@ -411,7 +453,7 @@ def main(argv=None):
         if options.public_key:
             with open(options.public_key, encoding="utf-8") as file:
                 pinned = file.read()
-        print(verify(options.file, manifest, pinned, tokens))
+        print(verify(options.file, manifest, pinned, tokens, options.screenshots))
     except Usage as problem:
         print(f"REFUSED: {problem}", file=sys.stderr)
         return 2

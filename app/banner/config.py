@@ -1,24 +1,30 @@
 """Build what the banner script needs to know about one site, in every language it offers."""
+from datetime import UTC
+
 from babel import Locale
 from babel.units import format_unit
 
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
-from app.sites.catalog import catalog_from_document, tracker_categories
+from app.sites.catalog import catalog_from_document, item_matches, tracker_categories
 from app.sites.consent_document import legal_name
 from app.sites.documents import CONSENT, POLICY, consent_version, document_link, site_documents
+from app.sites.gate_storage import GATE_STORAGE, consent_cookie_days, gate_key_for
 from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
-from app.sites.trackers import TRACKERS
+from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
+from app.sites.vendors import category_vendors, operator_country, provider_key, vendor_names
 
 
-def banner_config(site, catalog_version, text_sets, urls, build, css):
+def banner_config(site, catalog_version, text_sets, urls, build, css, additions=None):
     """Return the banner's configuration as plain data, ready for JSON.
 
     text_sets are the site's texts per language (site_text_sets); this script gets all but the
     deferred part's own. urls has "api", where reports go (or None), "shown", where first-layer
     displays are counted (or None), and "deferred", the deferred part's URL up to the digest of
-    the visitor's texts.
+    the visitor's texts. additions are the vendors that joined each category after the site was
+    created, as [[vendor, epoch ms]] (app.sites.vendors.vendor_additions): a visitor who granted
+    the category before is asked again.
     """
     catalog = catalog_from_document(catalog_version.content)
     categories = [name for name, _items in catalog.categories()]
@@ -40,6 +46,8 @@ def banner_config(site, catalog_version, text_sets, urls, build, css):
         "categories": categories,
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),
+        "added": _added(additions or {}, category_vendors(site.trackers, site.regime, catalog,
+                                                         _notice(site))),
         "texts": {language: {key: text for key, text in texts.items()
                              if key not in DEFERRED_TEXTS}
                   for language, texts in text_sets.items()},
@@ -58,10 +66,34 @@ def deferred_texts(texts):
     return {key: texts[key] for key in DEFERRED_TEXTS if key in texts}
 
 
+def _added(additions, vendors):
+    """Return, per category, [[vendor, epoch ms it joined]] for the banner's re-consent check."""
+    added = {}
+    for category, joined in additions.items():
+        listed = vendors.get(category, [])
+        names = vendor_names(listed)
+        # A new tracker names its company too: the banner says the service once.
+        for vendor in listed:
+            if vendor.service in joined:
+                names.pop(provider_key(vendor.provider), None)
+        entries = [[names[name], _epoch_ms(when)]
+                   for name, when in sorted(joined.items(), key=lambda pair: pair[1])
+                   if name in names]
+        if entries:
+            added[category] = entries
+    return added
+
+
+def _epoch_ms(moment):
+    # SQLite hands timestamps back without their zone; every stored time is UTC.
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
 def _trackers(site, catalog):
     # Keyed by the tracker's name, as in the site file and the deferred part's LOADERS.
-    trackers = {name: {"id": site.trackers[name], "category": category}
-                for name, category in tracker_categories(site.trackers, catalog).items()}
+    loadable = site_loadable_trackers(site)
+    trackers = {name: {"id": loadable[name], "category": category}
+                for name, category in tracker_categories(loadable, catalog).items()}
     if "ga4" in trackers:
         trackers["ga4"]["mode"] = site.ga4_consent_mode
     return trackers
@@ -98,9 +130,12 @@ def key_pattern(storage, match, name):
 #: travel with its script. A text set's digest still covers every text, whichever script carries it.
 DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "about_mandatory", "column_name",
                   "column_provider", "column_purpose", "column_lifetime", "rows", "blocked_content",
-                  "allow")
+                  "allow", "placeholder_vendors")
 #: Texts the server renders into the catalog table; the browser never needs them on their own.
-SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent")
+SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent", "gate_purposes",
+                     "gate_lifetimes")
+#: Texts whose placeholders the server fills per site (_first_layer_notes); shown only filled.
+TEMPLATES = ("kept", "kept_both", "cross_border", "third_party_cookies")
 
 
 def _texts(site, catalog, documents, language):
@@ -108,16 +143,41 @@ def _texts(site, catalog, documents, language):
     resolved = resolve_texts(language, operator_name(site, language), site.texts)
     categories = [name for name, _items in catalog.categories()]
     links = document_links(site, language, documents)
+    vendors = category_vendors(site.trackers, site.regime, catalog, _notice(site))
+    home = operator_country(getattr(site, "operator_country", None), site.regime)
     texts = {key: text for key, text in resolved.items()
              if _shown(key, site, categories, links["document"])}
+    texts.update(_first_layer_notes(site, resolved, vendors, home, language))
+    texts["vendors"] = {category: ", ".join(_vendor_label(vendor, home, language)
+                                            for vendor in listed)
+                        for category, listed in vendors.items()}
+    # The gate's own keys are declared by the service; an owner's item for one is left out.
     texts["rows"] = {
-        category: [_row(item, language, site.default_language, resolved) for item in items]
+        category: [_row(item, language, site.default_language, resolved)
+                   for item in _shown_items(site, items) if gate_key_for(item.name) is None]
         for category, items in catalog.categories()
     }
+    texts["rows"]["mandatory"][:0] = _gate_rows(site, language, resolved)
     # Inside the text set, so its digest proves which documents the visitor was pointed to.
     texts["links"] = links
     texts["digest"] = texts_digest(site.id, language, texts)
     return texts
+
+
+def _shown_items(site, items):
+    """Leave out the items that only a held-back tracker writes: the visitor is not told of
+    cookies the gate never lets be set."""
+    held = held_back_trackers(site)
+    if not held:
+        return items
+    loaded = list(site_loadable_trackers(site))
+    return [item for item in items
+            if not _writes(item, site, held) or _writes(item, site, loaded)]
+
+
+def _writes(item, site, names):
+    return any(item_matches(item, key.name_for(site.trackers[name]))
+               for name in names for key in TRACKERS[name].first_party)
 
 
 def operator_name(site, language):
@@ -132,8 +192,68 @@ def document_links(site, language, documents):
             "document": document_link(site, documents, CONSENT, language)}
 
 
+def _notice(site):
+    return site.cross_border_notice
+
+
+def _first_layer_notes(site, texts, vendors, home, language):
+    """Return the first layer's lines on lifetime, withdrawal, transfers and vendor cookies."""
+    days, refusal = site.consent_lifetime_days, site.refusal_lifetime_days
+    notes = {"kept": _fill(texts["kept"], days=_days(days, language))}
+    if refusal and refusal != days:
+        notes["kept"] = _fill(texts["kept_both"], days=_days(days, language),
+                              refusal_days=_days(refusal, language))
+    abroad = sorted({vendor.country for listed in vendors.values() for vendor in listed
+                     if vendor.country and home and vendor.country != home})
+    if abroad:
+        notes["cross_border"] = _fill(texts["cross_border"], country=_country(home, language),
+                                      countries=", ".join(_country(code, language)
+                                                          for code in abroad))
+    if any(listed for listed in vendors.values()):
+        notes["third_party_cookies"] = texts["third_party_cookies"]
+    return notes
+
+
+def _fill(template, **values):
+    # Owner overrides keep their placeholders (the schema checks it), so %-formatting is safe
+    # only on our keys: replace them one by one instead.
+    for name, value in values.items():
+        template = template.replace(f"%({name})s", value)
+    return template
+
+
+def _days(count, language):
+    locale = Locale.parse(language.replace("-", "_"))
+    return format_unit(count, "duration-day", length="long", locale=locale)
+
+
+def _country(code, language):
+    locale = Locale.parse(language.replace("-", "_"))
+    return locale.territories.get(code, code)
+
+
+def _vendor_label(vendor, home, language):
+    """Return "Service (Company, Country)", the country only when it is not the operator's."""
+    details = [vendor.provider]
+    if vendor.country and vendor.country != home:
+        details.append(_country(vendor.country, language))
+    inner = ", ".join(details)
+    return f"{vendor.service} ({inner})" if vendor.service else (
+        inner if len(details) == 1 else f"{vendor.provider} ({details[1]})")
+
+
+def _gate_rows(site, language, texts):
+    """Return the rows of the gate's own cookie and storage key, in the visitor's language."""
+    rows = []
+    for key in GATE_STORAGE:
+        lifetime = key.lifetime and texts["gate_lifetimes"][key.name]
+        rows.append([key.name, texts["first_party"], texts["gate_purposes"][key.name],
+                     lifetime or _days(consent_cookie_days(site.consent_lifetime_days), language)])
+    return rows
+
+
 def _shown(key, site, categories, document_link):
-    if key in SERVER_ONLY_TEXTS:
+    if key in SERVER_ONLY_TEXTS or key in TEMPLATES:
         return False
     if key.startswith(("category_", "about_")):
         return key.split("_", 1)[1] in categories

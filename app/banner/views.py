@@ -10,6 +10,7 @@ from app.banner.config import banner_config, deferred_texts, site_text_sets
 from app.extensions import db
 from app.ledger.repository import LedgerRepository
 from app.sites.repository import SiteRepository
+from app.sites.vendors import vendor_additions
 
 SCRIPT_TYPE = "text/javascript"
 #: Browsers revalidate within minutes, so a catalog change reaches visitors quickly.
@@ -88,7 +89,9 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url):
     urls = {"api": _api_url(service_url, "api.record_consent"),
             "shown": _api_url(service_url, "api.record_impression"),
             "deferred": _deferred_url(service_url, site_id, build)}
-    return build_bundle(banner_config(site, catalog, text_sets, urls, build, css))
+    revisions = reversed(repository.revisions(site_id))
+    additions = vendor_additions([(revision.created_at, revision.document) for revision in revisions])
+    return build_bundle(banner_config(site, catalog, text_sets, urls, build, css, additions))
 
 
 @lru_cache(maxsize=1024)

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from app.cli.common import with_database
+from app.evidence.archive import exported_screenshots, manifest_entries, write_archive
 from app.extensions import db
 from app.ledger.checkpointing import checkpoint_due_within
 from app.ledger.checkpoints import SigningKeyError
@@ -34,9 +35,12 @@ from app.sites.repository import SiteRepository
 @click.option("--event", metavar="|".join(EVENTS), help="Only records of this event.")
 @click.option("--consent-id", help="Only records of this consent id.")
 @click.option("--subject-id", help="Only records of this pseudonymous subject id.")
+@click.option("--screenshots", is_flag=True,
+              help="Also write FILE.screenshots.zip: the banner screenshots of the builds and "
+                   "languages the records were given with, listed in the manifest.")
 @with_database
 def export_command(fmt, output, manifest_path, site_ids, since, until, event, consent_id,
-                   subject_id):
+                   subject_id, screenshots):
     """Export records with a manifest that tools/verify_export.py checks offline."""
     if fmt not in FORMATS:
         raise click.ClickException(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -56,9 +60,21 @@ def export_command(fmt, output, manifest_path, site_ids, since, until, event, co
     _stamp_new_checkpoints()
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else Path(f"{output}.manifest.json")
+    shots = exported_screenshots(db.session, query) if screenshots else None
     with _replacing(output, "--output") as out:
         manifest = write_export(db.session, query, fmt, out, key,
-                                due_within=checkpoint_due_within(current_app.config))
+                                due_within=checkpoint_due_within(current_app.config),
+                                screenshots=None if shots is None else manifest_entries(shots))
+    if shots is not None:
+        archive = Path(f"{output}.screenshots.zip")
+        with _replacing(archive, "--screenshots") as out:
+            written = write_archive(shots, out)
+        click.echo(f"{archive}: {written} banner screenshot(s)")
+        for entry in manifest["screenshots"]:
+            if not entry["intact"]:
+                click.echo(f"warning: the stored screenshot {entry['digest']} ({entry['site_id']}, "
+                           f"{entry['language']}, {entry['layer']}, {entry['viewport']}) no longer "
+                           "matches its digest, and the manifest says so", err=True)
     with _replacing(manifest_path, "--manifest") as out:
         out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
     click.echo(f"{output}: {manifest['record_count']} records from {len(manifest['sites'])} "

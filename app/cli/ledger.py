@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli.banner import screenshots_hold
 from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
@@ -202,6 +203,7 @@ def verify_command(site_id, public_key_file, stats, anchors, tsa_ca):
             click.echo(f"{current}: verified in {seconds:.2f} s, "
                        f"{verdict.count / max(seconds, 1e-9):,.0f} records/s")
         broken = broken or not verdict.ok
+    broken = not screenshots_hold([site_id] if site_id else None) or broken
     if not site_ids:
         click.echo("the ledger is empty")
     if broken:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 import yaml
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.accounts.service import audit
@@ -12,11 +13,13 @@ from app.cli.common import with_database
 from app.extensions import db
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
+from app.sites.csp import csp_lines, site_csp
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec
-from app.sites.trackers import enabled_trackers
+from app.sites.schema import ORIGIN
+from app.sites.trackers import enabled_trackers, held_back_trackers
 
-sites_group = AppGroup("sites", help="Import, list, show and check sites.")
+sites_group = AppGroup("sites", help="Import, list, show and check sites, print their CSP.")
 
 
 @sites_group.command("import")
@@ -78,7 +81,9 @@ def list_command():
         click.echo("no sites yet; import some with: flask --app wsgi sites import sites/")
         return
     for site in sites:
-        trackers = [name for name, _id in enabled_trackers(site.trackers)]
+        held = held_back_trackers(site)
+        trackers = [name + (" (not loaded)" if name in held else "")
+                    for name, _id in enabled_trackers(site.trackers)]
         click.echo(
             f"{site.id:<12} {site.name:<24} {'+'.join(site.regime):<12} "
             f"catalog v{site.catalog_version:<3} trackers: {', '.join(trackers) or 'none'}"
@@ -113,6 +118,28 @@ def check_command(site_id):
     if findings:
         raise SystemExit(1)
     click.echo(f"{site_id}: no findings")
+
+
+@sites_group.command("csp")
+@click.argument("site_id")
+@click.option("--service-url", help="The service's public URL (default: CONSENT_PUBLIC_URL).")
+@with_database
+def csp_command(site_id, service_url):
+    """Print the Content-Security-Policy directives a site needs for the banner and trackers."""
+    site, _catalog = _load(site_id, None)
+    service = (service_url or current_app.config["PUBLIC_URL"] or "").rstrip("/")
+    if not service:
+        raise click.ClickException("no service URL: set CONSENT_PUBLIC_URL or pass --service-url")
+    if not ORIGIN.match(service):
+        raise click.ClickException(f"--service-url: {service!r} is not an origin like "
+                                   "https://consent.example.com")
+    click.echo(f"# Content-Security-Policy directives for {site_id}: add these sources to the "
+               "site's own policy")
+    held = held_back_trackers(site)
+    if held:
+        click.echo(f"# not loaded, so not listed: {', '.join(held)} (no cross-border notice)")
+    for line in csp_lines(site_csp(site, service)):
+        click.echo(line)
 
 
 def _load(site_id, version):

@@ -113,4 +113,5 @@ def require_proof_reader(site_id):
 
 
 #: The only console endpoints a bearer token opens: reading and exporting proofs.
-TOKEN_ENDPOINTS = frozenset({"console.export", "console.export_manifest", "console.search"})
+TOKEN_ENDPOINTS = frozenset({"console.export", "console.export_manifest",
+                             "console.export_screenshots", "console.search"})

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -81,6 +82,16 @@ class SiteSettingsForm(FlaskForm):
                                          validators=[Optional(), NumberRange(1, 3650)])
     ga4_consent_mode = SelectField(_l("Google Consent Mode"),
                                    choices=options((m.value, m.value) for m in GoogleConsentMode))
+    ga4_advanced_acknowledged = BooleanField(
+        _l("I understand that advanced Consent Mode loads gtag.js before consent (GDPR sites "
+           "only)"))
+    cross_border_notice_filed = DateField(
+        _l("152-FZ Art. 12 cross-border notice filed on (empty: GA4 and the Meta pixel are not "
+           "loaded on 152-FZ sites)"), validators=[Optional()])
+    cross_border_notice_reference = StringField(_l("Cross-border notice reference"),
+                                                validators=[Optional(), Length(max=500)])
+    cross_border_notice_localisation_assessed = BooleanField(
+        _l("Art. 18(5) localisation assessed: Russian citizens' data is first recorded in Russia"))
     gpc = SelectField(_l("Global Privacy Control"), choices=options((m.value, m.value) for m in GpcMode))
     client_ip = SelectField(_l("Client address in proofs"),
                             choices=options((m.value, m.value) for m in IpMode))

@@ -19,6 +19,8 @@ from app.accounts.models import Role
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.blueprint import bp
 from app.console.forms import SearchForm, options
+from app.evidence.archive import exported_screenshots, manifest_entries
+from app.evidence.store import ScreenshotStore
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
 from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
@@ -156,9 +158,12 @@ def record(record_id):
     catalog = sites.catalog(found.site_id, found.content.get("catalog_version"))
     texts = ledger.text_set(found.content.get("texts_digest", ""))
     position = record_position(db.session, found, _public_key())
+    # The banner this record was given with: its build, in the texts (the language) it showed.
+    shots = ScreenshotStore(db.session).of_text_set(
+        found.site_id, found.content.get("banner_build", ""), found.content.get("texts_digest", ""))
     return render_template("console/record.html", record=found, texts=texts, catalog=catalog,
-                           position=position, history=ledger.history(found.site_id,
-                                                                     found.subject_id))
+                           position=position, screenshots=shots,
+                           history=ledger.history(found.site_id, found.subject_id))
 
 
 def _private_key():
@@ -217,8 +222,12 @@ def export_manifest():
         query, fmt, key = _export_query()
     except QueryError as error:
         return _refuse(None, error)
+    # ?screenshots=1: the manifest lists the banner screenshots of /console/export/screenshots.
+    shots = (manifest_entries(exported_screenshots(db.session, query))
+             if request.args.get("screenshots") == "1" else None)
     manifest = compute_manifest(db.session, query, fmt, key, verify_workers=1,
-                                due_within=checkpoint_due_within(current_app.config))
+                                due_within=checkpoint_due_within(current_app.config),
+                                screenshots=shots)
     name = f"consent-records-{query.up_to_id}.{fmt}.manifest.json"
     response = jsonify(manifest)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -249,9 +258,11 @@ def integrity():
     log = ledger.checkpoint_log()
     log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
     latest = (linked_digests(log) or [None])[-1]
+    shots_checked, altered = ScreenshotStore(db.session).check(site_ids)
     return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
                            log_problem=log_problem, latest=latest, anchor=anchor,
-                           timestamps=_timestamps(log), warnings=warnings)
+                           timestamps=_timestamps(log), warnings=warnings,
+                           shots_checked=shots_checked, altered_shots=altered)
 
 
 def _timestamps(log):

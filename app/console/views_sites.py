@@ -10,10 +10,11 @@ from app.console.auth import require_proof_reader, require_site_manager, roles_r
 from app.console.blueprint import bp
 from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
 from app.console.site_forms import settings_from_form, settings_to_form
-from app.embed import embed_snippet
+from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
+from app.sites.csp import csp_lines, site_csp
 from app.sites.editing import (
     catalog_item,
     with_catalog_item,
@@ -25,6 +26,7 @@ from app.sites.editing import (
 from app.sites.files import SiteFileError, parse_site_document, read_site_upload
 from app.sites.history import site_document
 from app.sites.repository import SiteRepository, site_spec
+from app.sites.trackers import TRACKERS, enabled_trackers, held_back_trackers
 
 EDIT = (Role.OWNER,)
 
@@ -47,8 +49,10 @@ def _save(site_id, document, action, form=None, source="console", **details):
     except SiteFileError as error:
         # An uploaded file is named in the message; a console form is not a file.
         message = str(error).removeprefix("console: ")
-        if form is not None and error.field in getattr(form, "_fields", {}):
-            form[error.field].errors.append(error.problem)
+        # A nested setting's form field is named as its path joined with "_".
+        field = (error.field or "").replace(".", "_")
+        if form is not None and field in getattr(form, "_fields", {}):
+            form[field].errors.append(error.problem)
         flash(_("Not saved: %(message)s", message=message), "error")
         return None
     if spec.id != site_id:
@@ -74,12 +78,18 @@ def save_document(site_id, document, key, language, text):
 @bp.get("/sites/<site_id>")
 @roles_required(Role.OWNER, Role.AUDITOR)
 def site_overview(site_id):
-    """Show a site's summary, its embed snippet and links to its pages."""
+    """Show a site's summary, its trackers, the catalog check, its embed snippet and CSP."""
     repository = SiteRepository(db.session)
     site = repository.get(site_id) or abort(404)
     require_proof_reader(site_id)
-    return render_template("console/site.html", site=site,
+    spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
+    held = held_back_trackers(site)
+    trackers = [(TRACKERS[name], tracker_id, name in held)
+                for name, tracker_id in enabled_trackers(site.trackers)]
+    return render_template("console/site.html", site=site, trackers=trackers,
+                           findings=check_site(spec),
                            snippet=embed_snippet(request.host_url, site_id),
+                           csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
                            can_manage=current_user.can_manage(site_id))
 
 
@@ -162,14 +172,17 @@ def texts(site_id):
     if language not in site.languages:
         abort(404)
     form = texts_form(BANNER_TEXTS)
+    refused = False
     if form.validate_on_submit():
         values = {key: form[key].data for key in BANNER_TEXTS}
         if _save(site_id, with_texts(document, language, values), "site.texts", form):
             return redirect(url_for("console.texts", site_id=site_id, language=language))
+        refused = True
     elif not form.is_submitted():
         form.process(data=document.get("texts", {}).get(language, {}))
     return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(language)), 422 if form.errors else 200
+                           defaults=_default_texts(language)), (
+        422 if refused or form.errors else 200)
 
 
 def _default_texts(language):

@@ -3,8 +3,9 @@ from flask import abort, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.demo.blueprint import bp
-from app.embed import embed_snippet, embed_src
+from app.embed import embed_snippet, embed_src, service_origin
 from app.extensions import db
+from app.sites.csp import csp_header, merge_csp, site_csp
 from app.sites.repository import SiteRepository
 
 #: What each sample operator does, shown as the page's headline.
@@ -45,15 +46,17 @@ def page(site_id):
         embed_src=embed_src(request.host_url, site.id),
         embed_category="marketing" if "marketing" in categories else "analytical",
     )
-    return page, {"Content-Security-Policy": DEMO_CSP}
+    return page, {"Content-Security-Policy": demo_csp(site, request.host_url)}
 
 
-#: Like a real site's policy: its own scripts plus the trackers' hosts, nothing inline.
-DEMO_CSP = (
-    "default-src 'self'; script-src 'self' https://mc.yandex.ru https://www.googletagmanager.com "
-    "https://connect.facebook.net; img-src 'self' data: https://mc.yandex.ru "
-    "https://*.google-analytics.com https://www.googletagmanager.com https://www.facebook.com; "
-    "connect-src 'self' https://mc.yandex.ru https://*.google-analytics.com "
-    "https://www.facebook.com; style-src 'self'; frame-src 'self'; frame-ancestors 'self'; "
-    "base-uri 'none'; form-action 'self'"
-)
+#: The demo operator's own page: its scripts, styles, images and frames, nothing inline.
+DEMO_PAGE_POLICY = {
+    "default-src": ["'self'"], "script-src": ["'self'"], "connect-src": ["'self'"],
+    "img-src": ["'self'", "data:"], "frame-src": ["'self'"], "style-src": ["'self'"],
+    "frame-ancestors": ["'self'"], "base-uri": ["'none'"], "form-action": ["'self'"],
+}
+
+
+def demo_csp(site, request_base_url):
+    """Return the demo page's policy: its own, plus exactly what `flask sites csp` prints."""
+    return csp_header(merge_csp(DEMO_PAGE_POLICY, site_csp(site, service_origin(request_base_url))))

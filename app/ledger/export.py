@@ -232,13 +232,16 @@ class Export:
     made again later. The manifest is signed with private_key, the ledger's signing key.
     """
 
-    def __init__(self, session, query, fmt, private_key, verify_workers=None, due_within=None):
+    def __init__(self, session, query, fmt, private_key, verify_workers=None, due_within=None,
+                 screenshots=None):
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         self.session, self.query, self.format = session, query, fmt
         self.private_key, self.verify_workers = private_key, verify_workers
         #: How long a record may wait for its first checkpoint (None: not checked).
         self.due_within = due_within
+        #: What the manifest lists of the banner screenshots exported beside (None: none asked).
+        self.screenshots = screenshots
         self._manifest = None
 
     def chunks(self):
@@ -277,21 +280,25 @@ class Export:
     def _build_manifest(self, file_sha256, tally, coverage, site_ids):
         facts = {"format": self.format, "file_sha256": file_sha256, "record_count": tally.count,
                  "first_record_hash": tally.first_hash, "last_record_hash": tally.last_hash}
+        if self.screenshots is not None:
+            facts["screenshots"] = self.screenshots
         return build_manifest(self.session, facts, self.query, tally.sites, coverage, site_ids,
                               self.private_key, self.verify_workers, self.due_within)
 
 
-def compute_manifest(session, query, fmt, private_key, verify_workers=None, due_within=None):
+def compute_manifest(session, query, fmt, private_key, verify_workers=None, due_within=None,
+                     screenshots=None):
     """Run an export without keeping it and return its manifest (for a manifest fetched apart)."""
-    export = Export(session, query, fmt, private_key, verify_workers, due_within)
+    export = Export(session, query, fmt, private_key, verify_workers, due_within, screenshots)
     for _chunk in export.chunks():
         pass
     return export.manifest()
 
 
-def write_export(session, query, fmt, out, private_key, verify_workers=None, due_within=None):
+def write_export(session, query, fmt, out, private_key, verify_workers=None, due_within=None,
+                 screenshots=None):
     """Write an export to a binary file object and return its manifest."""
-    export = Export(session, query, fmt, private_key, verify_workers, due_within)
+    export = Export(session, query, fmt, private_key, verify_workers, due_within, screenshots)
     for chunk in export.chunks():
         out.write(chunk)
     return export.manifest()

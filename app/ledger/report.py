@@ -4,7 +4,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 EVENTS = ("grant", "deny", "update", "withdraw", "expire", "renew")
-UI_ACTIONS = ("accept_all", "reject_all", "save_choices", "withdraw", "api")
+#: dismiss: closed with × or Esc before any choice (a refusal); placeholder: one category
+#: granted from a blocked-content placeholder.
+UI_ACTIONS = ("accept_all", "reject_all", "save_choices", "withdraw", "api", "dismiss",
+              "placeholder")
 MAX_REPORT_BYTES = 8 * 1024
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,64}$")]

@@ -149,6 +149,9 @@ def record_content(report, site, catalog, client, now, tracker_categories):
         "banner_build": report.banner_build,
         "texts_digest": report.texts_digest,
         "gpc": report.gpc,
+        # The banner's defaults were a refusal because of the GPC signal: this choice overrode,
+        # or kept, that default.
+        "gpc_applied": report.gpc and site.gpc == "refuse",
         "page_origin": origin,
         "page_path": path,
         "user_agent": reduce_user_agent(client.user_agent),

@@ -15,6 +15,7 @@ from app.sites.catalog import catalog_from_document, tracker_categories
 from app.sites.document_store import DocumentStore
 from app.sites.documents import CONSENT, POLICY
 from app.sites.tables import CatalogVersion, Site, SiteRevision
+from app.sites.trackers import site_loadable_trackers
 
 
 class IntakeCache:
@@ -103,10 +104,12 @@ class SiteReader:
         return True
 
     def tracker_categories(self, site, catalog):
-        """Return {tracker: category} of the site's built-in trackers under a catalog version."""
+        """Return {tracker: category} of the built-in trackers the gate may load for the site
+        under a catalog version (a record never names one that was held back)."""
         categories = site.tracker_categories.get(catalog.version)
         if categories is None:
-            categories = tracker_categories(site.trackers, catalog_from_document(catalog.content))
+            categories = tracker_categories(site_loadable_trackers(site),
+                                            catalog_from_document(catalog.content))
             site.tracker_categories[catalog.version] = categories
         return categories
 

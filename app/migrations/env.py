@@ -9,7 +9,8 @@ from sqlalchemy.exc import OperationalError
 from app.config import mask_url
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the service's own loggers (the ticker's, the screenshots') working after a migration.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 database = current_app.extensions["migrate"].db

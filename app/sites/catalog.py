@@ -73,7 +73,11 @@ def find_item(catalog, key, storage):
 
 def tracker_categories(trackers, catalog):
     """Return the category each enabled built-in tracker waits for, as the catalog files its
-    anchor cookie (never mandatory: a tracker is always optional)."""
+    anchor cookie (never mandatory: a tracker is always optional).
+
+    Pass the trackers the gate may load (app.sites.trackers.site_loadable_trackers), so a tracker
+    held back on a ru152 site is neither loaded nor named in a record.
+    """
     categories = [name for name, _items in catalog.categories()]
     found = {}
     for name, _id in enabled_trackers(trackers):

@@ -2,8 +2,10 @@
 from dataclasses import dataclass
 
 from app.sites.catalog import describe_pattern, find_item, item_matches
+from app.sites.gate_storage import GATE_STORAGE
+from app.sites.guards import guard_problems
 from app.sites.schema import Regime, StorageKind
-from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS
+from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS, held_back_trackers
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,13 @@ class Finding:
 def check_site(spec):
     """Return every finding for a site spec, most serious first."""
     return [
+        *(Finding("refused", problem) for problem in guard_problems(spec)),
         *_check_regime(spec),
         *_check_undeclared(spec),
         *_check_unclearable(spec),
         *_check_advertising_as_analytics(spec),
         *_check_lifetimes(spec),
+        *_check_gate_storage(spec),
     ]
 
 
@@ -40,14 +44,24 @@ def _check_regime(spec):
             "visitor saw; give its text or file, or leave consent_document out to have the "
             "service generate and store one",
         )
-    for name in spec.trackers.enabled():
-        tracker = TRACKERS[name]
-        if tracker.cross_border:
-            yield Finding(
-                "ru152-cross-border",
-                f"{tracker.label} is enabled on a 152-FZ site: its data leaves Russia "
-                "(cross-border transfer, 152-FZ Art. 12 and 18(5))",
-            )
+    held = held_back_trackers(spec)
+    if held:
+        yield Finding(
+            "ru152-cross-border",
+            f"{', '.join(held)} {'is' if len(held) == 1 else 'are'} not loaded: 152-FZ Art. 12 "
+            "needs the cross-border notice; set cross_border_notice: {filed: <date>, reference: "
+            "<text>, localisation_assessed: true} once it was filed with Roskomnadzor",
+        )
+    crossing = [name for name in spec.trackers.enabled() if TRACKERS[name].cross_border]
+    notice = spec.cross_border_notice
+    if crossing and notice is not None:
+        reference = f" ({notice.reference})" if notice.reference else ""
+        yield Finding(
+            "ru152-localisation",
+            f"{', '.join(crossing)} load under the cross-border notice filed "
+            f"{notice.filed.isoformat()}{reference}: their data leaves Russia, so Russian "
+            "citizens' data must still be recorded first in databases in Russia (152-FZ Art. 18(5))",
+        )
 
 
 def _check_undeclared(spec):
@@ -116,6 +130,22 @@ def _check_lifetimes(spec):
                 yield Finding(
                     "missing-lifetime",
                     f"{category} item {describe_pattern(item)} has no lifetime",
+                )
+
+
+def _check_gate_storage(spec):
+    # The service lists its own keys in every site's mandatory category, in every language.
+    for category, items in spec.catalog.categories():
+        for item in items:
+            for key in GATE_STORAGE:
+                if item.storage != key.storage or not item_matches(item, key.name):
+                    continue
+                where = "" if category == "mandatory" else (
+                    f"; it is strictly necessary, not {category}")
+                yield Finding(
+                    "gate-storage",
+                    f"{category} item {describe_pattern(item)} covers {key.name}, which Consent "
+                    f"Gate writes and declares itself{where}; remove the item",
                 )
 
 

@@ -8,8 +8,7 @@ same bytes and therefore the same digest. No Flask inside.
 """
 from babel import Locale
 
-from app.sites.kinds import FIRST_PARTY
-from app.sites.trackers import RUSSIA, TRACKERS, loadable_trackers
+from app.sites.vendors import category_vendors, operator_country
 
 #: Languages the generated document exists in; other visitors read the site's default language.
 LANGUAGES = ("ru", "en")
@@ -92,11 +91,6 @@ def legal_name(site, language):
     return name
 
 
-def operator_country(site):
-    """Return the operator's country: as set, else Russia for a 152-FZ site, else None."""
-    return site.operator_country or (RUSSIA if "ru152" in (site.regime or ()) else None)
-
-
 def _heading(site, language):
     title = TITLES[language]
     sites = ", ".join(site.origins)
@@ -154,22 +148,15 @@ def _actions(language):
 
 def recipients(site, catalog):
     """Return (provider, country or None) of everyone the site's optional categories send data
-    to: the built-in trackers the gate may load, then the catalog's other third parties."""
+    to, as the banner's first layer names them (app.sites.vendors): the trackers the gate may
+    load and the catalog's other third parties."""
     found = {}
-    for name in loadable_trackers(site.trackers, site.regime, cross_border_notice=None):
-        found.setdefault(TRACKERS[name].provider, TRACKERS[name].country)
-    for category, items in catalog.categories():
-        for item in items:
-            if category != "mandatory" and item.provider != FIRST_PARTY:
-                found.setdefault(item.provider, _known_country(item.provider))
+    vendors = category_vendors(site.trackers, site.regime, catalog,
+                               getattr(site, "cross_border_notice", None))
+    for listed in vendors.values():
+        for vendor in listed:
+            found.setdefault(vendor.provider, vendor.country)
     return sorted(found.items())
-
-
-def _known_country(provider):
-    # A catalog names a provider in its own spelling ("Google Inc.", "Meta Platforms Inc.").
-    word = provider.split()[0].lower().strip(",.")
-    return next((tracker.country for tracker in TRACKERS.values()
-                 if tracker.provider.split()[0].lower().strip(",.") == word), None)
 
 
 def _recipients(site, catalog, language):
@@ -183,7 +170,7 @@ def _recipients(site, catalog, language):
     lines = [heading + ":"]
     for provider, country in found:
         lines.append(f"   - {provider} ({_country_name(country, language) or labels['country_unknown']})")
-    home = operator_country(site)
+    home = operator_country(site.operator_country, site.regime)
     abroad = [provider for provider, country in found if country and country != home]
     lines.append("")
     lines.append(_cross_border(abroad, home, language))

@@ -19,6 +19,10 @@ SETTINGS_PATHS = {
     "consent_lifetime_days": ("consent_lifetime_days",),
     "refusal_lifetime_days": ("refusal_lifetime_days",),
     "ga4_consent_mode": ("ga4_consent_mode",),
+    "ga4_advanced_acknowledged": ("ga4_advanced_acknowledged",),
+    "cross_border_notice_filed": ("cross_border_notice", "filed"),
+    "cross_border_notice_reference": ("cross_border_notice", "reference"),
+    "cross_border_notice_localisation_assessed": ("cross_border_notice", "localisation_assessed"),
     "gpc": ("gpc",),
     "client_ip": ("client_ip",),
     "retention_days": ("retention_days",),
@@ -60,8 +64,9 @@ def with_settings(document, values):
             node.pop(key, None)
         else:
             node[key] = value
-    if not result.get("consent_document"):
-        result.pop("consent_document", None)
+    for optional in ("consent_document", "cross_border_notice"):
+        if not result.get(optional):
+            result.pop(optional, None)
     return result
 
 

@@ -1,5 +1,13 @@
-"""The site file schema: what a site owner declares once, validated field by field."""
+"""The site file schema: what a site owner declares once, validated field by field.
+
+Besides each field's own rules, every save passes app.sites.guards: text overrides keep their
+placeholders and short labels, no analytics or advertising key is mandatory, and GA4 advanced
+Consent Mode is refused on ru152 sites and needs ga4_advanced_acknowledged: true on gdpr sites.
+On a ru152 site GA4 and the Meta pixel load only with cross_border_notice: {filed, reference,
+localisation_assessed: true}. Stored sites are read back with context {"stored": True}, unguarded.
+"""
 import re
+from datetime import date
 from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
@@ -10,11 +18,13 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
 )
 
+from app.sites.guards import guard_problems
 from app.sites.kinds import (  # noqa: F401  (the schema's vocabulary, importable from here)
     FIRST_PARTY,
     GoogleConsentMode,
@@ -105,6 +115,31 @@ class Document(Strict):
         return self
 
 
+class CrossBorderNotice(Strict):
+    """The operator's statement that its 152-FZ Art. 12 cross-border transfer notice was filed
+    with Roskomnadzor and that Art. 18(5) localisation was assessed (checklist item 20)."""
+
+    filed: date
+    reference: OptionalText = ""
+    #: Russian citizens' data is first recorded in Russia (Art. 18(5)); must be stated as true.
+    localisation_assessed: bool
+
+    @field_validator("filed")
+    @classmethod
+    def _not_in_future(cls, filed):
+        if filed > date.today():
+            raise ValueError(f"{filed.isoformat()} is in the future; state the date it was filed")
+        return filed
+
+    @field_validator("localisation_assessed")
+    @classmethod
+    def _assessed(cls, assessed):
+        if not assessed:
+            raise ValueError("must be true: the cross-border trackers load only once Art. 18(5) "
+                             "localisation was assessed")
+        return assessed
+
+
 class _TrackerIds(Strict):
     def enabled(self):
         """Return the names of the trackers that are switched on."""
@@ -192,6 +227,10 @@ class SiteSpec(Strict):
     refusal_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     trackers: Trackers = Trackers()
     ga4_consent_mode: GoogleConsentMode = GoogleConsentMode.BASIC
+    #: Required (true) for ga4_consent_mode: advanced on a gdpr site: gtag.js loads before consent.
+    ga4_advanced_acknowledged: bool = False
+    #: On a ru152 site, GA4 and the Meta pixel load only once this is set.
+    cross_border_notice: CrossBorderNotice | None = None
     gpc: GpcMode = GpcMode.REFUSE
     client_ip: IpMode = IpMode.TRUNCATE
     #: How long consent records are kept as proof (default three years).
@@ -215,6 +254,15 @@ class SiteSpec(Strict):
     @classmethod
     def _unique_regimes(cls, regimes):
         return sorted(set(regimes))
+
+    @model_validator(mode="after")
+    def _guarded(self, info: ValidationInfo):
+        # A stored site is read back as it was saved (context "stored"); only saves are guarded.
+        if not (info.context or {}).get("stored"):
+            problems = guard_problems(self)
+            if problems:
+                raise ValueError(problems[0])
+        return self
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -48,6 +48,11 @@ class Site(Base):
     trackers: Mapped[dict] = mapped_column(JSON, default=dict)
     #: "basic" (gtag.js waits for consent) or "advanced" (cookieless pings before it).
     ga4_consent_mode: Mapped[str] = mapped_column(String(10), default="basic")
+    #: Set (true) to run ga4_consent_mode "advanced" on a gdpr site: gtag.js loads before consent.
+    ga4_advanced_acknowledged: Mapped[bool] = mapped_column(default=False)
+    #: The 152-FZ Art. 12 notice: {filed, reference, localisation_assessed}, or None. Without it
+    #: a ru152 site's cross-border trackers are kept but never loaded.
+    cross_border_notice: Mapped[dict | None] = mapped_column(JSON)
     #: "refuse" (a GPC signal refuses analytical and marketing) or "ignore".
     gpc: Mapped[str] = mapped_column(String(10), default="refuse")
     #: How proofs keep the client address: "truncate" (/24, /48) or "hash" (keyed HMAC).

@@ -15,9 +15,8 @@ BANNER_TEXTS = {
     "title": N_("We value your privacy"),
     # i18n: first-layer text; %(operator)s is the company's legal name
     "intro": N_(
-        "%(operator)s uses cookies and similar technologies on this site. Apart from mandatory "
-        "cookies, which the site needs to work, we use them only with your consent, for the "
-        "purposes below."
+        "%(operator)s uses cookies and similar technologies. Apart from the mandatory ones, "
+        "which the site needs to work, only with your consent:"
     ),
     # i18n: button that allows every cookie category
     "accept_all": N_("Accept all"),
@@ -27,6 +26,28 @@ BANNER_TEXTS = {
     "settings": N_("Settings"),
     # i18n: button in the settings layer that stores the chosen switches
     "save": N_("Save choices"),
+    # i18n: first layer, after the categories; %(country)s is the operator's country,
+    # %(countries)s the other countries where providers receive data
+    "cross_border": N_(
+        "Some providers are outside %(country)s: data about your visit goes to %(countries)s."
+    ),
+    # i18n: first layer; %(days)s is a duration such as "180 days"
+    "kept": N_(
+        "Your choice is kept for %(days)s. Change it at any time with the cookie button on "
+        "every page."
+    ),
+    # i18n: first layer, when a refusal is kept for a shorter time than a consent
+    "kept_both": N_(
+        "Your consent is kept for %(days)s, a refusal for %(refusal_days)s. Change your choice "
+        "at any time with the cookie button on every page."
+    ),
+    # i18n: first layer; cookies that Yandex, Google or Meta set on their own domains
+    "third_party_cookies": N_(
+        "Cookies that providers set on their own domains cannot be deleted by this site: clear "
+        "them in your browser."
+    ),
+    # i18n: on a placeholder of blocked content; %(vendors)s lists who starts receiving data
+    "placeholder_vendors": N_("Allowing it also starts: %(vendors)s."),
     # i18n: accessible label of the banner's close (×) button; closing counts as refusal
     "close": N_("Close and reject optional cookies"),
     # i18n: heading of the settings layer, and the label of the small launcher button on every page
@@ -68,8 +89,9 @@ BANNER_TEXTS = {
     "lifetime_session": N_("Until the browser is closed"),
     # i18n: lifetime of browser storage that stays until it is deleted
     "lifetime_persistent": N_("Until deleted"),
-    # i18n: shown when the banner reappears because the cookie list changed
-    "changed_catalog": N_("The list of cookies has changed since your last choice."),
+    # i18n: shown when the banner reappears because a provider joined a category the visitor
+    # allowed; %(vendors)s lists the providers, %(category)s names the category
+    "changed_vendors": N_("Added since your last choice: %(vendors)s (%(category)s)."),
     # i18n: shown when the banner reappears because the privacy policy changed
     "changed_policy": N_("Our privacy policy has been updated since your last choice."),
     # i18n: shown when the banner reappears because the visitor's choice expired

@@ -114,3 +114,66 @@ def loadable_trackers(trackers, regime, cross_border_notice=None):
     blocked = "ru152" in (regime or ()) and not cross_border_notice
     return {name: tracker_id for name, tracker_id in enabled_trackers(trackers)
             if not (blocked and TRACKERS[name].cross_border)}
+
+
+def site_loadable_trackers(site):
+    """Return {name: id} of the trackers the gate may load for a stored site or a site spec."""
+    trackers = site.trackers.as_dict() if hasattr(site.trackers, "as_dict") else site.trackers
+    return loadable_trackers(trackers, site.regime, getattr(site, "cross_border_notice", None))
+
+
+def held_back_trackers(site):
+    """Return the names of the enabled trackers the gate holds back (no cross-border notice)."""
+    trackers = site.trackers.as_dict() if hasattr(site.trackers, "as_dict") else site.trackers
+    loadable = site_loadable_trackers(site)
+    return [name for name, _id in enabled_trackers(trackers) if name not in loadable]
+
+
+@dataclass(frozen=True)
+class ConsentKey:
+    """A cookie or storage key that exists for analytics or advertising: never mandatory."""
+
+    name: str
+    #: "exact", or "prefix" for a family of keys (_ga, _ga_<container>, ...).
+    match: str
+    label: str
+    category: str
+
+
+def _tracker_keys():
+    for tracker in TRACKERS.values():
+        for key in tracker.first_party + tracker.clear_prefixes:
+            # A key named after the tracker's id is a family of keys up to the id.
+            name, templated = key.template.split("{", 1)[0], "{" in key.template
+            match = "prefix" if templated or key in tracker.clear_prefixes else "exact"
+            yield ConsentKey(name, match, tracker.label, tracker.default_category)
+
+
+#: Well-known keys of other analytics and advertising vendors (their cookie policies).
+OTHER_CONSENT_KEYS = (
+    ConsentKey("_gid", "exact", "Google Analytics", "analytical"),
+    ConsentKey("_gat", "prefix", "Google Analytics", "analytical"),
+    ConsentKey("__utm", "prefix", "Google Analytics", "analytical"),
+    ConsentKey("_gcl_", "prefix", "Google Ads", "marketing"),
+    ConsentKey("gclid", "exact", "Google Ads", "marketing"),
+    ConsentKey("IDE", "exact", "Google Ads", "marketing"),
+    ConsentKey("yandexuid", "exact", "Yandex", "marketing"),
+    ConsentKey("yclid", "exact", "Yandex Direct", "marketing"),
+    ConsentKey("_fbc", "exact", "Meta pixel", "marketing"),
+    ConsentKey("_uetsid", "exact", "Microsoft Advertising", "marketing"),
+    ConsentKey("_uetvid", "exact", "Microsoft Advertising", "marketing"),
+    ConsentKey("_clck", "exact", "Microsoft Clarity", "analytical"),
+    ConsentKey("_clsk", "exact", "Microsoft Clarity", "analytical"),
+    ConsentKey("_hj", "prefix", "Hotjar", "analytical"),
+    ConsentKey("_ttp", "exact", "TikTok pixel", "marketing"),
+    ConsentKey("_pin_unauth", "exact", "Pinterest tag", "marketing"),
+    ConsentKey("_tmr_", "prefix", "VK Top@Mail.Ru", "analytical"),
+)
+
+#: Every key that needs consent, tracker keys first (their label names the built-in tracker).
+CONSENT_KEYS = tuple(dict.fromkeys((
+    *_tracker_keys(),
+    *OTHER_CONSENT_KEYS,
+    *(ConsentKey(name, "exact", "known advertising", "marketing")
+      for name in ADVERTISING_IDENTIFIERS),
+)))

@@ -14,7 +14,8 @@
  * @typedef {{css: string, texts: {settings_intro: string, save: string, always_on: string,
  *            about_mandatory: string, column_name: string, column_provider: string,
  *            column_purpose: string, column_lifetime: string, blocked_content: string,
- *            allow: string, rows: Object<string, Array<Array<string>>>}}} DeferredPayload
+ *            allow: string, placeholder_vendors: string,
+ *            rows: Object<string, Array<Array<string>>>}}} DeferredPayload
  */
 
 /**
@@ -34,7 +35,8 @@ function consentGateDeferred(GATE, DEFERRED) {
   const PLACEHOLDER = "data-consent-placeholder";
 
   const { el, button, shadowHost, texts, root, settings, current, nonce, language, dir, granted,
-          ranOwnerScripts, save, trackers, injectScript, gtag, googleConsent, loadGoogle } = GATE;
+          ranOwnerScripts, save, allow, trackers, injectScript, gtag, googleConsent, loadGoogle,
+          fill } = GATE;
   Object.assign(texts, DEFERRED.texts);
   const categories = Object.keys(texts.rows);
   const sheet = new CSSStyleSheet();
@@ -184,9 +186,11 @@ function consentGateDeferred(GATE, DEFERRED) {
     const [host, shadow] = shadowHost();
     host.setAttribute(PLACEHOLDER, name);
     addStyles(shadow);
+    const vendors = texts.vendors[name];
     shadow.append(el("div", { class: "placeholder", lang: language, dir: dir },
-      el("p", {}, texts.blocked_content + " " + texts["category_" + name]),
-      button("allow", texts.allow, () => ConsentGate.acceptCategory(name))));
+      el("p", {}, texts.blocked_content + " " + texts["category_" + name] + "."),
+      vendors ? el("p", { class: "vendors" }, fill(texts.placeholder_vendors, { vendors })) : null,
+      button("allow", texts.allow, () => allow(name))));
     return host;
   }
 

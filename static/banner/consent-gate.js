@@ -29,12 +29,14 @@
  * root and settings are the banner's shadow root and its (empty) settings container; current()
  * returns the valid stored consent or null; granted and ranOwnerScripts are, per category,
  * whether its trackers started and whether an owner script of it ran; save(choices) stores the
- * settings layer's choice; trackers is CONFIG.trackers; injectScript(src), gtag(...),
- * googleConsent() and loadGoogle(tracker) are the banner's own.
+ * settings layer's choice and allow(category) a placeholder's; trackers is CONFIG.trackers;
+ * injectScript(src), gtag(...), googleConsent(), loadGoogle(tracker) and fill(text, values)
+ * are the banner's own.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
  *            root: ShadowRoot, settings: HTMLElement, current: function(): (StoredConsent|null),
  *            nonce: string, language: string, dir: string, granted: Object<string, boolean>,
  *            ranOwnerScripts: Object<string, boolean>, save: function(Object<string, boolean>),
+ *            allow: function(string), fill: function(string, Object<string, string>): string,
  *            trackers: Object<string, {id: string, category: string, mode: (string|undefined)}>,
  *            injectScript: function(string): HTMLScriptElement, gtag: Function,
  *            googleConsent: function(): Object<string, string>, loadGoogle: Function}} GateApi
@@ -65,7 +67,8 @@ function consentGate(CONFIG, SCRIPT) {
   const EVENT = { GRANT: "grant", DENY: "deny", UPDATE: "update", WITHDRAW: "withdraw" };
   /** What the visitor did (ConsentReport.ui_action). */
   const UI_ACTION = { ACCEPT_ALL: "accept_all", REJECT_ALL: "reject_all",
-                      SAVE_CHOICES: "save_choices", WITHDRAW: "withdraw", API: "api" };
+                      SAVE_CHOICES: "save_choices", WITHDRAW: "withdraw", API: "api",
+                      DISMISS: "dismiss", PLACEHOLDER: "placeholder" };
   /** DOM events on window, with the public consent as detail. */
   const DOM_EVENT = { READY: "consent:ready", CHANGE: "consent:change" };
 
@@ -121,11 +124,30 @@ function consentGate(CONFIG, SCRIPT) {
     const versions = CONFIG.versions;
     if (!stored) return "";
     if (stored.expires <= Date.now()) return "changed_expired";
-    if (stored.catalog !== versions.catalog) return "changed_catalog";
     if (stored.policy !== versions.policy || stored.document !== versions.document) {
       return "changed_policy";
     }
-    return "";
+    // A new cookie or text in the catalog does not ask again; a new recipient in a granted
+    // category does (CNIL 2020-092: consent is given to named recipients).
+    return addedSince(stored).length ? "changed_vendors" : "";
+  }
+
+  /**
+   * Return a line per granted category that vendors joined after the stored consent was given.
+   * @param {StoredConsent} stored
+   * @returns {Array<string>}
+   */
+  function addedSince(stored) {
+    return Object.entries(CONFIG.added).filter(([category]) => stored.choices[category])
+      .map(([category, entries]) => [category, entries.filter(([, when]) => when > stored.given)])
+      .filter(([, entries]) => entries.length)
+      .map(([category, entries]) => fill(texts.changed_vendors, {
+        vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }));
+  }
+
+  /** Put values into a text's %(name)s placeholders. */
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
   }
 
   /**
@@ -439,10 +461,9 @@ function consentGate(CONFIG, SCRIPT) {
       el("h2", { id: "cg-title" }, texts.title),
       notice,
       el("p", { id: "cg-intro" }, texts.intro),
-      el("ul", {}, ...optional.map((name) => el("li", {},
-        el("strong", {}, texts["category_" + name] + ": "), texts["about_" + name]))),
-      el("p", { class: "links" }, link(texts.links.policy, texts.privacy_policy),
-         documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null),
+      el("ul", { class: "purposes" }, ...optional.map(purpose)),
+      el("p", { class: "small" }, [texts.kept, texts.cross_border, texts.third_party_cookies]
+        .filter(Boolean).join(" ")),
       settings,
       el("div", { class: "actions" },
         button("accept", texts.accept_all, () => {
@@ -453,12 +474,21 @@ function consentGate(CONFIG, SCRIPT) {
           rejectAll();
           close();
         }),
-        settingsButton));
+        settingsButton,
+        el("p", { class: "links" }, link(texts.links.policy, texts.privacy_policy),
+           documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null)));
     launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
                               title: texts.settings_title, lang: language, hidden: true,
                               click: () => open("") }, cookieIcon());
     root.append(dialog, launcher);
     document.body.append(host);
+  }
+
+  /** A category on the first layer: its name, who receives data in it, and what for. */
+  function purpose(name) {
+    const vendors = texts.vendors[name];
+    return el("li", { "data-category": name }, el("strong", {}, texts["category_" + name] + ": "),
+              vendors ? el("span", { class: "vendors" }, vendors + ". ") : null, texts["about_" + name]);
   }
 
   /** Link a document; a path ("/documents/...") is on this service, next to the deferred part. */
@@ -498,8 +528,9 @@ function consentGate(CONFIG, SCRIPT) {
     deferredScript.consentGate = (start, payload) => {
       /** @type {GateApi} */
       const gate = { el, button, shadowHost, texts, root, settings, current, nonce, language, dir,
-                     granted, ranOwnerScripts, save: saveChoices, trackers: CONFIG.trackers,
-                     injectScript, gtag, googleConsent, loadGoogle };
+                     granted, ranOwnerScripts, save: saveChoices, allow: allowFromPlaceholder,
+                     trackers: CONFIG.trackers, injectScript, gtag, googleConsent, loadGoogle,
+                     fill };
       deferred = start(gate, payload);
       if (afterDeferred) afterDeferred();
     };
@@ -525,8 +556,8 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Show the banner; reason names a text that says why it is shown again. */
   function open(reason) {
-    const notices = [texts[reason], gpc && CONFIG.gpc === "refuse" && texts.gpc_notice]
-      .filter(Boolean);
+    const why = reason === "changed_vendors" ? addedSince(consent).join(" ") : texts[reason];
+    const notices = [why, gpc && CONFIG.gpc === "refuse" && texts.gpc_notice].filter(Boolean);
     // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
     returnFocus = document.activeElement === host ? launcher : document.activeElement;
     notice.textContent = notices.join(" ");
@@ -558,8 +589,22 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
   function dismiss() {
-    if (!current()) rejectAll();
+    if (!current()) choose(choicesWhere(() => false), UI_ACTION.DISMISS);
     close();
+  }
+
+  /**
+   * Grant one category from a blocked-content placeholder, keeping the other choices.
+   * @param {string} category
+   */
+  function allowFromPlaceholder(category) {
+    grantOne(category, UI_ACTION.PLACEHOLDER);
+  }
+
+  function grantOne(category, uiAction) {
+    if (!CONFIG.categories.includes(category)) return;
+    const stored = current();
+    choose({ ...(stored ? stored.choices : choicesWhere(() => false)), [category]: true }, uiAction);
   }
 
   function rejectAll() {
@@ -586,11 +631,7 @@ function consentGate(CONFIG, SCRIPT) {
   window.ConsentGate = {
     show: () => open(""),
     getConsent: publicConsent,
-    acceptCategory(category) {
-      if (!CONFIG.categories.includes(category)) return;
-      const stored = current();
-      choose({ ...(stored ? stored.choices : choicesWhere(() => false)), [category]: true }, UI_ACTION.API);
-    },
+    acceptCategory: (category) => grantOne(category, UI_ACTION.API),
     withdraw: () => choose(choicesWhere(() => false), UI_ACTION.WITHDRAW)
   };
 

@@ -6,7 +6,8 @@ document.addEventListener("click", function (event) {
   var source = document.getElementById(button.getAttribute("data-copy"));
   if (!source || !navigator.clipboard) return;
   navigator.clipboard.writeText(source.textContent).then(function () {
-    var note = button.parentElement.querySelector("[data-copied]");
-    if (note) note.hidden = false;
+    // The note right after this button: a page can have several copy buttons.
+    var note = button.nextElementSibling;
+    if (note && note.hasAttribute("data-copied")) note.hidden = false;
   });
 });

@@ -12,6 +12,7 @@ from app.ledger.report import ConsentReport
 from app.ledger.service import ClientContext
 from app.ledger.subjects import ConsentIdTaken, SubjectNotProven
 from app.sites.catalog import content_hash
+from app.sites.trackers import site_loadable_trackers
 
 ORIGIN = "https://shop.example"
 BUILD = "b" * 16
@@ -78,7 +79,8 @@ class FakeSites:
         return build in self.builds
 
     def tracker_categories(self, site, catalog):
-        return {name: "analytical" for name in site.trackers}
+        # As the real reader: only the trackers the gate may load.
+        return {name: "analytical" for name in site_loadable_trackers(site)}
 
 
 class FakeLedger:
