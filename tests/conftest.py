@@ -1,6 +1,7 @@
 """Shared fixtures: an app per test on SQLite and PostgreSQL, site file factories, a browser."""
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -161,9 +162,13 @@ def site_document():
 
 @pytest.fixture
 def write_site_file(tmp_path):
-    """Factory: write a site document (or raw text) to a YAML or TOML file and return its path."""
+    """Factory: write a site document (or raw text) to a YAML or TOML file and return its path.
+
+    The samples' policy texts are copied beside it, so a changed sample still finds its `file:`.
+    """
 
     def write(document=None, name="example.yaml", raw=None):
+        shutil.copytree(SAMPLE_SITES / "policies", tmp_path / "policies", dirs_exist_ok=True)
         path = tmp_path / name
         if raw is not None:
             path.write_text(raw, encoding="utf-8")

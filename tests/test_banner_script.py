@@ -1,7 +1,6 @@
 """GET /c/<site>.js: caching, compression, config contents and a harmless 404."""
 import gzip
 import json
-import shutil
 
 import brotli
 import pytest
@@ -71,7 +70,6 @@ def test_config_changes_when_the_catalog_does(client, runner, write_site_file):
     document = json.loads(json.dumps(__import__("yaml").safe_load(
         (SAMPLE_SITES / "flomni.yaml").read_text())))
     path = write_site_file(document, name="flomni.yaml")
-    shutil.copytree(SAMPLE_SITES / "policies", path.parent / "policies", dirs_exist_ok=True)
     runner.invoke(args=["sites", "import", str(path)])
     before = client.get("/c/flomni.js")
     document["catalog"]["analytical"][0]["lifetime"] = "1 year"
@@ -177,7 +175,6 @@ def test_deferred_part_matches_its_banner_after_the_catalog_changed(client, runn
     document = json.loads(json.dumps(__import__("yaml").safe_load(
         (SAMPLE_SITES / "flomni.yaml").read_text())))
     path = write_site_file(document, name="flomni.yaml")
-    shutil.copytree(SAMPLE_SITES / "policies", path.parent / "policies", dirs_exist_ok=True)
     runner.invoke(args=["sites", "import", str(path)])
     old = _deferred_path(read_bundle_config(client.get("/c/flomni.js").data), "ru")
     old_rows = _deferred_payload(client.get(old).data)["texts"]["rows"]

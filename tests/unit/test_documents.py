@@ -159,7 +159,7 @@ def test_bad_document_fields_are_named(change, field, problem):
 
 
 def test_a_policy_file_is_read_beside_the_site_file(write_site_file, tmp_path):
-    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies").mkdir(exist_ok=True)
     (tmp_path / "policies" / "x.ru.txt").write_text("Политика.\n", encoding="utf-8")
     document = ru152_document(privacy_policy={"version": "1",
                                               "file": {"ru": "policies/x.ru.txt"}})
