@@ -13,8 +13,8 @@ from app.cli.common import with_database
 from app.extensions import db
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
-from app.sites.duties import owner_duties
 from app.sites.csp import csp_lines, site_csp
+from app.sites.duties import owner_duties
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec
 from app.sites.schema import ORIGIN

@@ -14,8 +14,8 @@ from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
-from app.sites.duties import owner_duties
 from app.sites.csp import csp_lines, site_csp
+from app.sites.duties import owner_duties
 from app.sites.editing import (
     catalog_item,
     with_catalog_item,
