@@ -169,3 +169,14 @@ def test_the_gpc_default_shows_in_the_record_of_the_next_choice(host_page, legal
     plain = host_page(site_id="legalshop")
     plain.click("accept")
     assert receipt_record(plain, live_server)["gpc_applied"] is False
+
+
+def test_the_pixel_is_revoked_before_init_on_every_page(host_page, legalshop):
+    visit = host_page(site_id="legalshop")
+    visit.click("accept")
+    for _page in range(2):
+        visit.page.wait_for_function("window.__fbqCalls && __fbqCalls.length >= 4")
+        calls = visit.page.evaluate("window.__fbqCalls")
+        assert calls[:4] == [["consent", "revoke"], ["init", "1234567890123"],
+                             ["consent", "grant"], ["track", "PageView"]]
+        visit.page.reload()

@@ -133,7 +133,7 @@ def test_an_insider_who_rewrites_what_a_record_says_was_loaded_is_caught(runner,
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda d: d["catalog"]["mandatory"].append(
         {"name": "_ga", "provider": "Google LLC", "purpose": "x", "lifetime": "2 years"}),
-     "catalog.mandatory[1].name: '_ga' is a Google Analytics 4 cookie; it needs consent and "
+     "catalog.mandatory[0].name: '_ga' is a Google Analytics 4 cookie; it needs consent and "
      "cannot be mandatory (move it to analytical)"),
     (lambda d: d.update(texts={"en": {"intro": "We use cookies."}}),
      "texts.en.intro: must keep %(operator)s (it names the operator on the first layer)"),
@@ -283,3 +283,16 @@ def test_demo_page_sends_the_site_csp(runner, client):
         directive, sources = line.rstrip(";").split(" ", 1)
         own = " ".join(DEMO_PAGE_POLICY.get(directive, []))
         assert directives[directive] == f"{own} {sources}".strip()
+
+
+def test_console_site_page_lists_what_only_the_owner_can_do(loginom_owner):
+    page = loginom_owner.get("/console/sites/loginom").data.decode()
+    assert 'data-duty="rkn-notice"' in page and "Roskomnadzor (152-FZ Art. 22)" in page
+    assert 'data-duty="no-noscript"' in page
+
+
+def test_sites_check_prints_the_owners_duties(runner):
+    assert _import(runner, LOGINOM).exit_code == 0
+    result = runner.invoke(args=["sites", "check", "loginom"])
+    assert "your duty [rkn-notice]:" in result.output
+    assert "your duty [no-cookie-wall]:" in result.output

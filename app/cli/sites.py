@@ -14,6 +14,7 @@ from app.extensions import db
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
+from app.sites.duties import owner_duties
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec
 from app.sites.schema import ORIGIN
@@ -115,6 +116,9 @@ def check_command(site_id):
     findings = check_site(site_spec(site, catalog))
     for finding in findings:
         click.echo(f"warning: {finding}")
+    # What no check can see: listed every time, never a failure.
+    for duty in owner_duties(site.regime):
+        click.echo(f"your duty [{duty.code}]: {duty.text}")
     if findings:
         raise SystemExit(1)
     click.echo(f"{site_id}: no findings")

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
+from app.sites.duties import owner_duties
 from app.sites.editing import (
     catalog_item,
     with_catalog_item,
@@ -87,7 +88,7 @@ def site_overview(site_id):
     trackers = [(TRACKERS[name], tracker_id, name in held)
                 for name, tracker_id in enabled_trackers(site.trackers)]
     return render_template("console/site.html", site=site, trackers=trackers,
-                           findings=check_site(spec),
+                           findings=check_site(spec), duties=owner_duties(site.regime),
                            snippet=embed_snippet(request.host_url, site_id),
                            csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
                            can_manage=current_user.can_manage(site_id))

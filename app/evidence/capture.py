@@ -6,6 +6,7 @@ reaches no one and records nothing.
 """
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -80,6 +81,25 @@ def embed_url(site_id):
 
 def capture(chromium, scripts, languages, viewports=tuple(VIEWPORTS)):
     """Photograph the first and the settings layer of a banner in each language and viewport."""
+    # Playwright's sync API refuses a thread that already runs an asyncio loop (a caller's own
+    # Playwright, an async server): it gets a thread of its own.
+    outcome = {}
+
+    def run():
+        try:
+            outcome["photos"] = _capture(chromium, scripts, languages, viewports)
+        except Exception as error:  # noqa: BLE001  (re-raised in the caller's thread)
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="banner-capture")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["photos"]
+
+
+def _capture(chromium, scripts, languages, viewports):
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright

@@ -4,7 +4,10 @@
   var granted = true;
   var pixel = null;
   var fbq = window.fbq;
+  // What the page asked of the pixel, in order, for tests to read.
+  window.__fbqCalls = [];
   fbq.callMethod = function (method, value, extra) {
+    window.__fbqCalls.push([method, value]);
     if (method === "consent") granted = value === "grant";
     if (method === "init") pixel = value;
     if (method === "track" && granted && pixel) {
