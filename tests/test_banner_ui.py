@@ -60,7 +60,8 @@ def test_first_layer_shows_operator_links_and_equal_buttons(host_page):
     # secondary action: same type, a lighter style, never the only way to refuse.
     boxes = [visit.page.locator(f'#consent-gate [data-action="{a}"]').bounding_box()
              for a in ("accept", "reject")]
-    assert len({(round(b["width"]), round(b["height"]), round(b["y"])) for b in boxes}) == 1
+    assert len({(round(b["width"]), round(b["height"])) for b in boxes}) == 1
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 1.5  # one row (sub-pixel layout aside)
     styles = visit.page.evaluate("""() => ['accept', 'reject', 'settings'].map(a => {
         const s = getComputedStyle(document.querySelector('#consent-gate').shadowRoot
             .querySelector(`[data-action="${a}"]`));

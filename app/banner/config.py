@@ -144,7 +144,7 @@ def _texts(site, catalog, documents, language):
     categories = [name for name, _items in catalog.categories()]
     links = document_links(site, language, documents)
     vendors = category_vendors(site.trackers, site.regime, catalog, _notice(site))
-    home = operator_country(getattr(site, "operator_country", None), site.regime)
+    home = operator_country(site.operator_country, site.regime)
     texts = {key: text for key, text in resolved.items()
              if _shown(key, site, categories, links["document"])}
     texts.update(_first_layer_notes(site, resolved, vendors, home, language))
