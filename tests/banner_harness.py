@@ -91,6 +91,7 @@ def host_html(embed_src, lang="en", head="", body="", nonce=None):
     """Return a host page that embeds the banner as a site owner would."""
     nonce_attribute = f' nonce="{nonce}"' if nonce else ""
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Host page</title><script src="{embed_src}" async{nonce_attribute}></script>{head}</head>
 <body><h1>Host page</h1><p><a href="#" data-consent-open>Cookie settings</a></p>
 <button id="outside">Outside button</button>{body}</body></html>"""
