@@ -275,3 +275,20 @@ def test_serving_a_banner_writes_nothing(app, client, make_report):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert statements and all(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+@pytest.mark.parametrize("field", ["client_time", "expires", "page", "policy_version", "event",
+                                   "ui_action", "consent_document_version", "choices"])
+@pytest.mark.parametrize("character", ["\u0000", "\u001b", "\u007f"])
+def test_control_characters_are_refused_naming_the_field(client, make_report, field, character):
+    report = make_report()
+    if field == "choices":
+        report["choices"] = {**report["choices"], f"analytical{character}": True}
+    else:
+        report[field] = f"{report[field] or 'v'}{character}"
+    response = post(client, report)
+    assert response.status_code == 400
+    assert response.json["error"] == {
+        "code": "invalid_field", "field": field,
+        "message": f"{field}: must not contain control characters"}
+    assert _count() == 0

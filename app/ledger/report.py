@@ -1,7 +1,8 @@
 """The banner's consent report: its wire shape and the checks the intake runs, in order."""
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 EVENTS = ("grant", "deny", "update", "withdraw", "expire", "renew")
 #: dismiss: closed with × or Esc before any choice (a refusal); placeholder: one category
@@ -10,8 +11,20 @@ UI_ACTIONS = ("accept_all", "reject_all", "save_choices", "withdraw", "api", "di
               "placeholder")
 MAX_REPORT_BYTES = 8 * 1024
 
+#: C0 controls and DEL: PostgreSQL's jsonb refuses NUL, and no field of a report needs any.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_MESSAGE = "must not contain control characters"
+
+
+def _no_control_characters(value):
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError(CONTROL_MESSAGE)
+    return value
+
+
+Printable = AfterValidator(_no_control_characters)
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{8,64}$")]
-Short = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=64), Printable]
 
 
 class IntakeError(Exception):
@@ -44,17 +57,19 @@ class ConsentReport(BaseModel):
     site: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")]
     event: Short
     ui_action: Short
-    choices: dict[Annotated[str, StringConstraints(max_length=32)], bool] = Field(max_length=8)
+    choices: dict[Annotated[str, StringConstraints(max_length=32), Printable], bool] = Field(
+        max_length=8)
     catalog_version: int = Field(ge=1, le=1_000_000)
-    policy_version: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    consent_document_version: Annotated[str, StringConstraints(max_length=60)] | None = None
+    policy_version: Annotated[str, StringConstraints(min_length=1, max_length=60), Printable]
+    consent_document_version: Annotated[str, StringConstraints(max_length=60), Printable] | None = (
+        None)
     language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     texts_digest: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     banner_build: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8,64}$")]
     gpc: bool = False
-    page: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://")]
-    client_time: Annotated[str, StringConstraints(max_length=40)]
-    expires: Annotated[str, StringConstraints(max_length=40)]
+    page: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://"), Printable]
+    client_time: Annotated[str, StringConstraints(max_length=40), Printable]
+    expires: Annotated[str, StringConstraints(max_length=40), Printable]
 
 
 def parse_report(raw):
@@ -63,12 +78,16 @@ def parse_report(raw):
         return ConsentReport.model_validate_json(raw)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
+        # A bad key of choices is named by its field, not by the key (which may not print).
+        location = first["loc"][:1] if "[key]" in first["loc"] else first["loc"]
+        field = ".".join(str(part) for part in location) or None
         if first["type"] == "json_invalid":
             raise IntakeError("invalid_json", "the body is not valid JSON") from None
         if first["type"] == "model_type":
             raise IntakeError("invalid_json", "the body must be a JSON object") from None
         message = "is required" if first["type"] == "missing" else first["msg"]
+        if first["type"] == "value_error" and CONTROL_MESSAGE in first["msg"]:
+            message = CONTROL_MESSAGE
         if first["type"] == "extra_forbidden":
             message = "is not a known field"
         raise IntakeError("invalid_field", f"{field}: {message}", field) from None
