@@ -139,3 +139,14 @@ def test_changes_go_to_the_audit_log_for_admins(app, owner, make_user):
     login(admin, make_user("admin"))
     page = admin.get("/console/audit").data.decode()
     assert "site.texts" in page and "owner-testshop@example.com" in page
+
+
+def test_an_upload_that_would_blow_up_is_refused_and_the_site_kept(app, owner):
+    before = owner.get("/console/sites/testshop").data.decode()
+    flood = "p: &p x\nid: testshop\nname: [" + ", ".join(["*p"] * 1000) + "]\n"
+    response = owner.post("/console/sites/testshop/upload", data={
+        "site_file": (io.BytesIO(flood.encode()), "flood.yaml")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "flood.yaml" in response.data.decode() and "YAML aliases" in response.data.decode()
+    assert owner.get("/console/sites/testshop").data.decode() == before

@@ -8,6 +8,32 @@ from pydantic import ValidationError
 from app.sites.schema import MAX_DOCUMENT_BYTES, SiteSpec
 
 SITE_FILE_SUFFIXES = (".yaml", ".yml", ".toml")
+#: A site file is a page of settings and a catalog; the legal texts come from files of their own.
+MAX_SITE_FILE_BYTES = 256 * 1024
+#: YAML aliases are handy for repeated purposes; thousands of them only serve to blow a file up.
+MAX_YAML_ALIASES = 100
+#: Values a site file may hold once its aliases are expanded (a few aliases nested in each
+#: other multiply: the "billion laughs").
+MAX_EXPANDED_VALUES = 50_000
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a document with more than MAX_YAML_ALIASES aliases."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen = getattr(self, "aliases_seen", 0) + 1
+            if self.aliases_seen > MAX_YAML_ALIASES:
+                raise TooManyAliases(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+class TooManyAliases(Exception):
+    """A YAML document uses more aliases than a site file needs."""
+
+    def __init__(self, mark):
+        super().__init__(f"line {mark.line + 1}")
+        self.line = mark.line + 1
 #: Site file keys whose text may come from a file beside the site file.
 DOCUMENT_KEYS = ("privacy_policy", "consent_document")
 
@@ -40,7 +66,8 @@ def read_site_document(path):
     if path.suffix not in SITE_FILE_SUFFIXES:
         raise SiteFileError(path, None, "a site file must end in .yaml, .yml or .toml")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SITE_FILE_BYTES + 1)
     except OSError as error:
         raise SiteFileError(path, None, error.strerror or str(error)) from None
     return _parse_bytes(path, raw)
@@ -108,16 +135,43 @@ def _read_text(site_path, field, name):
 
 
 def _parse_bytes(path, raw):
+    if len(raw) > MAX_SITE_FILE_BYTES:
+        raise SiteFileError(path, None, f"the file is larger than {MAX_SITE_FILE_BYTES} bytes; "
+                            "put long legal texts in files of their own (privacy_policy.file)")
     try:
         if path.suffix == ".toml":
             return tomllib.loads(raw.decode("utf-8"))
-        return yaml.safe_load(raw)
+        document = yaml.load(raw, Loader=BoundedLoader)  # noqa: S506  (a SafeLoader subclass)
+    except TooManyAliases as error:
+        raise SiteFileError(path, None, f"more than {MAX_YAML_ALIASES} YAML aliases (*name), "
+                            f"the last at line {error.line}; write the values out") from None
     except UnicodeDecodeError:
         raise SiteFileError(path, None, "the file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise SiteFileError(path, None, f"invalid TOML: {error}") from None
     except yaml.YAMLError as error:
         raise SiteFileError(path, None, f"invalid YAML: {_yaml_problem(error)}") from None
+    if not _within_expanded_bound(document):
+        raise SiteFileError(path, None, f"the file expands to more than {MAX_EXPANDED_VALUES} "
+                            "values once its YAML aliases are resolved")
+    return document
+
+
+def _within_expanded_bound(document):
+    """Tell whether a parsed document holds at most MAX_EXPANDED_VALUES values, counting a
+    shared (aliased) value every time it is used, as validation and storage will."""
+    pending, seen = [document], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > MAX_EXPANDED_VALUES:
+            return False
+        if isinstance(value, dict):
+            pending.extend(value.values())
+            pending.extend(value.keys())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return True
 
 
 def parse_site_document(document, path):

@@ -47,6 +47,10 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_RETENTION_DAYS = 36500
 #: The largest legal text a site may supply (its UTF-8 bytes).
 MAX_DOCUMENT_BYTES = 1_000_000
+#: Bounds that keep one site from costing every banner build and page of the console dearly.
+MAX_ITEMS_PER_CATEGORY = 300
+MAX_ORIGINS = 50
+MAX_LANGUAGES = 40
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -198,13 +202,17 @@ class CatalogItem(Strict):
         return self.provider == FIRST_PARTY
 
 
+#: A category's items, bounded (MAX_ITEMS_PER_CATEGORY).
+Items = Annotated[list[CatalogItem], Field(max_length=MAX_ITEMS_PER_CATEGORY)]
+
+
 class Catalog(Strict):
     """A site's cookie catalog by category; mandatory is always on."""
 
-    mandatory: list[CatalogItem]
-    analytical: list[CatalogItem]
-    marketing: list[CatalogItem] | None = None
-    functional: list[CatalogItem] | None = None
+    mandatory: Items
+    analytical: Items
+    marketing: Items | None = None
+    functional: Items | None = None
 
     def categories(self):
         """Return (category, items) pairs for the categories this site has, in display order."""
@@ -217,8 +225,8 @@ class SiteSpec(Strict):
     id: Annotated[str, StringConstraints(pattern=SLUG)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     operator: Operator
-    origins: list[str] = Field(min_length=1)
-    languages: list[Language] = Field(min_length=1)
+    origins: list[str] = Field(min_length=1, max_length=MAX_ORIGINS)
+    languages: list[Language] = Field(min_length=1, max_length=MAX_LANGUAGES)
     default_language: Language
     regime: list[Regime] = Field(min_length=1)
     privacy_policy: Document
