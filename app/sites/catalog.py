@@ -3,6 +3,7 @@ import hashlib
 import json
 import re
 
+from app.sites.patterns import is_safe_pattern
 from app.sites.schema import Catalog, MatchKind, StorageKind
 from app.sites.trackers import TRACKERS, enabled_trackers
 
@@ -30,7 +31,7 @@ def _item_document(item, default_language):
 
 def catalog_from_document(document):
     """Rebuild a validated Catalog from its stored document."""
-    return Catalog.model_validate(document)
+    return Catalog.model_validate(document, context={"stored": True})
 
 
 def canonical_json(document):
@@ -49,8 +50,9 @@ def item_matches(item, key):
         return item.name == key
     if item.match is MatchKind.PREFIX:
         return key.startswith(item.name.rstrip("*"))
-    # Like most cookie tools, a pattern is searched; authors anchor it with ^ and $.
-    return re.search(item.name, key) is not None
+    # Like most cookie tools, a pattern is searched; authors anchor it with ^ and $. One outside
+    # the safe subset (stored before it existed) is never run: it could stall the service.
+    return is_safe_pattern(item.name) and re.search(item.name, key) is not None
 
 
 def describe_pattern(item):

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from app.sites.catalog import describe_pattern, find_item, item_matches
 from app.sites.gate_storage import GATE_STORAGE
 from app.sites.guards import guard_problems
-from app.sites.schema import Regime, StorageKind
+from app.sites.patterns import pattern_problem
+from app.sites.schema import MatchKind, Regime, StorageKind
 from app.sites.trackers import ADVERTISING_IDENTIFIERS, TRACKERS, held_back_trackers
 
 
@@ -29,6 +30,7 @@ def check_site(spec):
         *_check_advertising_as_analytics(spec),
         *_check_lifetimes(spec),
         *_check_gate_storage(spec),
+        *_check_patterns(spec),
     ]
 
 
@@ -130,6 +132,19 @@ def _check_lifetimes(spec):
                 yield Finding(
                     "missing-lifetime",
                     f"{category} item {describe_pattern(item)} has no lifetime",
+                )
+
+
+def _check_patterns(spec):
+    # Only a site stored before the safe subset can hold one; saving it again is refused.
+    for category, items in spec.catalog.categories():
+        for index, item in enumerate(items):
+            problem = item.match is MatchKind.REGEX and pattern_problem(item.name)
+            if problem:
+                yield Finding(
+                    "unsafe-pattern",
+                    f"catalog.{category}[{index}].name {item.name!r} {problem}; it is never "
+                    "run (nothing matches it, nothing is cleared by it) until it is rewritten",
                 )
 
 
