@@ -43,7 +43,8 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # A fresh machine gets its own random secret; an existing one is never replaced.
 instance/config.py:
 	mkdir -p instance
-	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	umask 077 && $(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	chmod 600 $@
 
 # The banner's gate is minified with terser from the npm registry (offline once installed).
 banner: static/banner/consent-gate.min.js static/banner/consent-gate-deferred.min.js

@@ -9,6 +9,8 @@ graceful_timeout = 20
 accesslog = "-"
 access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+# Receipts, subject and consent ids are redacted from the access log, addresses from the error log.
+logger_class = "app.serving_logs.RedactingLogger"
 
 
 def on_starting(server):
