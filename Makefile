@@ -17,7 +17,7 @@ dev: setup samples ## Serve with the Flask reloader and debugger
 
 setup: $(VENV)/.installed instance/config.py translations banner migrate
 
-test: $(VENV)/.installed-test translations banner chromium lint ## Install test dependencies and run every test
+test: $(VENV)/.installed-test translations banner chromium redis lint ## Install test dependencies and run every test
 	$(BIN)/python -m pytest
 
 unit: $(VENV)/.installed-test ## Run the fast layer: service, chain, catalog, schema with fakes
@@ -71,6 +71,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+.PHONY: redis
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-server for the shared rate-limit tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 .PHONY: valgrind
 valgrind:

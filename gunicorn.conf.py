@@ -22,6 +22,7 @@ def on_starting(server):
     with app.app_context():
         try:
             ping_database()
+            _check_limit_storage(app)
             _register_banners(db)
         except DatabaseUnavailable as error:
             raise SystemExit(f"consent-gate: {error}") from None
@@ -33,6 +34,17 @@ def on_starting(server):
     from app.ledger.client import reduce_user_agent
 
     reduce_user_agent("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36")
+
+
+def _check_limit_storage(app):
+    """Refuse to start when the shared rate-limit storage does not answer: once serving, a lost
+    storage only degrades limits to per-process counting, but a wrong setting should show now."""
+    from app.rate_limits import SharedWindow
+    from app.runtime import runtime
+
+    window = runtime(app).rate_window
+    if isinstance(window, SharedWindow) and not window.check():
+        raise SystemExit(f"consent-gate: CONSENT_RATE_LIMIT_STORAGE {window.where} does not answer")
 
 
 def _register_banners(database):

@@ -60,6 +60,9 @@ class DefaultConfig:
     RATE_LIMIT_SITE = "6000/minute"
     #: Console login attempts allowed per client network and per e-mail.
     RATE_LIMIT_LOGIN = "10/minute"
+    #: Where every limit is counted: memory:// (this process) or a storage all nodes share,
+    #: e.g. redis://HOST:6379/0, so N processes on M nodes do not allow N x M times a limit.
+    RATE_LIMIT_STORAGE = "memory://"
     #: The Chromium that photographs banners (empty: /usr/bin/chromium, else one on PATH).
     CHROMIUM = ""
     #: "auto": photograph a site's banner after every change, when Chromium is there; "off".

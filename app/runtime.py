@@ -5,8 +5,8 @@ init_app: request code only reads it (runtime()), never creates it.
 
     intake             snapshots of sites, catalogs, text sets and builds (ledger.snapshots)
     writer             the group committer and the checkpoint policy (ledger.writer)
+    rate_window        the moving windows every limit counts in: this process's or shared
     report_limiter     reports and banner displays per client network and per site
-    login_limiter      console logins per client network and per account
     receipts           the signer of receipts, under the app's secret
     ip_key             the key of keyed IP hashes, derived from the secret
     signing_keys       the ledger's Ed25519 key, loaded on first use (keygen may come later)
@@ -16,8 +16,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 from flask import current_app
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from app.banner.bundle import gate_code
 from app.ledger.checkpointing import CheckpointPolicy
@@ -27,6 +25,7 @@ from app.ledger.locks import write_lock
 from app.ledger.proof import receipt_serializer
 from app.ledger.snapshots import IntakeCache
 from app.ledger.writer import LedgerWriter
+from app.rate_limits import LimitStorageError, rate_window
 
 #: The one key of app.extensions this service uses.
 EXTENSION = "consent_gate"
@@ -38,8 +37,8 @@ class Runtime:
 
     intake: IntakeCache
     writer: LedgerWriter
+    rate_window: object
     report_limiter: ReportLimiter
-    login_limiter: MovingWindowRateLimiter
     receipts: object
     ip_key: bytes
     signing_keys: dict = field(default_factory=dict)
@@ -54,15 +53,20 @@ class Runtime:
 
 def init_app(app):
     """Build the app's runtime state from its config and keep it in app.extensions."""
+    from app.config import ConfigError
     from app.signing import signing_key
 
     secret = app.secret_key.encode()
     policy = CheckpointPolicy(app.config)
+    try:
+        window = rate_window(app.config["RATE_LIMIT_STORAGE"])
+    except LimitStorageError as error:
+        raise ConfigError(str(error)) from None
     app.extensions[EXTENSION] = Runtime(
         intake=IntakeCache(current_build=gate_code()[2]),
         writer=LedgerWriter(GroupCommitter(write_lock), policy, lambda: signing_key(app)),
-        report_limiter=ReportLimiter(app.config),
-        login_limiter=MovingWindowRateLimiter(MemoryStorage()),
+        rate_window=window,
+        report_limiter=ReportLimiter(app.config, window),
         receipts=receipt_serializer(app.secret_key),
         # A key of its own, derived from the secret, so IP hashes cannot be matched across services.
         ip_key=hashlib.sha256(b"consent-gate.ip:" + secret).digest(),

@@ -1,12 +1,17 @@
-"""Shared fixtures: an app per test on SQLite and PostgreSQL, site file factories, a browser."""
+"""Shared fixtures: an app per test on SQLite and PostgreSQL, site file factories, a browser,
+a Redis of the run's own."""
 import json
 import os
 import shutil
+import socket
+import subprocess
+import time
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 import tomli_w
 import yaml
 from flask_migrate import upgrade
@@ -43,6 +48,49 @@ def postgres_url():
     yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port():
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """Start Debian's redis-server for this run on a port of its own, keeping nothing on disk."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is required for the shared-limit tests (make test installs it)")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    connection = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            connection.ping()
+            break
+        except redis.ConnectionError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+    yield url
+    connection.close()
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The run's Redis, emptied for this test."""
+    connection = redis.Redis.from_url(redis_server)
+    connection.flushdb()
+    connection.close()
+    return redis_server
 
 
 @pytest.fixture(scope="session")
