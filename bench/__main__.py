@@ -16,11 +16,12 @@ from bench.export import export_lines, measure_export
 from bench.http import flask_env, http_lines, measure_backend, prepare_database
 from bench.instructions import instruction_lines, measure_instructions
 from bench.ledger import measure_verify, verify_lines
+from bench.limits import limits_lines, measure_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 #: Benchmark parts, in the order they run.
-PARTS = ("banner", "http", "instructions", "verify", "export")
+PARTS = ("banner", "http", "limits", "instructions", "verify", "export")
 POSTGRES_ADMIN_URL = os.environ.get("CONSENT_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -40,11 +41,13 @@ def main():
     options = parser.parse_args()
     parts = set(options.only or PARTS)
     banner = measure_banner(options) if "banner" in parts else None
-    sections, verify_rows, export_rows, instructions = [], [], [], None
+    sections, verify_rows, export_rows, instructions, limit_runs = [], [], [], None, None
     with databases() as (sqlite_url, postgres_url):
         if "http" in parts:
             sections.append(measure_backend("SQLite", sqlite_url("http"), options))
             sections.append(measure_backend("PostgreSQL", postgres_url("http"), options))
+        if "limits" in parts:
+            limit_runs = measure_limits(postgres_url("limits"), options)
         if "instructions" in parts:
             instructions = measure_instructions(lambda label: sqlite_url(f"callgrind-{label}"))
         if "verify" in parts:
@@ -57,7 +60,8 @@ def main():
             export_rows += measure_export("SQLite", lambda n: sqlite_url(f"export{n}"), counts)
             export_rows += measure_export("PostgreSQL", lambda n: postgres_url(f"export{n}"),
                                           counts)
-    lines = result_lines(options, banner, sections, verify_rows, export_rows, instructions)
+    lines = result_lines(options, banner, sections, verify_rows, export_rows, instructions,
+                         limit_runs)
     if options.only:
         print("\n".join(lines))
         return
@@ -103,7 +107,8 @@ def measure_banner(options):
     return measure(get("/c/shop.js"), fetch=get, runs=options.banner_runs)
 
 
-def result_lines(options, banner, sections, verify_rows, export_rows=(), instructions=None):
+def result_lines(options, banner, sections, verify_rows, export_rows=(), instructions=None,
+                 limit_runs=None):
     """Return the figures as Markdown lines with the command that made them."""
     from bench.banner import banner_lines
 
@@ -123,6 +128,8 @@ def result_lines(options, banner, sections, verify_rows, export_rows=(), instruc
         lines += banner_lines(banner)
     for section in sections:
         lines += http_lines(section)
+    if limit_runs:
+        lines += limits_lines(limit_runs)
     if instructions:
         lines += instruction_lines(instructions)
     if verify_rows:

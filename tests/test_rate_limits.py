@@ -1,12 +1,15 @@
 """Rate limits that hold across processes: a shared Redis, and one budget per spelling of an e-mail."""
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
 from app.config import ConfigError
 from app.ledger.limits import ReportLimiter
 from app.rate_limits import MovingWindow, SharedWindow, rate_window
-from tests.conftest import free_port, make_test_app
+from tests.conftest import PROJECT_ROOT, free_port, make_test_app
 
 ADMIN = "admin@example.com"
 #: Spellings of one address an attacker could cycle through for a fresh budget each.
@@ -99,3 +102,17 @@ def test_the_app_counts_logins_in_the_shared_storage(app, make_user, redis_url, 
                        "wrong password!", f"198.51.{attempt}.7").status_code
                 for attempt in range(6)]
     assert statuses == [401, 401, 401, 401, 429, 429]
+
+
+def test_gunicorn_refuses_to_start_when_the_shared_storage_does_not_answer(migrated_urls):
+    port = free_port()
+    env = {**os.environ, "CONSENT_DATABASE_URL": migrated_urls("sqlite"),
+           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_PUBLIC_URL": "http://consent.test",
+           "CONSENT_RATE_LIMIT_STORAGE": f"redis://:hunter2secret@127.0.0.1:{port}/0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1",
+         "--bind", f"127.0.0.1:{free_port()}", "wsgi:app"], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"CONSENT_RATE_LIMIT_STORAGE redis://127.0.0.1:{port}/0 does not answer" in result.stderr
+    assert "hunter2secret" not in result.stderr and "Traceback" not in result.stderr
