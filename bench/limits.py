@@ -13,8 +13,18 @@ import time
 
 import redis
 
-from bench.http import (ROOT, THREADS, WORKERS, _load, flask_env, free_port, merge,
-                        prepare_database, site_config, wait_until_up)
+from bench.http import (
+    ROOT,
+    THREADS,
+    WORKERS,
+    _load,
+    flask_env,
+    free_port,
+    merge,
+    prepare_database,
+    site_config,
+    wait_until_up,
+)
 from bench.ledger import report_factory
 
 SETTINGS = (("in process memory (default)", "memory://"), ("shared Redis", None))
