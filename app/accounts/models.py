@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.sites.tables import Site
-from app.tables import Base, Timestamp, utc_now
+from app.tables import Base, Timestamp, as_utc, utc_now
 
 
 def new_session_token():
@@ -96,6 +96,10 @@ class ApiToken(Base):
     scope: Mapped[str] = mapped_column(String(20), default="export")
 
     user: Mapped[User] = relationship()
+
+    def has_expired(self, now=None):
+        """Tell whether the token is past its expiry."""
+        return (now or utc_now()) >= as_utc(self.expires_at)
 
 
 class AuditEntry(Base):

@@ -3,7 +3,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -167,15 +167,10 @@ def token_for_secret(session, secret, now=None):
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = now or utc_now()
-    if now >= as_utc(token.expires_at):
+    if token.has_expired(now):
         raise TokenExpired(token)
     token.last_used_at = now
     return token
-
-
-def as_utc(moment):
-    """Return moment as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def revoke_token(token):

@@ -11,7 +11,6 @@ from app.accounts.models import ApiToken
 from app.accounts.service import (
     MIN_PASSWORD_LENGTH,
     AccountError,
-    as_utc,
     audit,
     authenticate,
     change_password,
@@ -32,7 +31,6 @@ from app.console.forms import (
 from app.console.limits import login_wait_seconds
 from app.extensions import db
 from app.sites.repository import SiteRepository
-from app.tables import utc_now
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -145,7 +143,7 @@ def _account_page(status=200, **forms):
     forms.setdefault("token_form", TokenForm(prefix="token", formdata=None))
     forms.setdefault("password_form", PasswordForm(prefix="password", formdata=None))
     page = render_template("console/account.html", tokens=tokens, revoke_form=ConfirmForm(),
-                           base_url=_base_url(), now=utc_now(), as_utc=as_utc,
+                           base_url=_base_url(),
                            **{"new_secret": None, **forms})
     return page, status
 
