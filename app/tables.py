@@ -25,3 +25,8 @@ class Base(DeclarativeBase):
 def utc_now():
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def as_utc(moment):
+    """Return moment as an aware UTC datetime (SQLite hands back naive ones, meant as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

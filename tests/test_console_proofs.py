@@ -1,11 +1,12 @@
 """Auditors find records, read them with their chain position, export them and verify offline."""
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app.accounts.models import ApiToken
 from app.extensions import db
 from app.models import ConsentRecord
 from tests.conftest import PROJECT_ROOT, login, post_report
@@ -109,8 +110,6 @@ def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
     assert owner_page.status_code == 302
     account = client.get("/console/account").data.decode()
     assert token[:10] in account
-    from app.accounts.models import ApiToken
-
     token_id = db.session.query(ApiToken).one().id
     revoked = client.post(f"/console/account/tokens/{token_id}/revoke")
     assert revoked.headers["Location"] == "/console/account"
@@ -169,3 +168,100 @@ def test_integrity_shows_the_latest_digest_and_checks_a_kept_one(app, ledger, au
     assert "BROKEN" in cut and f"checkpoint {kept} kept as an anchor is not in the log" in cut
     refused = auditor.get("/console/integrity?anchor=not-a-digest")
     assert refused.status_code == 400 and "not a checkpoint digest" in refused.data.decode()
+
+
+def _token(email):
+    from app.accounts.models import ApiToken, User
+
+    return db.session.scalars(select(ApiToken).join(User).filter(User.email == email)
+                              .order_by(ApiToken.id.desc())).first()
+
+
+def _export(app, secret):
+    return app.test_client().get("/console/export?format=csv&up_to=1000",
+                                 headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_expired_tokens_are_refused_saying_so(app, ledger, runner, make_user):
+    email = make_user("auditor", email="script@example.com")
+    secret = runner.invoke(args=["users", "token", "--email", email, "--days", "1"]).output.strip()
+    assert _export(app, secret).status_code == 200
+    token = _token(email)
+    token.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    refused = _export(app, secret)
+    assert refused.status_code == 401 and refused.json["error"]["field"] == "Authorization"
+    assert "expired" in refused.json["error"]["message"]
+    assert "expired" not in _export(app, secret[:-1] + "x").json["error"]["message"]
+
+
+def test_tokens_of_a_deactivated_user_stay_dead_after_reactivation(app, ledger, runner, make_user):
+    email = make_user("auditor", email="script@example.com")
+    secret = runner.invoke(args=["users", "token", "--email", email]).output.strip()
+    assert _export(app, secret).status_code == 200
+    assert runner.invoke(args=["users", "deactivate", "--email", email]).exit_code == 0
+    assert _export(app, secret).status_code == 401
+    assert runner.invoke(args=["users", "activate", "--email", email]).exit_code == 0
+    refused = _export(app, secret)
+    assert refused.status_code == 401 and refused.json["error"]["field"] == "Authorization"
+    assert _token(email).revoked_at is not None
+
+
+def test_users_cli_token_expires_after_the_days_asked_for(app, runner, make_user):
+    email = make_user("auditor", email="script@example.com")
+    assert runner.invoke(args=["users", "token", "--email", email]).exit_code == 0
+    token = _token(email)
+    assert (token.expires_at - token.created_at, token.scope) == (timedelta(days=90), "export")
+    assert runner.invoke(args=["users", "token", "--email", email, "--days", "30"]).exit_code == 0
+    assert _token(email).expires_at - _token(email).created_at == timedelta(days=30)
+    for days in ("0", "366", "forever"):
+        refused = runner.invoke(args=["users", "token", "--email", email, "--days", days])
+        assert refused.exit_code != 0 and "--days" in refused.output
+
+
+def test_account_page_issues_tokens_with_a_chosen_expiry_and_lists_it(app, auditor):
+    page = auditor.post("/console/account", data={"token-name": "yearly", "token-days": "365",
+                                                  "token-submit": "1"}).data.decode()
+    token = db.session.scalars(select(ApiToken)).one()
+    assert token.expires_at - token.created_at == timedelta(days=365)
+    assert 'id="new-token"' in page and token.expires_at.strftime("%Y-%m-%d %H:%M") in page
+    refused = auditor.post("/console/account", data={"token-name": "forever", "token-days": "0",
+                                                     "token-submit": "1"}).data.decode()
+    assert 'id="token-days-error"' in refused
+    assert db.session.query(ApiToken).count() == 1
+    token.expires_at = datetime.now(UTC) - timedelta(days=1)
+    db.session.commit()
+    assert ">expired<" in auditor.get("/console/account").data.decode()
+
+
+def test_migration_0015_gives_old_tokens_90_days_and_each_user_a_session_token(empty_database,
+                                                                             tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app.accounts.models import User
+    from tests.conftest import make_test_app
+
+    app = make_test_app(empty_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="0014")
+        for user_id in (1, 2):
+            db.session.execute(text(
+                "INSERT INTO users (id, email, password_hash, role, active, created_at) VALUES"
+                " (:id, :email, 'x', 'auditor', true, '2026-11-01 10:00:00')"),
+                {"id": user_id, "email": f"user{user_id}@example.com"})
+        db.session.execute(text(
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES"
+            " (1, 'old', :hash, 'cg_old', '2026-11-01 10:00:00')"), {"hash": "0" * 64})
+        db.session.commit()
+        upgrade()
+        token = db.session.scalars(select(ApiToken)).one()
+        assert (token.expires_at.replace(tzinfo=None), token.scope) == (
+            datetime(2027, 1, 30, 10, 0), "export")
+        tokens = {user.session_token for user in db.session.scalars(select(User))}
+        assert len(tokens) == 2 and all(len(value) >= 40 for value in tokens)
+        db.session.remove()
+        downgrade(revision="0014")
+        assert db.session.execute(text("SELECT name FROM api_tokens")).scalar_one() == "old"
+        db.session.remove()
+        db.engine.dispose()

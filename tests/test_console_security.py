@@ -2,7 +2,10 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
+from app.accounts.models import User
+from app.extensions import db
 from tests.conftest import ORIGIN, SAMPLE_SITES, login, post_report
 
 OWNER, OTHER, AUDITOR, ADMIN = "owner", "other_owner", "auditor", "admin"
@@ -10,7 +13,8 @@ EVERYONE = {OWNER, OTHER, AUDITOR, ADMIN}
 SITE_READERS = {OWNER, AUDITOR, ADMIN}
 SITE_MANAGERS = {OWNER, ADMIN}
 
-#: (method, url template, who may use it); {record} and {up_to} are filled in per test.
+#: (method, url template, who may use it); {record}, {up_to} and {user} (the admin, who may not
+#: deactivate themselves) are filled in per test.
 ROUTES = [
     ("GET", "/console/", EVERYONE),
     ("GET", "/console/account", EVERYONE),
@@ -45,6 +49,10 @@ ROUTES = [
     ("GET", "/console/integrity", {AUDITOR, ADMIN}),
     ("GET", "/console/audit", {ADMIN}),
     ("GET", "/console/users", {ADMIN}),
+    ("GET", "/console/users/{user}", {ADMIN}),
+    ("POST", "/console/users/{user}/password", {ADMIN}),
+    ("POST", "/console/users/{user}/active", {ADMIN}),
+    ("POST", "/console/account/password", EVERYONE),
 ]
 
 
@@ -56,11 +64,13 @@ def world(app, runner, make_report, client, make_user):
     assert response.status_code == 201
     users = {OWNER: make_user("owner", "testshop"), OTHER: make_user("owner", "flomni"),
              AUDITOR: make_user("auditor"), ADMIN: make_user("admin")}
-    return {"users": users, "record": response.json["record_id"], "up_to": 10**9}
+    admin_id = db.session.scalar(select(User.id).filter_by(email=users[ADMIN]))
+    return {"users": users, "record": response.json["record_id"], "up_to": 10**9,
+            "user": admin_id}
 
 
 def _call(client, method, template, world):
-    url = template.format(record=world["record"], up_to=world["up_to"])
+    url = template.format(record=world["record"], up_to=world["up_to"], user=world["user"])
     return client.open(url, method=method, data={})
 
 
@@ -148,3 +158,29 @@ def test_logs_hold_no_raw_client_address(app, world, caplog):
         client.get("/console/", environ_base={"REMOTE_ADDR": "203.0.113.77"})
     assert "203.0.113.77" not in caplog.text
     assert ORIGIN  # the shop's origin is only used to make the record
+
+
+def _token_route(template):
+    path = template.split("?")[0]
+    return path in ("/console/records", "/console/export", "/console/export/manifest",
+                    "/console/export/screenshots")
+
+
+def test_bearer_tokens_open_only_search_and_export(app, world, runner):
+    token = runner.invoke(args=["users", "token", "--email", world["users"][ADMIN]]).output.strip()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    wrong = []
+    for method, template, _allowed in ROUTES:
+        url = template.format(record=world["record"], up_to=world["up_to"], user=world["user"])
+        response = client.open(url, method=method, data={}, headers=headers)
+        if _token_route(template):
+            ok = response.status_code == 200
+        else:
+            # Refused as JSON naming the header, never the page (even the dashboard and account).
+            ok = response.status_code == 403 and response.is_json and \
+                response.json["error"]["field"] == "Authorization"
+        if not ok:
+            wrong.append((method, template, response.status_code))
+    assert wrong == []
+    assert sum(_token_route(template) for _m, template, _a in ROUTES) == 6

@@ -272,27 +272,6 @@ def test_two_sites_or_two_versions_sharing_a_text_each_keep_their_row(client, sa
 # ---- migration 0012 ------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    """The URL of a database with no schema yet, on each backend; dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    import uuid
-
-    import psycopg
-
-    from tests.conftest import POSTGRES_ADMIN_URL
-
-    name = f"consent_mig_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_migration_0012_keeps_existing_sites_working_both_ways(empty_database, tmp_path):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text

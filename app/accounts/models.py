@@ -1,4 +1,5 @@
 """Database models of console accounts, API tokens and the audit log."""
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -7,7 +8,12 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.sites.tables import Site
-from app.tables import Base, Timestamp, utc_now
+from app.tables import Base, Timestamp, as_utc, utc_now
+
+
+def new_session_token():
+    """Return a fresh random session token."""
+    return secrets.token_urlsafe(32)
 
 
 class Role(StrEnum):
@@ -42,12 +48,18 @@ class User(UserMixin, Base):
     language: Mapped[str | None] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
+    #: Random; part of every session's user id, so replacing it ends all of the user's sessions.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_sites, order_by=Site.id)
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        """Return what Flask-Login keeps in the session: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
 
     def has_role(self, *roles):
         """Tell whether the user holds one of these roles (admins hold every role)."""
@@ -78,8 +90,16 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
     last_used_at: Mapped[datetime | None] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Every token expires; the migration gave older ones created_at + 90 days.
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: What the token opens; "export" (search and export proofs) is the only scope so far.
+    scope: Mapped[str] = mapped_column(String(20), default="export")
 
     user: Mapped[User] = relationship()
+
+    def has_expired(self, now=None):
+        """Tell whether the token is past its expiry."""
+        return (now or utc_now()) >= as_utc(self.expires_at)
 
 
 class AuditEntry(Base):

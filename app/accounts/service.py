@@ -3,12 +3,13 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import ApiToken, AuditEntry, Role, User
+from app.accounts.models import ApiToken, AuditEntry, Role, User, new_session_token
 from app.sites.tables import Site
 from app.tables import utc_now
 
@@ -17,6 +18,12 @@ MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"
 #: Tokens start with this, so a leaked one is easy to recognise in logs and scanners.
 TOKEN_PREFIX = "cg_"
+#: Lifetimes a token may be given, in days; there is no unlimited one.
+TOKEN_DAYS = (30, 90, 365)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = max(TOKEN_DAYS)
+#: What a token may open; each scope names a set of endpoints in the console.
+TOKEN_SCOPES = ("export",)
 
 
 @functools.cache
@@ -32,6 +39,14 @@ class AccountError(Exception):
     def __init__(self, field, message):
         super().__init__(message)
         self.field, self.message = field, message
+
+
+class TokenExpired(Exception):
+    """A known, unrevoked token is past its expiry."""
+
+    def __init__(self, token):
+        super().__init__(f"the token expired at {token.expires_at:%Y-%m-%d %H:%M} UTC")
+        self.token = token
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,7 @@ def create_user(session, email, password, role, site_ids=(), method=PASSWORD_MET
     email = normalize_email(email)
     if role not in tuple(Role):
         raise AccountError("role", f"role must be one of {', '.join(Role)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     if session.scalar(select(User).where(func.lower(User.email) == email)):
         raise AccountError("email", f"a user with e-mail {email} exists")
     sites = [_site(session, site_id) for site_id in site_ids]
@@ -65,6 +79,43 @@ def create_user(session, email, password, role, site_ids=(), method=PASSWORD_MET
     session.add(user)
     session.flush()
     return user
+
+
+def _check_password(password):
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def end_sessions(user):
+    """Give the user a new session token, so every session holding the old one ends."""
+    user.session_token = new_session_token()
+
+
+def set_password(user, password, method=PASSWORD_METHOD):
+    """Replace the user's password and end all their sessions; raise AccountError if too short."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password, method=method)
+    end_sessions(user)
+
+
+def change_password(user, current, new, method=PASSWORD_METHOD):
+    """Set a new password once the current one is proven; raise AccountError naming the field."""
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("current_password", "the current password is wrong")
+    set_password(user, new, method)
+
+
+def deactivate_user(session, user):
+    """Stop the account: end its sessions and revoke its tokens, so re-enabling revives neither."""
+    user.active = False
+    end_sessions(user)
+    for token in session.scalars(select(ApiToken).filter_by(user_id=user.id, revoked_at=None)):
+        revoke_token(token)
+
+
+def activate_user(user):
+    """Let a deactivated account log in again (with a new login; old sessions stay ended)."""
+    user.active = True
 
 
 def _site(session, site_id):
@@ -89,25 +140,37 @@ def authenticate(session, email, password):
     return user
 
 
-def issue_token(session, user, name):
-    """Create a personal API token for user; the returned secret is shown once."""
+def issue_token(session, user, name, days=DEFAULT_TOKEN_DAYS, scope="export", now=None):
+    """Create a personal API token for user, valid for days; the returned secret is shown once."""
+    if not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError("days", f"a token lives from 1 to {MAX_TOKEN_DAYS} days")
+    if scope not in TOKEN_SCOPES:
+        raise AccountError("scope", f"scope must be one of {', '.join(TOKEN_SCOPES)}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    created = now or utc_now()
     token = ApiToken(user=user, name=name.strip()[:100] or "token", token_hash=_digest(secret),
-                     prefix=secret[:10])
+                     prefix=secret[:10], created_at=created, scope=scope,
+                     expires_at=created + timedelta(days=days))
     session.add(token)
     session.flush()
     return IssuedToken(token, secret)
 
 
-def user_for_token(session, secret):
-    """Return the active user owning this unrevoked token, or None; note its use."""
+def token_for_secret(session, secret, now=None):
+    """Return the unrevoked token of an active user for this secret, or None; note its use.
+
+    :raise TokenExpired: the token is known and unrevoked, but past its expiry.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).filter_by(token_hash=_digest(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utc_now()
-    return token.user
+    now = now or utc_now()
+    if token.has_expired(now):
+        raise TokenExpired(token)
+    token.last_used_at = now
+    return token
 
 
 def revoke_token(token):

@@ -1,5 +1,6 @@
 """Who is asking: session logins, bearer tokens, and the role each console view requires."""
 import functools
+import hmac
 
 from flask import abort, g, jsonify, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -7,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.service import user_for_token
+from app.accounts.service import TokenExpired, token_for_secret
 from app.extensions import db, login_manager
 
 
@@ -38,7 +39,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 def forget_previous_user():
     """Decide who is asking afresh on every request, even when requests share an app context."""
     g.pop("_login_user", None)
-    g.pop("token_login", None)
+    g.pop("token_refusal", None)
 
 
 def wants_json():
@@ -48,10 +49,12 @@ def wants_json():
 
 
 def unauthorized():
-    """Send people to the login page and tell scripts 401, naming what is missing."""
+    """Send people to the login page and tell scripts 401 (or 403 for a token), naming the field."""
     if wants_json():
-        return jsonify(error={"code": "unauthorized", "field": "Authorization",
-                              "message": "log in, or send a valid Authorization: Bearer token"}), 401
+        status, message = g.get("token_refusal") or (
+            401, "log in, or send a valid Authorization: Bearer token")
+        code = "forbidden" if status == 403 else "unauthorized"
+        return jsonify(error={"code": code, "field": "Authorization", "message": message}), status
     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
 
 
@@ -63,22 +66,36 @@ def console_error(error):
     return render_template("console/error.html", error=error), error.code
 
 
-def load_user(user_id):
-    """Return the logged-in user kept in the session, if still active."""
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id):
+    """Return the active user of a session id ("<id>:<session token>") if its token is current."""
+    user_id, _, token = str(session_id).partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not user.session_token or not token:
+        return None
+    # A logout, a password change or a deactivation replaced the token: older sessions end here.
+    if not hmac.compare_digest(token.encode(), user.session_token.encode()):
+        return None
+    return user
 
 
 def load_user_from_token(req):
-    """Return the user of an `Authorization: Bearer` token, for scripted exports."""
+    """Return the user of an `Authorization: Bearer` token, on the endpoints its scope opens."""
     scheme, _, secret = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret:
         return None
-    user = user_for_token(db.session, secret.strip())
-    if user is not None:
-        g.token_login = True
-        db.session.commit()
-    return user
+    try:
+        token = token_for_secret(db.session, secret.strip())
+    except TokenExpired as expired:
+        g.token_refusal = (401, f"{expired}; create a new token on the Account page")
+        return None
+    if token is None:
+        return None
+    if req.endpoint not in SCOPE_ENDPOINTS.get(token.scope, frozenset()):
+        g.token_refusal = (403, f"a token of scope {token.scope!r} opens only the proof search"
+                                " and exports; log in to use this page")
+        return None
+    db.session.commit()
+    return token.user
 
 
 def roles_required(*roles):
@@ -89,8 +106,6 @@ def roles_required(*roles):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if g.get("token_login") and request.endpoint not in TOKEN_ENDPOINTS:
-                abort(403)
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
@@ -115,3 +130,5 @@ def require_proof_reader(site_id):
 #: The only console endpoints a bearer token opens: reading and exporting proofs.
 TOKEN_ENDPOINTS = frozenset({"console.export", "console.export_manifest",
                              "console.export_screenshots", "console.search"})
+#: The endpoints each token scope opens; every other page refuses bearer tokens.
+SCOPE_ENDPOINTS = {"export": TOKEN_ENDPOINTS}

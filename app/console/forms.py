@@ -15,9 +15,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.accounts.service import DEFAULT_TOKEN_DAYS, MIN_PASSWORD_LENGTH, TOKEN_DAYS
 from app.sites.kinds import GoogleConsentMode, GpcMode, IpMode, MatchKind, Regime, StorageKind
 from app.sites.trackers import TRACKERS
 
@@ -56,7 +57,34 @@ class LanguageForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    days = SelectField(_l("Expires after"), coerce=int, default=DEFAULT_TOKEN_DAYS,
+                       choices=options((days, _l("%(days)d days", days=days)) for days in TOKEN_DAYS))
     submit = SubmitField(_l("Create token"))
+
+
+def _new_password_fields():
+    new = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500,
+                               message=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH))])
+    repeat = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+    return new, repeat
+
+
+class PasswordForm(FlaskForm):
+    """The user's own password change: the current one proves it is them."""
+
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=500)])
+    new_password, new_password_again = _new_password_fields()
+    submit = SubmitField(_l("Change password"))
+
+
+class PasswordResetForm(FlaskForm):
+    """An admin sets another user's password."""
+
+    new_password, new_password_again = _new_password_fields()
+    submit = SubmitField(_l("Reset password"))
 
 
 class ConfirmForm(FlaskForm):

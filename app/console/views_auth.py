@@ -1,4 +1,4 @@
-"""Log in, log out, the dashboard and the user's own account (language, API tokens)."""
+"""Log in, log out, the dashboard and the user's own account (language, password, API tokens)."""
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -8,10 +8,26 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import ApiToken
-from app.accounts.service import audit, authenticate, issue_token, revoke_token
+from app.accounts.service import (
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    audit,
+    authenticate,
+    change_password,
+    end_sessions,
+    issue_token,
+    revoke_token,
+)
 from app.console.auth import console_error
 from app.console.blueprint import bp
-from app.console.forms import ConfirmForm, LanguageForm, LoginForm, LogoutForm, TokenForm
+from app.console.forms import (
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+    PasswordForm,
+    TokenForm,
+)
 from app.console.limits import login_wait_seconds
 from app.extensions import db
 from app.sites.repository import SiteRepository
@@ -51,9 +67,12 @@ def safe_next(target):
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session."""
+    """End every session of the user, this one included (a copied cookie dies with it)."""
     if not LogoutForm().validate_on_submit():
         abort(400)
+    end_sessions(current_user)
+    audit(db.session, current_user.email, "logout")
+    db.session.commit()
     logout_user()
     return redirect(url_for("console.login"))
 
@@ -80,17 +99,53 @@ def account():
         return redirect(url_for("console.account"))
     new_secret = None
     if token_form.submit.data and token_form.validate_on_submit():
-        issued = issue_token(db.session, current_user, token_form.name.data)
+        issued = issue_token(db.session, current_user, token_form.name.data, token_form.days.data)
         audit(db.session, current_user.email, "token.create", issued.token.prefix,
-              name=issued.token.name)
+              name=issued.token.name, scope=issued.token.scope,
+              expires_at=issued.token.expires_at.isoformat())
         db.session.commit()
         new_secret = issued.secret
     language_form.language.data = current_user.language or ""
+    return _account_page(language_form=language_form, token_form=token_form,
+                         new_secret=new_secret)
+
+
+@bp.post("/account/password")
+@login_required
+def account_password():
+    """Change the user's own password; their other sessions end, this one stays logged in."""
+    form = PasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except AccountError as error:
+            getattr(form, error.field, form.new_password).errors.append(_password_error(error))
+        else:
+            audit(db.session, current_user.email, "account.password", current_user.email)
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session takes the new token
+            flash(_("Password changed; your other sessions have ended."))
+            return redirect(url_for("console.account"))
+    return _account_page(password_form=form, status=400)
+
+
+def _password_error(error):
+    if error.field == "current_password":
+        return _("The current password is wrong.")
+    return _("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+
+
+def _account_page(status=200, **forms):
     tokens = db.session.scalars(select(ApiToken).filter_by(user_id=current_user.id)
                                 .order_by(ApiToken.id.desc())).all()
-    return render_template("console/account.html", language_form=language_form,
-                           token_form=token_form, tokens=tokens, new_secret=new_secret,
-                           revoke_form=ConfirmForm(), base_url=_base_url())
+    forms.setdefault("language_form", LanguageForm(prefix="lang",
+                                                   language=current_user.language or ""))
+    forms.setdefault("token_form", TokenForm(prefix="token", formdata=None))
+    forms.setdefault("password_form", PasswordForm(prefix="password", formdata=None))
+    page = render_template("console/account.html", tokens=tokens, revoke_form=ConfirmForm(),
+                           base_url=_base_url(),
+                           **{"new_secret": None, **forms})
+    return page, status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
