@@ -226,3 +226,12 @@ def test_users_cli_password_reads_stdin_and_ends_sessions(app, runner, owner):
     assert_refused(app, cookie)
     logged_in(app, owner, NEW_PASSWORD)
     assert [entry.actor for entry in audit_entries("user.password_reset")] == ["cli"]
+
+
+def test_password_change_guesses_share_the_accounts_login_budget(app, owner):
+    app.config["RATE_LIMIT_LOGIN"] = "3/minute"
+    client = logged_in(app, owner)  # one login attempt counted
+    statuses = [client.post("/console/account/password", data={
+        "password-current_password": f"wrong guess {n}!", "password-new_password": NEW_PASSWORD,
+        "password-new_password_again": NEW_PASSWORD}).status_code for n in range(4)]
+    assert statuses == [400, 400, 429, 429]

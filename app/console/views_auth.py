@@ -116,6 +116,12 @@ def account_password():
     """Change the user's own password; their other sessions end, this one stays logged in."""
     form = PasswordForm(prefix="password")
     if form.validate_on_submit():
+        # A stolen session must not guess the current password faster than the login form can.
+        wait = login_wait_seconds(request.remote_addr, current_user.email)
+        if wait:
+            form.current_password.errors.append(
+                _("Too many attempts; try again in %(seconds)d seconds.", seconds=wait))
+            return _account_page(password_form=form, status=429)
         try:
             change_password(current_user, form.current_password.data, form.new_password.data)
         except AccountError as error:
