@@ -8,12 +8,20 @@ HOST ?= 127.0.0.1
 
 .PHONY: run dev test unit lint bench setup migrate samples translations banner clean
 
+# Serving needs CONSENT_PUBLIC_URL: unless it is set (in the environment or instance/config.py),
+# make serves at its own address, with the demo pages on another host of this machine, so the
+# trackers they load never see the console's cookies (a host's cookies reach all its ports).
+DEMO_HOST = $(if $(filter localhost,$(HOST)),127.0.0.1,localhost)
+CONFIGURED = $(or $(CONSENT_PUBLIC_URL),$(shell grep -s '^PUBLIC_URL' instance/config.py))
+SERVE_ENV = $(if $(CONFIGURED),,CONSENT_PUBLIC_URL=http://$(HOST):$(PORT) \
+  $(if $(CONSENT_DEMO_URL),,CONSENT_DEMO_URL=http://$(DEMO_HOST):$(PORT)))
+
 run: setup samples ## Set up and serve the demo with gunicorn on the embedded database
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	$(SERVE_ENV) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 dev: setup samples ## Serve with the Flask reloader and debugger
 	$(FLASK) sites register-banners  # gunicorn does this at start; flask run does not
-	CONSENT_DEV=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
+	$(SERVE_ENV) CONSENT_DEV=1 $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 setup: $(VENV)/.installed instance/config.py translations banner migrate
 

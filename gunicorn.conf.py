@@ -11,14 +11,23 @@ access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
 # Receipts, subject and consent ids are redacted from the access log, addresses from the error log.
 logger_class = "app.serving_logs.RedactingLogger"
+# Gunicorn honours no forwarded header from any peer (its default trusts X-Forwarded-Proto from
+# loopback): the app's ProxyFix, set by CONSENT_TRUSTED_PROXIES, is the one place that does.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
 
 
 def on_starting(server):
-    """Refuse to start when the database cannot be reached, with a one-line reason."""
+    """Refuse to start without a public URL or a database, with a one-line reason."""
+    from app.config import ConfigError, check_serving_config
     from app.db import DatabaseUnavailable, ping_database
     from app.extensions import db
 
     app = server.app.wsgi()
+    try:
+        check_serving_config(app)
+    except ConfigError as error:
+        raise SystemExit(f"consent-gate: configuration error: {error}") from None
     with app.app_context():
         try:
             ping_database()

@@ -39,5 +39,6 @@ def register_areas(app):
     from app import api, banner, console, demo, documents, health
 
     console.init_app(app)
+    demo.init_app(app)
     for area in (health, banner, documents, api, demo, console):
         app.register_blueprint(area.bp)

@@ -1,6 +1,7 @@
 """Configuration: safe defaults, an optional instance file, then CONSENT_* environment variables."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,7 +28,11 @@ class DefaultConfig:
     #: SQLAlchemy URL; empty means SQLite in the instance folder.
     DATABASE_URL = ""
     #: Public base URL of this service, e.g. https://consent.example.com (no trailing slash).
+    #: Required for serving outside tests and development: no request's Host may choose it.
     PUBLIC_URL = ""
+    #: Base URL of the demo pages, on a host of its own (e.g. https://demo.example.net), so the
+    #: vendor scripts they run never see the console's cookies. Empty: demo pages are sandboxed.
+    DEMO_URL = ""
     #: How many reverse proxies in front of the app set X-Forwarded-* headers.
     TRUSTED_PROXIES = 0
     #: Allow the default secret: tests and the local development server only.
@@ -90,8 +95,7 @@ def load_config(app, test_config=None):
 
 def check_config(app):
     """Refuse to run with settings that are unsafe outside tests and development."""
-    relaxed = app.testing or app.debug or app.config["DEV"]
-    if not relaxed and app.config["SECRET_KEY"] in INSECURE_SECRETS:
+    if not is_relaxed(app) and app.config["SECRET_KEY"] in INSECURE_SECRETS:
         raise ConfigError(
             f"{ENV_PREFIX}_SECRET_KEY is missing or a known default; set a long random value "
             f"(python -c 'import secrets; print(secrets.token_hex(32))')"
@@ -107,11 +111,58 @@ def check_config(app):
     if app.config["SCREENSHOTS"] not in ("auto", "off"):
         raise ConfigError(f"{ENV_PREFIX}_SCREENSHOTS must be auto or off, "
                           f"not {app.config['SCREENSHOTS']!r}")
-    app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
+    app.config["PUBLIC_URL"] = base_url("PUBLIC_URL", app.config["PUBLIC_URL"])
+    app.config["DEMO_URL"] = base_url("DEMO_URL", app.config["DEMO_URL"])
+    check_demo_host(app.config["PUBLIC_URL"], app.config["DEMO_URL"])
     if app.config["PUBLIC_URL"].startswith("https://"):
         # Served over https: the session cookie must never travel in clear text.
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def is_relaxed(app):
+    """Tell whether the app runs under tests or in development, where unsafe defaults are allowed."""
+    return bool(app.testing or app.debug or app.config["DEV"])
+
+
+def check_serving_config(app):
+    """Refuse to serve requests outside tests and development without CONSENT_PUBLIC_URL.
+
+    Commands (db upgrade, sites import) need no public address; a server does, or the Host header
+    of any request would choose where banners load from and report to.
+    """
+    if not is_relaxed(app) and not app.config["PUBLIC_URL"]:
+        raise ConfigError(f"{ENV_PREFIX}_PUBLIC_URL is required to serve: set the address "
+                          "visitors reach this service at, e.g. https://consent.example.com")
+
+
+def base_url(name, value):
+    """Return an absolute http(s) base URL without its trailing slash; "" stays "".
+
+    :raise ConfigError: naming the setting, when the value has another scheme, no host, a path,
+        a query or a fragment.
+    """
+    url = str(value or "").strip().rstrip("/")
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.path or parts.query or parts.fragment or "@" in parts.netloc):
+        raise ConfigError(f"{ENV_PREFIX}_{name} must be an absolute http:// or https:// URL with "
+                          f"no path, query or user, like https://consent.example.com; not {url!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def check_demo_host(public_url, demo_url):
+    """Refuse a demo host that is the service's own: cookies are shared across a host's ports."""
+    if demo_url and public_url and urlsplit(demo_url).hostname == urlsplit(public_url).hostname:
+        raise ConfigError(f"{ENV_PREFIX}_DEMO_URL must be on another host than "
+                          f"{ENV_PREFIX}_PUBLIC_URL (a host's cookies reach every port), "
+                          f"e.g. http://localhost:5000 beside http://127.0.0.1:5000")
 
 
 def database_uri(url, instance_path):

@@ -51,6 +51,7 @@ def measure_backend(name, url, options):
     env = flask_env(url)
     prepare_database(env, "sites/", "bench/shop.yaml")
     port = free_port()
+    env["CONSENT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # gunicorn refuses to serve without
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(WORKERS),
          "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--access-logfile", os.devnull,

@@ -53,7 +53,8 @@ def page(browser):
 #: Console accounts of the live server; the console shop is theirs alone, so edits stay local.
 CONSOLE_PASSWORD = "correct horse battery staple"
 CONSOLE_USERS = [("owner@consoleshop.example.com", "owner", ("consoleshop",)),
-                 ("auditor@consoleshop.example.com", "auditor", ())]
+                 ("auditor@consoleshop.example.com", "auditor", ()),
+                 ("admin@consoleshop.example.com", "admin", ())]
 
 
 def console_shop_spec():
@@ -64,11 +65,13 @@ def console_shop_spec():
 
 
 class LiveServer(str):
-    """The live server's base URL, with its app for tests that change a site they own."""
+    """The live server's base URL (its console's), with its app for tests that change a site
+    they own and the URL of its demo pages (another host, the same server)."""
 
-    def __new__(cls, url, app):
+    def __new__(cls, url, app, demo):
         server = super().__new__(cls, url)
         server.app = app
+        server.demo = demo
         return server
 
     def publish(self, spec):
@@ -99,8 +102,15 @@ def live_server(tmp_path_factory):
     from tests.conftest import SAMPLE_SITES, make_test_app
 
     folder = tmp_path_factory.mktemp("live")
+    # The port is known once the server listens; the app it serves is built after that.
+    served = {}
+    server = make_server("127.0.0.1", 0, lambda environ, start: served["app"](environ, start),
+                         threaded=True)
+    # As make run serves it: the demo pages on localhost, the console on 127.0.0.1.
+    demo = f"http://localhost:{server.server_port}"
     app = make_test_app(f"sqlite:///{folder / 'live.sqlite3'}", folder / "instance",
-                        TRUSTED_PROXIES=1)
+                        TRUSTED_PROXIES=1, DEMO_URL=demo)
+    served["app"] = app
     generate_key(signing_key_path(app))  # as make run's `ledger keygen` does
     with app.app_context():
         upgrade()
@@ -111,10 +121,9 @@ def live_server(tmp_path_factory):
         for email, role, sites in CONSOLE_USERS:
             create_user(db.session, email, CONSOLE_PASSWORD, role, sites, method="scrypt:1024:8:1")
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, demo)
     server.shutdown()
     thread.join(timeout=5)
 

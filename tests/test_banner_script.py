@@ -17,7 +17,8 @@ SHIPPED_LANGUAGES = [
 ]
 
 
-def test_script_is_cacheable_with_a_strong_etag(client, samples):
+def test_script_is_cacheable_with_a_strong_etag(app, client, samples):
+    app.config["PUBLIC_URL"] = "https://consent.example.org"
     first = client.get("/c/familami.js")
     assert first.status_code == 200
     assert first.mimetype == "text/javascript"

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from app import create_app
-from app.config import ConfigError
+from app.config import ConfigError, check_serving_config
 from tests.conftest import PROJECT_ROOT
 
 
@@ -70,6 +70,15 @@ def test_plain_database_url_is_honoured(production_env, monkeypatch):
     ({"DATABASE_URL": "mysql://root@localhost/db"}, "scheme 'mysql' is not supported"),
     ({"DATABASE_URL": "not a url"}, "is not a database URL"),
     ({"TRUSTED_PROXIES": "two"}, "CONSENT_TRUSTED_PROXIES must be a whole number"),
+    ({"PUBLIC_URL": "consent.example.com"}, "CONSENT_PUBLIC_URL must be an absolute http"),
+    ({"PUBLIC_URL": "ftp://consent.example.com"}, "CONSENT_PUBLIC_URL must be an absolute http"),
+    ({"PUBLIC_URL": "https://consent.example.com/gate"}, "CONSENT_PUBLIC_URL must be .* no path"),
+    ({"PUBLIC_URL": "https://consent.example.com?x=1"}, "CONSENT_PUBLIC_URL must be"),
+    ({"PUBLIC_URL": "https://user@consent.example.com"}, "CONSENT_PUBLIC_URL must be"),
+    ({"PUBLIC_URL": "https://consent.example.com:port"}, "CONSENT_PUBLIC_URL must be"),
+    ({"DEMO_URL": "https://demo.example.net/demo"}, "CONSENT_DEMO_URL must be"),
+    ({"PUBLIC_URL": "http://127.0.0.1:5000", "DEMO_URL": "http://127.0.0.1:5001"},
+     "CONSENT_DEMO_URL must be on another host than CONSENT_PUBLIC_URL"),
 ])
 def test_bad_settings_are_refused(production_env, settings, message):
     with pytest.raises(ConfigError, match=message):
@@ -123,8 +132,50 @@ def test_cli_reports_unreachable_database(command):
 
 def test_gunicorn_refuses_to_start_without_database():
     result = run_cli(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                     "--bind", "127.0.0.1:0", "wsgi:app", env=UNREACHABLE)
+                     "--bind", "127.0.0.1:0", "wsgi:app",
+                     env={**UNREACHABLE, "CONSENT_PUBLIC_URL": "https://consent.example.com"})
     assert result.returncode != 0
     assert "consent-gate: cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
     assert "secret-pw" not in result.stderr
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("https://Consent.Example.com/", "https://consent.example.com"),
+    ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+    ("", ""),
+])
+def test_public_url_is_normalized(production_env, value, expected):
+    app = create_app({"TESTING": True, "PUBLIC_URL": value}, instance_path=production_env)
+    assert app.config["PUBLIC_URL"] == expected
+
+
+def test_serving_requires_public_url_outside_tests_and_development(production_env, monkeypatch):
+    monkeypatch.setenv("CONSENT_SECRET_KEY", "a" * 64)
+    # Commands (db upgrade, sites import) need no public address: the app still builds.
+    app = create_app(instance_path=production_env)
+    with pytest.raises(ConfigError, match="CONSENT_PUBLIC_URL is required to serve"):
+        check_serving_config(app)
+    monkeypatch.setenv("CONSENT_PUBLIC_URL", "https://consent.example.com")
+    check_serving_config(create_app(instance_path=production_env))
+    monkeypatch.delenv("CONSENT_PUBLIC_URL")
+    monkeypatch.setenv("CONSENT_DEV", "1")
+    check_serving_config(create_app(instance_path=production_env))
+
+
+def test_gunicorn_refuses_to_start_without_public_url(tmp_path):
+    result = run_cli(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                     "--bind", "127.0.0.1:0", "wsgi:app",
+                     env={"CONSENT_SECRET_KEY": "s" * 40,
+                          "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode != 0
+    assert ("consent-gate: configuration error: CONSENT_PUBLIC_URL is required to serve"
+            in result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_works_without_public_url(tmp_path):
+    env = {"CONSENT_SECRET_KEY": "s" * 40, "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    assert _flask("db", "upgrade", env=env).returncode == 0
+    listed = _flask("sites", "list", env=env)
+    assert listed.returncode == 0, listed.stderr

@@ -76,7 +76,7 @@ def demo_visit(browser, live_server):
         errors = []
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
         page.on("pageerror", lambda error: errors.append(str(error)))
-        response = page.goto(f"{live_server}/demo/{site_id}")
+        response = page.goto(f"{live_server.demo}/demo/{site_id}")
         return page, response, log, errors
 
     yield open_demo
@@ -120,4 +120,5 @@ def _expected_header(live_server, site_id):
     """Return the header the demo page must send: its own sources plus the site's CSP."""
     document = yaml.safe_load((SAMPLE_SITES / f"{site_id}.yaml").read_text(encoding="utf-8"))
     site = parse_site_document(document, site_id)
-    return csp_header(merge_csp(DEMO_PAGE_POLICY, site_csp(site, live_server)))
+    # The live server has no public URL: the demo page names the host it was asked at.
+    return csp_header(merge_csp(DEMO_PAGE_POLICY, site_csp(site, live_server.demo)))

@@ -36,7 +36,8 @@ def test_sigkill_under_load_loses_no_acknowledged_record(app, backend, migrated_
     port = _free_port()
     # The server signs checkpoints often, with the key the verifying app checks them with.
     env = {**os.environ, "CONSENT_DATABASE_URL": migrated_urls(backend),
-           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_RATE_LIMIT_CLIENT": "100000/minute",
+           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "CONSENT_RATE_LIMIT_CLIENT": "100000/minute",
            "CONSENT_RATE_LIMIT_SITE": "100000/minute", "CONSENT_CHECKPOINT_EVERY": "50",
            "CONSENT_LEDGER_SIGNING_KEY_FILE": str(signing_key_path(app))}
     log = (tmp_path / "gunicorn.log").open("wb")
@@ -94,7 +95,8 @@ def test_the_servers_ticker_signs_a_site_that_went_quiet(app, backend, migrated_
     db.session.commit()
     port = _free_port()
     env = {**os.environ, "CONSENT_DATABASE_URL": migrated_urls(backend),
-           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_CHECKPOINT_INTERVAL": "1",
+           "CONSENT_SECRET_KEY": "k" * 64, "CONSENT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "CONSENT_CHECKPOINT_INTERVAL": "1",
            "CONSENT_LEDGER_TICK": "0.2", "CONSENT_LEDGER_SIGNING_KEY_FILE": str(signing_key_path(app))}
     log = (tmp_path / "gunicorn.log").open("wb")
     server = subprocess.Popen(

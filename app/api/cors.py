@@ -1,16 +1,17 @@
 """CORS for the API: only a site's own origins (and this service's) get an answer they can read."""
 from flask import request
 
+from app.embed import service_urls
 from app.sites.origins import is_allowed_origin
 
 
-def allow_origin(response, site, service_url=None):
+def allow_origin(response, site):
     """Add CORS headers when the request's Origin may act for the site.
 
     Methods, headers and max-age matter to a preflight only, so other answers go without them.
     """
     if site is None or not is_allowed_origin(request.headers.get("Origin"), site.origins,
-                                             service_url or request.host_url):
+                                             service_urls(request.host_url)):
         response.vary.add("Origin")
         return response
     allow_checked_origin(response)
@@ -32,5 +33,5 @@ def allow_known_origin(response, sites):
     """Add CORS headers when any site lists the Origin, so its banner can read the answer."""
     origin = request.headers.get("Origin")
     site = next((site for site in sites
-                 if is_allowed_origin(origin, site.origins, request.host_url)), None)
+                 if is_allowed_origin(origin, site.origins, service_urls(request.host_url))), None)
     return allow_origin(response, site)

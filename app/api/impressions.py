@@ -7,6 +7,7 @@ from flask import current_app, request
 
 from app.api.blueprint import bp
 from app.api.cors import allow_checked_origin
+from app.embed import service_urls
 from app.extensions import db
 from app.ledger.client import anonymize_ip
 from app.ledger.report import IntakeError
@@ -28,7 +29,8 @@ def impressions():
     site = SiteRepository(db.session).get(site_id)
     if site is None:
         raise IntakeError("unknown_site", f"no site {site_id!r}", "site")
-    if not is_allowed_origin(request.headers.get("Origin"), site.origins, request.host_url):
+    if not is_allowed_origin(request.headers.get("Origin"), site.origins,
+                             service_urls(request.host_url)):
         raise IntakeError("origin_not_allowed", "this origin may not report for the site",
                           "origin")
     if language not in site.languages:

@@ -10,6 +10,7 @@ from flask import current_app, jsonify, request
 from app.api.blueprint import bp
 from app.api.cors import allow_checked_origin, allow_known_origin
 from app.api.openapi import openapi_document
+from app.embed import service_base, service_urls
 from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError, public_pem
 from app.ledger.report import MAX_REPORT_BYTES, IntakeError, parse_report
@@ -28,7 +29,8 @@ def consents():
     report = parse_report(request.get_data(cache=False))
     state = runtime()
     client = ClientContext(request.remote_addr, request.headers.get("User-Agent", ""),
-                           state.ip_key, request.headers.get("Origin"), request.host_url)
+                           state.ip_key, request.headers.get("Origin"),
+                           service_urls(request.host_url))
     recorded = record_consent(report, client, sites=state.intake.reader(db.session),
                               ledger=state.writer.bound(db.session),
                               limiter=state.report_limiter, clock=utc_now,
@@ -64,7 +66,7 @@ def receipt_view(receipt):
 @bp.get("/openapi.json")
 def openapi():
     """Describe the public API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(service_base(request.host_url)))
 
 
 @bp.get("/ledger/public-key")

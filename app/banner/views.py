@@ -7,6 +7,7 @@ from flask import Response, current_app, request, url_for
 from app.banner.blueprint import bp
 from app.banner.bundle import build_bundle, build_deferred_bundle, gate_code
 from app.banner.config import banner_config, deferred_texts, site_text_sets
+from app.embed import is_host_derived, service_base
 from app.extensions import db
 from app.ledger.repository import LedgerRepository
 from app.sites.repository import SiteRepository
@@ -15,6 +16,9 @@ from app.sites.vendors import vendor_additions
 SCRIPT_TYPE = "text/javascript"
 #: Browsers revalidate within minutes, so a catalog change reaches visitors quickly.
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+#: Without CONSENT_PUBLIC_URL (tests, development) the script names the request's host: no shared
+#: cache may keep it, or one request with a forged Host would point every visitor elsewhere.
+HOST_DERIVED_CACHE_CONTROL = "private, no-cache"
 #: A deferred part's URL names its code (the build) and its texts (their digest): it never changes.
 IMMUTABLE = "public, max-age=31536000, immutable"
 DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -27,8 +31,9 @@ def embed_script(site_id):
     if site is None:
         return _unknown_site(site_id)
     bundle = _cached_bundle(site.id, site.updated_at.isoformat(), site.catalog_version,
-                            _service_url())
-    return _script_response(bundle, CACHE_CONTROL)
+                            service_base(request.host_url))
+    return _script_response(bundle, HOST_DERIVED_CACHE_CONTROL if is_host_derived()
+                            else CACHE_CONTROL)
 
 
 @bp.get("/c/<site_id>/<build>/<digest>.js")
@@ -70,10 +75,6 @@ def _not_found(why, cache_control):
     # A comment only: the host page keeps working and sees no exception.
     body = f"/* Consent Gate: {why}. */\n"
     return Response(body, status=404, mimetype=SCRIPT_TYPE, headers={"Cache-Control": cache_control})
-
-
-def _service_url():
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
 
 
 @lru_cache(maxsize=256)

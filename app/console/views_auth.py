@@ -1,7 +1,7 @@
 """Log in, log out, the dashboard and the user's own account (language, password, API tokens)."""
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from app.console.forms import (
     TokenForm,
 )
 from app.console.limits import login_wait_seconds
+from app.embed import service_base
 from app.extensions import db
 from app.sites.repository import SiteRepository
 
@@ -171,7 +172,7 @@ def revoke(token_id):
 
 
 def _base_url():
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    return service_base(request.host_url)
 
 
 @bp.context_processor

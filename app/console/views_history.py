@@ -57,4 +57,8 @@ def preview_frame(site_id):
     """Render the bare page the preview frames: the site's embed script under <html lang>."""
     site, language = _site_in_language(site_id)
     page = render_template("console/preview_frame.html", site=site, language=language)
-    return page, {"Content-Security-Policy": STATIC_CSP, "Cache-Control": "no-store"}
+    # The banner runs here, and after "Accept all" the site's trackers: sandboxed without
+    # allow-same-origin, they run in an opaque origin that holds no console cookie and cannot
+    # reach the console page that frames them.
+    return page, {"Content-Security-Policy": f"{STATIC_CSP}; sandbox allow-scripts",
+                  "Cache-Control": "no-store"}

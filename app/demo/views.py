@@ -1,5 +1,5 @@
 """GET /demo/ and /demo/<site id>."""
-from flask import abort, g, render_template, request
+from flask import abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.demo.blueprint import bp
@@ -46,7 +46,8 @@ def page(site_id):
         embed_src=embed_src(request.host_url, site.id),
         embed_category="marketing" if "marketing" in categories else "analytical",
     )
-    return page, {"Content-Security-Policy": demo_csp(site, request.host_url)}
+    return page, {"Content-Security-Policy": demo_csp(site, request.host_url,
+                                                      sandboxed=not current_app.config["DEMO_URL"])}
 
 
 #: The demo operator's own page: its scripts, styles, images and frames, nothing inline.
@@ -57,6 +58,13 @@ DEMO_PAGE_POLICY = {
 }
 
 
-def demo_csp(site, request_base_url):
-    """Return the demo page's policy: its own, plus exactly what `flask sites csp` prints."""
-    return csp_header(merge_csp(DEMO_PAGE_POLICY, site_csp(site, service_origin(request_base_url))))
+#: Without a demo host of their own, the pages run in an opaque origin: their trackers cannot
+#: read or send the console's cookies (nor can the banner remember a choice there).
+SANDBOX = {"sandbox": ["allow-scripts"]}
+
+
+def demo_csp(site, request_base_url, sandboxed=False):
+    """Return the demo page's policy: its own, plus exactly what `flask sites csp` prints;
+    sandboxed when the demo pages have no host of their own (CONSENT_DEMO_URL)."""
+    policy = merge_csp(DEMO_PAGE_POLICY, site_csp(site, service_origin(request_base_url)))
+    return csp_header(merge_csp(policy, SANDBOX) if sandboxed else policy)

@@ -31,8 +31,8 @@ class ClientContext:
     #: The key of keyed IP hashes, derived from the service's secret.
     ip_key: bytes
     origin: str | None = None
-    #: The service's own URL: its demo pages may report for every site.
-    service_url: str = ""
+    #: The service's own URLs (public, demo): its demo and preview pages may report for every site.
+    service_urls: tuple[str, ...] | str = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def check_report(report, site, client, sites):
     catalog version the report names."""
     if site is None:
         raise IntakeError("unknown_site", f"no site {report.site!r}", "site")
-    if not is_allowed_origin(client.origin, site.origins, client.service_url):
+    if not is_allowed_origin(client.origin, site.origins, client.service_urls):
         raise IntakeError("origin_not_allowed", "this origin may not report for the site", "origin")
     catalog = sites.catalog(site.id, report.catalog_version)
     categories = (catalog.categories if catalog else

@@ -8,11 +8,13 @@ def origin_of(url):
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def allowed_origins(site_origins, service_url):
-    """Return the site's own origins plus the service's, whose demo and preview pages embed it."""
-    return list(dict.fromkeys([*site_origins, origin_of(service_url)]))
+def allowed_origins(site_origins, service_urls):
+    """Return the site's own origins plus the service's (one URL or several: its public one and
+    its demo one), whose demo and preview pages embed every site."""
+    urls = [service_urls] if isinstance(service_urls, str) else service_urls
+    return list(dict.fromkeys([*site_origins, *(origin_of(url) for url in urls if url)]))
 
 
-def is_allowed_origin(origin, site_origins, service_url):
+def is_allowed_origin(origin, site_origins, service_urls):
     """Tell whether a request's Origin header may act for the site."""
-    return bool(origin) and origin.lower() in allowed_origins(site_origins, service_url)
+    return bool(origin) and origin.lower() in allowed_origins(site_origins, service_urls)

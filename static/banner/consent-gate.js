@@ -71,6 +71,9 @@ function consentGate(CONFIG, SCRIPT) {
                       DISMISS: "dismiss", PLACEHOLDER: "placeholder" };
   /** DOM events on window, with the public consent as detail. */
   const DOM_EVENT = { READY: "consent:ready", CHANGE: "consent:change" };
+  /** A sandboxed page (the console's preview) has an opaque origin: no cookies, storage or
+   * reports there, and touching cookies throws. */
+  const OPAQUE_ORIGIN = location.origin === "null";
 
   const nonce = (SCRIPT && SCRIPT.nonce) || "";
   const language = pickLanguage();
@@ -95,12 +98,22 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   // ---- the consent cookie -----------------------------------------------------------------------
+  function readCookies() {
+    try { return document.cookie; } catch (error) { return ""; }
+  }
+
+  /** Set a cookie; where cookies are blocked the choice lasts as long as the page. */
+  function setCookie(value) {
+    try { document.cookie = value; } catch (error) { /* blocked: nothing to keep it in */ }
+  }
+
   function cookieNames() {
-    return document.cookie ? document.cookie.split("; ").map((pair) => pair.split("=")[0]) : [];
+    const cookies = readCookies();
+    return cookies ? cookies.split("; ").map((pair) => pair.split("=")[0]) : [];
   }
 
   function readConsent() {
-    const pair = document.cookie.split("; ").find((item) => item.startsWith(COOKIE_NAME + "="));
+    const pair = readCookies().split("; ").find((item) => item.startsWith(COOKIE_NAME + "="));
     try {
       const parsed = pair && JSON.parse(decodeURIComponent(pair.slice(COOKIE_NAME.length + 1)));
       const valid = parsed && parsed.choices && typeof parsed.choices === "object" &&
@@ -115,8 +128,8 @@ function consentGate(CONFIG, SCRIPT) {
     const secure = location.protocol === "https:" ? "; Secure" : "";
     // The cookie outlives the consent, so the banner can say it expired and keep the subject id.
     const maxAge = Math.min(400 * 86400, Math.round((consent.expires - Date.now()) / 1000) + 30 * 86400);
-    document.cookie = `${COOKIE_NAME}=${encodeURIComponent(JSON.stringify(consent))}; Path=/; ` +
-      `Max-Age=${maxAge}; SameSite=Lax${secure}`;
+    setCookie(`${COOKIE_NAME}=${encodeURIComponent(JSON.stringify(consent))}; Path=/; ` +
+      `Max-Age=${maxAge}; SameSite=Lax${secure}`);
   }
 
   /** Return why a stored consent no longer holds: "" when it does. */
@@ -316,15 +329,16 @@ function consentGate(CONFIG, SCRIPT) {
   function deleteCookie(name) {
     const expired = name + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/";
     const labels = location.hostname.split(".");
-    document.cookie = expired;
+    setCookie(expired);
     for (let i = 0; i < labels.length - 1; i++) {
-      document.cookie = `${expired}; Domain=.${labels.slice(i).join(".")}`;
+      setCookie(`${expired}; Domain=.${labels.slice(i).join(".")}`);
     }
   }
 
   // ---- reporting ----------------------------------------------------------------------------------
   function report(event, uiAction) {
-    if (!CONFIG.api) return;
+    // No site lists an opaque origin: the service would refuse the report.
+    if (!CONFIG.api || OPAQUE_ORIGIN) return;
     /** @type {ConsentReport} */
     const body = {
       event_id: randomId(), consent_id: consent.id, subject_id: consent.subject,
@@ -574,7 +588,7 @@ function consentGate(CONFIG, SCRIPT) {
   function countShown() {
     /** @type {Impression} */
     const impression = { site: CONFIG.site, language };
-    if (CONFIG.shownApi && navigator.sendBeacon) {
+    if (CONFIG.shownApi && navigator.sendBeacon && !OPAQUE_ORIGIN) {
       navigator.sendBeacon(CONFIG.shownApi, JSON.stringify(impression));
     }
   }
