@@ -111,7 +111,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_until_up(port, timeout=30):
+def wait_until_up(port, timeout=90):
     """Poll /healthz until the server answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

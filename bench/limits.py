@@ -61,6 +61,7 @@ def measure_limits(url, options):
 
 
 def _serve(env, port):
+    env = {**env, "CONSENT_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # gunicorn refuses without
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(WORKERS),
          "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
