@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run dev test unit lint bench setup migrate samples translations banner clean
+.PHONY: run dev test unit lint bench screenshots setup migrate samples translations banner clean
 
 # Serving needs CONSENT_PUBLIC_URL: unless it is set (in the environment or instance/config.py),
 # make serves at its own address, with the demo pages on another host of this machine, so the
@@ -37,6 +37,9 @@ lint: $(VENV)/.installed-test ## Check style with ruff
 
 bench: $(VENV)/.installed-test translations banner chromium valgrind ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench
+
+screenshots: $(VENV)/.installed-test translations banner chromium ## Photograph the banner and the console into docs/screenshots/
+	$(BIN)/python tools/screenshots.py docs/screenshots
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
