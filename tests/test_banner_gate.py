@@ -318,8 +318,9 @@ def test_settings_fetch_the_deferred_part_again_after_a_failure(host_page):
     visit.context.unroute(DEFERRED_PARTS)
     visit.click("settings")
     visit.page.locator("#consent-gate #cg-analytical").wait_for()
-    assert visit.page.locator("#consent-gate [data-action='settings']").get_attribute(
-        "aria-expanded") == "true"
+    # The settings layer replaced the first layer's text, and its own button is gone.
+    assert visit.page.locator("#consent-gate [data-action='settings']").is_hidden()
+    assert visit.page.locator("#consent-gate #cg-intro").is_hidden()
     assert visit.page.evaluate(
         "() => document.querySelector('#consent-gate').shadowRoot.activeElement.id") == "cg-analytical"
     assert visit.page.errors == []

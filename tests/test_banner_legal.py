@@ -5,7 +5,6 @@ from tests.browser import console_shop_spec
 
 pytestmark = pytest.mark.browser
 
-PHONE_HEIGHT = 844
 
 
 def shadow_text(visit, selector):
@@ -43,17 +42,7 @@ def test_the_first_layer_names_vendors_lifetime_and_withdrawal(host_page, site_i
     assert (vendors_cookies in notes) == bool(named)
 
 
-@pytest.mark.parametrize("site_id", ["flomni", "loginom", "familami", "sens"])
-@pytest.mark.parametrize("lang", ["ru", "en"])
-def test_the_first_layer_covers_at_most_60_percent_of_a_phone(host_page, site_id, lang):
-    visit = host_page(site_id=site_id, lang=lang, phone=True)
-    visit.banner().wait_for()
-    visit.page.wait_for_function("""() => document.querySelector('#consent-gate').shadowRoot
-        .querySelector('.dialog').getAnimations().every(a => a.playState === 'finished')""")
-    box = visit.banner().bounding_box()
-    assert box["height"] <= 0.6 * PHONE_HEIGHT, f"{box['height']:.0f} px of {PHONE_HEIGHT}"
-    # Nothing the first layer must say is cut off: the dialog does not scroll.
-    assert visit.banner().evaluate("d => d.scrollHeight <= d.clientHeight + 1")
+# The phone coverage of the first layer, every sample site in every language: test_banner_design.
 
 
 def legal_shop(**changes):

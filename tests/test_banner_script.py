@@ -5,10 +5,12 @@ import json
 import brotli
 import pytest
 
-from app.banner.bundle import read_bundle_config
+from app.banner.bundle import read_bundle_config, read_texts_bundle
 from app.banner.texts import BANNER_TEXTS, resolve_texts
 from app.sites.files import SiteFileError, parse_site_document
 from tests.conftest import SAMPLE_SITES, make_test_app
+
+ROOT = SAMPLE_SITES.parent
 
 SHIPPED_LANGUAGES = [
     "bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
@@ -40,7 +42,8 @@ def test_script_is_compressed_by_negotiation(client, samples, accept, encoding, 
     plain = client.get("/c/familami.js", headers={"Accept-Encoding": ""}).data
     response = client.get("/c/familami.js", headers={"Accept-Encoding": accept})
     assert response.headers.get("Content-Encoding") == encoding
-    assert response.headers["Vary"] == "Accept-Encoding"
+    # Familami offers two languages: Accept-Language chooses the texts the script carries.
+    assert response.headers["Vary"] == "Accept-Encoding, Accept-Language"
     assert decode(response.data) == plain
 
 
@@ -61,10 +64,99 @@ def test_config_carries_versions_trackers_and_texts(client, samples):
                                          "mode": "basic"}
     # Familami files _fbp under analytical, so its pixel waits for analytical consent.
     assert config["trackers"]["meta_pixel"]["category"] == "analytical"
-    assert set(config["texts"]) == {"en", "ru"}
-    assert config["texts"]["ru"]["accept_all"] == "Принять все"
+    # Only the visitor's language: here the site's default, asked for by no header.
+    assert config["languages"] == ["en", "ru"] and set(config["texts"]) == {"en"}
     cleared = set(config["clear"]["analytical"])
     assert {"ce_ym_uid", "lp_ym", "ce_ga", "sp_ym", "cp_ym_"} <= cleared
+
+
+@pytest.mark.parametrize(("query", "accept_language", "language", "varies"), [
+    ("", "ru-RU,ru;q=0.9,en;q=0.8", "ru", True),
+    ("", "de-DE, en-GB;q=0.5", "en", True),
+    ("", "de, ru;q=0", "en", True),  # q=0 refuses Russian: the site's default
+    ("", "", "en", True),
+    ("?lang=ru", "en", "ru", False),  # the page named its language: no negotiation
+    ("?lang=ru-RU", "", "ru", False),
+    ("?lang=xx", "ru", "en", False),  # not offered: the default, whatever the header says
+])
+def test_the_script_carries_only_the_visitors_language(client, samples, query, accept_language,
+                                                        language, varies):
+    response = client.get(f"/c/familami.js{query}", headers={"Accept-Language": accept_language,
+                                                              "Accept-Encoding": ""})
+    config = read_bundle_config(response.data)
+    assert set(config["texts"]) == {language}
+    assert response.headers["Content-Language"] == language
+    assert ("Accept-Language" in response.headers["Vary"]) is varies
+    other = {"en": "ru", "ru": "en"}[language]
+    texts_path = f"/c/familami/{config['build']}/{config['textsVersion']}/{other}.js"
+    served = client.get(texts_path, headers={"Accept-Encoding": ""})
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    fetched = read_texts_bundle(served.data)
+    # The other language's first-layer texts, with the digest its reports must name.
+    assert fetched["accept_all"] == {"en": "Принять все", "ru": "Accept all"}[language]
+    assert fetched["digest"] == read_bundle_config(client.get(
+        f"/c/familami.js?lang={other}").data)["texts"][other]["digest"]
+    assert "rows" not in fetched
+
+
+def test_a_one_language_site_does_not_vary_on_accept_language(client, samples):
+    response = client.get("/c/oomnis.js", headers={"Accept-Language": "ru"})
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert set(read_bundle_config(response.data)["texts"]) == {"en"}
+
+
+def test_each_language_variant_has_its_own_etag(client, samples):
+    english = client.get("/c/familami.js", headers={"Accept-Language": "en"})
+    russian = client.get("/c/familami.js", headers={"Accept-Language": "ru"})
+    assert english.headers["ETag"] != russian.headers["ETag"]
+    again = client.get("/c/familami.js", headers={"Accept-Language": "ru",
+                                                  "If-None-Match": english.headers["ETag"]})
+    assert again.status_code == 200
+
+
+def test_texts_of_another_build_version_or_language_are_a_harmless_404(client, samples):
+    config = read_bundle_config(client.get("/c/familami.js").data)
+    build, version = config["build"], config["textsVersion"]
+    for path in (f"/c/familami/0123456789abcdef/{version}/ru.js",  # a stale banner's build
+                 f"/c/familami/{build}/{'0' * 16}/ru.js",  # texts from before a site change
+                 f"/c/familami/{build}/{version}/de.js",  # a language the site does not offer
+                 f"/c/nosuchsite/{build}/{version}/ru.js"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.get_data(as_text=True).startswith("/*")
+
+
+def test_a_site_change_changes_the_texts_version(client, runner, write_site_file):
+    document = json.loads(json.dumps(__import__("yaml").safe_load(
+        (SAMPLE_SITES / "familami.yaml").read_text())))
+    path = write_site_file(document, name="familami.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    before = read_bundle_config(client.get("/c/familami.js").data)
+    document["texts"] = {"ru": {"title": "Новый заголовок"}}
+    write_site_file(document, name="familami.yaml")
+    runner.invoke(args=["sites", "import", str(path)])
+    after = read_bundle_config(client.get("/c/familami.js").data)
+    assert after["textsVersion"] != before["textsVersion"]
+    stale = f"/c/familami/{before['build']}/{before['textsVersion']}/ru.js"
+    assert client.get(stale).status_code == 404
+    fresh = client.get(f"/c/familami/{after['build']}/{after['textsVersion']}/ru.js")
+    assert read_texts_bundle(fresh.data)["title"] == "Новый заголовок"
+
+
+#: Five languages, as bench/banner.py measures them beside vanilla-cookieconsent.
+FIVE_LANGUAGES = ["en", "de", "fr", "es", "ru"]
+
+
+@pytest.mark.parametrize("languages", [["en"], FIVE_LANGUAGES])
+def test_bytes_before_visible_stay_under_6000_gzip_with_more_languages(
+        client, runner, write_site_file, languages):
+    document = __import__("yaml").safe_load((ROOT / "bench" / "shop.yaml").read_text())
+    document["languages"] = [code.replace("_", "-") for code in languages]
+    runner.invoke(args=["sites", "import", str(write_site_file(document, name="shop.yaml"))])
+    body = client.get("/c/shop.js", headers={"Accept-Encoding": ""}).data
+    assert set(read_bundle_config(body)["texts"]) == {"en"}
+    assert len(gzip.compress(body, compresslevel=9)) <= 6000
 
 
 def test_config_changes_when_the_catalog_does(client, runner, write_site_file):

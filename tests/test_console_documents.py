@@ -31,7 +31,8 @@ def _upload(client, kind, language, content, name="text.txt"):
 
 
 def _config(client):
-    return read_bundle_config(client.get("/c/testshop.js", headers={"Accept-Encoding": ""}).data)
+    return read_bundle_config(client.get("/c/testshop.js?lang=ru",
+                                         headers={"Accept-Encoding": ""}).data)
 
 
 @pytest.mark.parametrize(("kind", "key", "link"), [

@@ -22,8 +22,10 @@ def _rows(site_id=SITE):
                                    .order_by(LegalDocument.kind, LegalDocument.language)))
 
 
-def _config(client, site_id=SITE):
-    return read_bundle_config(client.get(f"/c/{site_id}.js", headers={"Accept-Encoding": ""}).data)
+def _config(client, site_id=SITE, language="ru"):
+    """Return the banner config a visitor in a language gets: it carries that language's texts."""
+    return read_bundle_config(client.get(f"/c/{site_id}.js?lang={language}",
+                                         headers={"Accept-Encoding": ""}).data)
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def report_for(client):
     counter = iter(range(10_000))
 
     def make(site_id=SITE, language="ru", **overrides):
-        config = _config(client, site_id)
+        config = _config(client, site_id, language)
         number = next(counter)
         subject = f"sbj-docs-{number:04d}"
         report = {
@@ -95,7 +97,7 @@ def test_a_changed_site_adds_a_new_consent_version_and_keeps_the_old(runner, sam
 
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_stable_and_the_digest_url_serve_the_same_bytes(client, samples, language):
-    config = _config(client)
+    config = _config(client, language=language)
     link = config["texts"][language]["links"]["document"]
     assert link == f"/documents/loginom/consent/{language}"
     current = client.get(link)

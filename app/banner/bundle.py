@@ -126,6 +126,22 @@ def build_deferred_bundle(texts):
     return Bundle.of(body.encode())
 
 
+def build_texts_bundle(texts):
+    """Wrap one language's first-layer texts for a banner whose page asks for that language.
+
+    Like the deferred part, it hands its payload to the hook the banner put on its element.
+    """
+    body = (f"(function(s){{s&&s.consentGateTexts&&s.consentGateTexts({_script_json(texts)})}})"
+            f"(document.currentScript);\n")
+    return Bundle.of(body.encode())
+
+
+def read_texts_bundle(body):
+    """Return the texts inside an uncompressed per-language texts script (for tests)."""
+    start = body.index(b"consentGateTexts(") + len(b"consentGateTexts(")
+    return json.loads(body[start:body.rindex(b")})(document.currentScript)")])
+
+
 def read_bundle_config(body):
     """Return the site config inside an uncompressed bundle (for tests and benchmarks)."""
     start = body.index(BUNDLE_HEAD.encode()) + len(BUNDLE_HEAD)

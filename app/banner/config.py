@@ -4,6 +4,7 @@ from datetime import UTC
 from babel import Locale
 from babel.units import format_unit
 
+from app.banner.languages import texts_version
 from app.banner.texts import resolve_texts
 from app.ledger.proof import texts_digest
 from app.sites.catalog import catalog_from_document, item_matches, tracker_categories
@@ -17,19 +18,23 @@ from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_track
 from app.sites.vendors import category_vendors, operator_country, provider_key, vendor_names
 
 
-def banner_config(site, catalog_version, text_sets, urls, build, css, additions=None):
+def banner_config(site, catalog_version, text_sets, urls, build, css, additions=None,
+                  language=None):
     """Return the banner's configuration as plain data, ready for JSON.
 
-    text_sets are the site's texts per language (site_text_sets); this script gets all but the
-    deferred part's own. urls has "api", where reports go (or None), "shown", where first-layer
-    displays are counted (or None), and "deferred", the deferred part's URL up to the digest of
-    the visitor's texts. additions are the vendors that joined each category after the site was
-    created, as [[vendor, epoch ms]] (app.sites.vendors.vendor_additions): a visitor who granted
-    the category before is asked again.
+    text_sets are the site's texts per language (site_text_sets); this script carries the
+    first-layer texts of one, language (the site's default when None), and the banner fetches
+    another's from the deferred URL + textsVersion + "/" + language + ".js" (views.texts_script)
+    when its page asks for it. urls has "api", where reports go (or None), "shown", where
+    first-layer displays are counted (or None), and "deferred", the deferred part's URL up to
+    the digest of the visitor's texts. additions are the vendors that joined each category after
+    the site was created, as [[vendor, epoch ms]] (app.sites.vendors.vendor_additions): a visitor
+    who granted the category before is asked again.
     """
     catalog = catalog_from_document(catalog_version.content)
     categories = [name for name, _items in catalog.categories()]
     trackers = _trackers(site, catalog)
+    language = language or site.default_language
     return {
         "site": site.id,
         "api": urls["api"],
@@ -49,9 +54,8 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         "clear": _clear_patterns(site, catalog, trackers),
         "added": _added(additions or {}, category_vendors(site.trackers, site.regime, catalog,
                                                          _notice(site))),
-        "texts": {language: {key: text for key, text in texts.items()
-                             if key not in DEFERRED_TEXTS}
-                  for language, texts in text_sets.items()},
+        "textsVersion": texts_version(text_sets),
+        "texts": {language: first_layer_texts(text_sets[language])},
     }
 
 
@@ -60,6 +64,11 @@ def site_text_sets(site, catalog_version):
     catalog = catalog_from_document(catalog_version.content)
     documents = site_documents(site, catalog_version)
     return {language: _texts(site, catalog, documents, language) for language in site.languages}
+
+
+def first_layer_texts(texts):
+    """Return the part of a text set that the first script carries (all but the deferred part's)."""
+    return {key: text for key, text in texts.items() if key not in DEFERRED_TEXTS}
 
 
 def deferred_texts(texts):
@@ -129,11 +138,13 @@ def key_pattern(storage, match, name):
     return f"{storage_letter}{match[0]}{name}"
 
 
-#: Texts only the deferred part shows (the settings layer, placeholders of gated embeds): they
-#: travel with its script. A text set's digest still covers every text, whichever script carries it.
-DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "about_mandatory", "column_name",
-                  "column_provider", "column_purpose", "column_lifetime", "rows", "blocked_content",
-                  "allow", "placeholder_vendors")
+#: Texts only the deferred part shows (the settings layer, placeholders of gated embeds, why a
+#: visitor is asked again: the banner waits for the deferred part then): they travel with its
+#: script. A text set's digest still covers every text, whichever script carries it.
+DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "category_mandatory", "about_mandatory",
+                  "column_name", "column_provider", "column_purpose", "column_lifetime", "rows",
+                  "blocked_content", "allow", "placeholder_vendors", "changed_vendors",
+                  "changed_policy", "changed_expired")
 #: Texts the server renders into the catalog table; the browser never needs them on their own.
 SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent", "gate_purposes",
                      "gate_lifetimes")

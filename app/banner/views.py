@@ -5,8 +5,9 @@ from functools import lru_cache
 from flask import Response, current_app, request, url_for
 
 from app.banner.blueprint import bp
-from app.banner.bundle import build_bundle, build_deferred_bundle, gate_code
-from app.banner.config import banner_config, deferred_texts, site_text_sets
+from app.banner.bundle import build_bundle, build_deferred_bundle, build_texts_bundle, gate_code
+from app.banner.config import banner_config, deferred_texts, first_layer_texts, site_text_sets
+from app.banner.languages import accepted_tags, negotiate, texts_version
 from app.embed import is_host_derived, service_base
 from app.extensions import db
 from app.ledger.repository import LedgerRepository
@@ -26,14 +27,42 @@ DIGEST = re.compile(r"[0-9a-f]{64}")
 
 @bp.get("/c/<site_id>.js")
 def embed_script(site_id):
-    """Serve a site's banner and gate; a harmless script for an unknown site."""
+    """Serve a site's banner and gate in the visitor's language; a harmless script for an
+    unknown site.
+
+    ?lang= names the language (a page that knows its own); without it, Accept-Language
+    chooses among the site's languages, and caches must keep one copy per language.
+    """
     site = SiteRepository(db.session).get(site_id)
     if site is None:
         return _unknown_site(site_id)
+    asked = request.args.get("lang")
+    tags = [asked] if asked else accepted_tags(request.headers.get("Accept-Language", ""))
+    language = negotiate(tags, site.languages, site.default_language)
     bundle = _cached_bundle(site.id, site.updated_at.isoformat(), site.catalog_version,
-                            service_base(request.host_url))
-    return _script_response(bundle, HOST_DERIVED_CACHE_CONTROL if is_host_derived()
-                            else CACHE_CONTROL)
+                            service_base(request.host_url), language)
+    negotiated = not asked and len(site.languages) > 1
+    cache_control = HOST_DERIVED_CACHE_CONTROL if is_host_derived() else CACHE_CONTROL
+    return _script_response(bundle, cache_control, vary_language=negotiated, language=language)
+
+
+@bp.get("/c/<site_id>/<build>/<version>/<language>.js")
+def texts_script(site_id, build, version, language):
+    """Serve one language's first-layer texts, for a banner whose page asks for another language
+    than the one its script carries.
+
+    The URL names the build and every text set of the site (texts_version), so it never
+    changes; a banner of another build or from before a site change gets a 404 no one caches,
+    and shows the language its script carries.
+    """
+    site = SiteRepository(db.session).get(site_id)
+    if site is None or build != gate_code()[2] or language not in site.languages:
+        return _not_found("no such texts", "no-store")
+    text_sets = _cached_text_sets(site.id, site.updated_at.isoformat(), site.catalog_version)
+    if version != texts_version(text_sets):
+        return _not_found("no such texts", "no-store")
+    return _script_response(build_texts_bundle(first_layer_texts(text_sets[language])), IMMUTABLE,
+                            language=language)
 
 
 @bp.get("/c/<site_id>/<build>/<digest>.js")
@@ -54,11 +83,14 @@ def deferred_script(site_id, build, digest):
     return _script_response(bundle, IMMUTABLE)
 
 
-def _script_response(bundle, cache_control):
+def _script_response(bundle, cache_control, vary_language=False, language=None):
     body, encoding = bundle.encoded(request.headers.get("Accept-Encoding", ""))
     etag = f"{bundle.digest}-{encoding or 'identity'}"
-    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding",
+    headers = {"Cache-Control": cache_control,
+               "Vary": "Accept-Encoding, Accept-Language" if vary_language else "Accept-Encoding",
                "Cross-Origin-Resource-Policy": "cross-origin", "ETag": f'"{etag}"'}
+    if language:
+        headers["Content-Language"] = language
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
     if encoding:
@@ -77,22 +109,30 @@ def _not_found(why, cache_control):
     return Response(body, status=404, mimetype=SCRIPT_TYPE, headers={"Cache-Control": cache_control})
 
 
-@lru_cache(maxsize=256)
-def _cached_bundle(site_id, updated_at, catalog_version, service_url):
+@lru_cache(maxsize=64)
+def _cached_text_sets(site_id, updated_at, catalog_version):
     # The key changes whenever the site or its catalog does, so every node stays current.
+    # Saving the site and starting the service registered these sets (app.publishing).
+    repository = SiteRepository(db.session)
+    return site_text_sets(repository.get(site_id), repository.catalog(site_id, catalog_version))
+
+
+@lru_cache(maxsize=1024)
+def _cached_bundle(site_id, updated_at, catalog_version, service_url, language):
+    # One entry per negotiated language, never per Accept-Language header: variants stay few.
     repository = SiteRepository(db.session)
     site = repository.get(site_id)
     catalog = repository.catalog(site_id, catalog_version)
     _code, css, build = gate_code()
-    # Saving the site and starting the service registered these sets and this build
-    # (app.publishing): serving the banner writes nothing.
-    text_sets = site_text_sets(site, catalog)
+    # Serving the banner writes nothing: the build and text sets were registered before.
+    text_sets = _cached_text_sets(site_id, updated_at, catalog_version)
     urls = {"api": _api_url(service_url, "api.record_consent"),
             "shown": _api_url(service_url, "api.record_impression"),
             "deferred": _deferred_url(service_url, site_id, build)}
     revisions = reversed(repository.revisions(site_id))
     additions = vendor_additions([(revision.created_at, revision.document) for revision in revisions])
-    return build_bundle(banner_config(site, catalog, text_sets, urls, build, css, additions))
+    return build_bundle(banner_config(site, catalog, text_sets, urls, build, css, additions,
+                                      language))
 
 
 @lru_cache(maxsize=1024)
@@ -116,3 +156,4 @@ def _deferred_url(service_url, site_id, build):
     """Return the deferred part's URL up to its last part, the digest of the visitor's texts."""
     url = url_for("banner.deferred_script", site_id=site_id, build=build, digest="0")
     return service_url + url.removesuffix("0.js")
+

@@ -40,7 +40,8 @@ class BannerScripts:
     """What a site's banner needs in the browser, in memory: its script and deferred parts."""
 
     site_id: str
-    embed: bytes
+    #: language -> the script a visitor in that language gets (it carries that language's texts)
+    embed: dict
     #: The deferred part's URL up to the text set's digest, as the banner's config names it.
     deferred_prefix: str
     #: text set digest -> the deferred part's script in that language
@@ -146,7 +147,7 @@ def _answer(route, scripts, language):
         return route.fulfill(body=host_page(scripts.site_id, language),
                              content_type="text/html; charset=utf-8")
     if url == embed_url(scripts.site_id):
-        return route.fulfill(body=scripts.embed, content_type="text/javascript")
+        return route.fulfill(body=scripts.embed[language], content_type="text/javascript")
     digest = url.removeprefix(scripts.deferred_prefix).removesuffix(".js")
     if url.startswith(scripts.deferred_prefix) and digest in scripts.deferred:
         return route.fulfill(body=scripts.deferred[digest], content_type="text/javascript")

@@ -31,7 +31,9 @@ def banner_scripts(site, catalog):
     # Real-looking report addresses, so the banner behaves as served; capture aborts them.
     urls = {"api": f"{SERVICE}/api/v1/consents", "shown": f"{SERVICE}/api/v1/impressions",
             "deferred": deferred}
-    embed = build_bundle(banner_config(site, catalog, text_sets, urls, build, css)).body
+    embed = {language: build_bundle(banner_config(site, catalog, text_sets, urls, build, css,
+                                                  language=language)).body
+             for language in text_sets}
     parts = {texts["digest"]: build_deferred_bundle(deferred_texts(texts)).body
              for texts in text_sets.values()}
     return BannerScripts(site.id, embed, deferred, parts), text_sets, build

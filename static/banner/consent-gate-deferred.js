@@ -1,6 +1,6 @@
 /* Consent Gate, deferred part: the settings layer (a switch per category, with its catalog table),
- * the built-in trackers' loaders, and the site owner's gated markup (scripts, iframes and images,
- * with their placeholders). The banner fetches it once its first layer is visible, when the
+ * the built-in trackers' loaders, clearing what a withdrawn category left, and the site owner's
+ * gated markup (scripts, iframes and images, with their placeholders). The banner fetches it once its first layer is visible, when the
  * visitor asks for the settings or allows a category, or at once when a stored consent allows
  * something or the page has gated markup. The file is one function, consentGateDeferred(GATE,
  * DEFERRED); the server passes it with its payload to the hook the banner put on this script's
@@ -29,14 +29,15 @@ function consentGateDeferred(GATE, DEFERRED) {
 
   // ---- constants -------------------------------------------------------------------------------
   const MANDATORY = "mandatory";
+  const COOKIE_NAME = "cg_consent";
   const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
   const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
   const COLUMNS = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
   const PLACEHOLDER = "data-consent-placeholder";
 
-  const { el, button, shadowHost, texts, root, settings, current, nonce, language, dir, granted,
-          ranOwnerScripts, save, allow, trackers, injectScript, gtag, googleConsent, loadGoogle,
-          fill } = GATE;
+  const { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce, language,
+          dir, granted, ranOwnerScripts, save, allow, trackers, clear: patterns, toClear,
+          injectScript, gtag, googleConsent, loadGoogle, fill } = GATE;
   Object.assign(texts, DEFERRED.texts);
   const categories = Object.keys(texts.rows);
   const sheet = new CSSStyleSheet();
@@ -49,16 +50,30 @@ function consentGateDeferred(GATE, DEFERRED) {
     shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
   }
 
+  /** A category: its name and a switch (mandatory ones on and disabled), what for, its table. */
   function category(name) {
     const id = "cg-" + name;
     const mandatory = name === MANDATORY;
-    switches[name] = el("input", { type: "checkbox", role: "switch", id, disabled: mandatory,
-                                   checked: mandatory });
+    switches[name] = el("button", { type: "button", class: "switch", role: "switch", id,
+                                    "aria-labelledby": id + "-name", "aria-checked": "false",
+                                    disabled: mandatory, click: () => flip(name) });
     return el("section", { class: "category" },
-      el("div", { class: "switch-row" }, switches[name], el("label", { for: id },
-         texts["category_" + name]), mandatory ? el("span", { class: "always" }, texts.always_on) : null),
+      el("div", { class: "switch-row" }, el("span", { id: id + "-name" }, texts["category_" + name]),
+         mandatory ? el("span", { class: "always" }, texts.always_on) : null, switches[name]),
       el("p", {}, texts["about_" + name]),
       catalogTable(name));
+  }
+
+  function isOn(name) {
+    return switches[name].getAttribute("aria-checked") === "true";
+  }
+
+  function setSwitch(name, on) {
+    switches[name].setAttribute("aria-checked", on);
+  }
+
+  function flip(name) {
+    setSwitch(name, !isOn(name));
   }
 
   function catalogTable(name) {
@@ -75,7 +90,7 @@ function consentGateDeferred(GATE, DEFERRED) {
   function sync() {
     const stored = current();
     for (const name of categories) {
-      switches[name].checked = name === MANDATORY || Boolean(stored && stored.choices[name]);
+      setSwitch(name, name === MANDATORY || Boolean(stored && stored.choices[name]));
     }
   }
 
@@ -132,6 +147,47 @@ function consentGateDeferred(GATE, DEFERRED) {
       if (tracker.category === category) LOADERS[name][on ? 0 : 1](tracker);
     }
     if (on) activate(category);
+  }
+
+  // ---- withdrawal: clearing what the trackers left ----------------------------------------------
+  /** Tell whether a key pattern ("cp_ym_": cookie, prefix, _ym_) covers a key in a storage. */
+  function matches(pattern, storage, key) {
+    const name = pattern.slice(2);
+    if (pattern[0] !== storage) return false;
+    if (pattern[1] === "p") return key.startsWith(name);
+    if (pattern[1] === "e") return key === name;
+    try { return new RegExp(name).test(key); } catch (error) { return false; }
+  }
+
+  /** Delete the cookies and storage keys a withdrawn category's patterns cover. */
+  function clear(category) {
+    const covered = (storage, key) => (patterns[category] || [])
+      .some((pattern) => matches(pattern, storage, key));
+    let cookies;
+    try {
+      cookies = document.cookie ? document.cookie.split("; ").map((pair) => pair.split("=")[0]) : [];
+    } catch (error) {
+      return; // a sandboxed page (the console's preview): no cookies and no storage to clear
+    }
+    for (const name of cookies) {
+      if (name !== COOKIE_NAME && covered("c", name)) deleteCookie(name);
+    }
+    for (const [letter, name] of [["l", "localStorage"], ["s", "sessionStorage"]]) {
+      try {
+        const storage = window[name];
+        for (const key of Object.keys(storage)) if (covered(letter, key)) storage.removeItem(key);
+      } catch (error) { /* storage blocked: there is nothing in it to clear */ }
+    }
+  }
+
+  /** Delete a cookie on this host and on every parent domain a tracker may have used. */
+  function deleteCookie(name) {
+    const expired = name + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/";
+    const labels = location.hostname.split(".");
+    document.cookie = expired;
+    for (let i = 0; i < labels.length - 1; i++) {
+      document.cookie = `${expired}; Domain=.${labels.slice(i).join(".")}`;
+    }
   }
 
   // ---- site-owner markup ------------------------------------------------------------------------
@@ -199,14 +255,16 @@ function consentGateDeferred(GATE, DEFERRED) {
   settings.append(
     el("h3", {}, texts.settings_title),
     el("p", {}, texts.settings_intro),
-    ...categories.map(category),
-    button("save", texts.save, () => {
-      const choices = {};
-      for (const name of categories) choices[name] = switches[name].checked;
-      save(choices);
-    }));
+    ...categories.map(category));
+  // In the one row of actions, where Settings stands on the first layer.
+  settingsButton.after(button("save", texts.save, () => {
+    const choices = {};
+    for (const name of categories) choices[name] = isOn(name);
+    save(choices);
+  }, { class: "button secondary" }));
   sync();
   placeholders();
+  for (const name of toClear.splice(0)) clear(name);
   for (const name in granted) if (granted[name]) toggle(name, true);
-  return { sync, toggle };
+  return { sync, toggle, clear };
 }

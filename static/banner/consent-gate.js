@@ -26,14 +26,18 @@
  * What the banner lends the deferred part (consent-gate-deferred.js reads it as GATE, by name):
  * el(tag, attributes, ...children) and button(name, label, onClick) make elements,
  * shadowHost() returns [host, shadow root] styled like the banner; texts are the visitor's;
- * root and settings are the banner's shadow root and its (empty) settings container; current()
+ * root and settings are the banner's shadow root and its (empty) settings container, and
+ * settingsButton the first layer's Settings button (the Save button goes after it); current()
  * returns the valid stored consent or null; granted and ranOwnerScripts are, per category,
  * whether its trackers started and whether an owner script of it ran; save(choices) stores the
  * settings layer's choice and allow(category) a placeholder's; trackers is CONFIG.trackers;
- * injectScript(src), gtag(...), googleConsent(), loadGoogle(tracker) and fill(text, values)
- * are the banner's own.
+ * clear is CONFIG.clear, the key patterns to delete per category, and toClear the categories
+ * withdrawn before this part arrived; injectScript(src), gtag(...), googleConsent(),
+ * loadGoogle(tracker) and fill(text, values) are the banner's own.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
- *            root: ShadowRoot, settings: HTMLElement, current: function(): (StoredConsent|null),
+ *            root: ShadowRoot, settings: HTMLElement, settingsButton: HTMLButtonElement,
+ *            current: function(): (StoredConsent|null), clear: Object<string, Array<KeyPattern>>,
+ *            toClear: Array<string>,
  *            nonce: string, language: string, dir: string, granted: Object<string, boolean>,
  *            ranOwnerScripts: Object<string, boolean>, save: function(Object<string, boolean>),
  *            allow: function(string), fill: function(string, Object<string, string>): string,
@@ -41,8 +45,10 @@
  *            injectScript: function(string): HTMLScriptElement, gtag: Function,
  *            googleConsent: function(): Object<string, string>, loadGoogle: Function}} GateApi
  * What the deferred part hands back: sync() sets its switches to the stored choice;
- * toggle(category, on) starts or stops the category's trackers and markup.
- * @typedef {{sync: function(), toggle: function(string, boolean)}} DeferredPart
+ * toggle(category, on) starts or stops the category's trackers and markup; clear(category)
+ * deletes the cookies and storage keys of a withdrawn category.
+ * @typedef {{sync: function(), toggle: function(string, boolean), clear: function(string)}}
+ *          DeferredPart
  */
 
 /**
@@ -51,8 +57,7 @@
  * @param {HTMLScriptElement|null} SCRIPT  the embed tag, for its nonce
  */
 function consentGate(CONFIG, SCRIPT) {
-  "use strict";
-
+  // Not "use strict": every declaration is const, let or a function, and the bytes count.
 
   // ---- constants -------------------------------------------------------------------------------
   const COOKIE_NAME = "cg_consent";
@@ -76,13 +81,16 @@ function consentGate(CONFIG, SCRIPT) {
   const OPAQUE_ORIGIN = location.origin === "null";
 
   const nonce = (SCRIPT && SCRIPT.nonce) || "";
-  const language = pickLanguage();
-  const texts = CONFIG.texts[language];
+  // The server sent the texts of the language it negotiated; the page's lang may ask for another.
+  let language = pickLanguage();
+  let texts = CONFIG.texts[language];
+  let dir = "ltr";
   const gpc = navigator.globalPrivacyControl === true;
   const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
   /** @type {StoredConsent|null} */
   let consent = null;
   const granted = {};          // category -> true once its trackers and markup were started
+  const toClear = [];          // withdrawn categories whose keys wait for the deferred part
   const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
 
   // ---- language ---------------------------------------------------------------------------------
@@ -97,7 +105,6 @@ function consentGate(CONFIG, SCRIPT) {
     return CONFIG.defaultLanguage;
   }
 
-  // ---- the consent cookie -----------------------------------------------------------------------
   function readCookies() {
     try { return document.cookie; } catch (error) { return ""; }
   }
@@ -107,11 +114,30 @@ function consentGate(CONFIG, SCRIPT) {
     try { document.cookie = value; } catch (error) { /* blocked: nothing to keep it in */ }
   }
 
-  function cookieNames() {
-    const cookies = readCookies();
-    return cookies ? cookies.split("; ").map((pair) => pair.split("=")[0]) : [];
+  /**
+   * Fetch the first-layer texts of the visitor's language when this script carries another's;
+   * then call ready. A failed fetch (a banner from before a site change) keeps the carried one,
+   * so the report always names the language and the texts the visitor saw.
+   * @param {function()} ready
+   */
+  function loadTexts(ready) {
+    const done = () => {
+      dir = RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
+      ready();
+    };
+    if (texts) return done();
+    const script = injectScript(`${CONFIG.deferredUrl}${CONFIG.textsVersion}/${language}.js`);
+    script.consentGateTexts = (payload) => {
+      texts = payload;
+    };
+    script.onload = script.onerror = () => {
+      script.remove();
+      if (!texts) [[language, texts]] = Object.entries(CONFIG.texts);
+      done();
+    };
   }
 
+  // ---- the consent cookie -----------------------------------------------------------------------
   function readConsent() {
     const pair = readCookies().split("; ").find((item) => item.startsWith(COOKIE_NAME + "="));
     try {
@@ -146,16 +172,15 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   /**
-   * Return a line per granted category that vendors joined after the stored consent was given.
+   * Return [category, [[vendor, epoch ms]]] per granted category that vendors joined after the
+   * stored consent was given.
    * @param {StoredConsent} stored
-   * @returns {Array<string>}
+   * @returns {Array<Array>}
    */
   function addedSince(stored) {
     return Object.entries(CONFIG.added).filter(([category]) => stored.choices[category])
       .map(([category, entries]) => [category, entries.filter(([, when]) => when > stored.given)])
-      .filter(([, entries]) => entries.length)
-      .map(([category, entries]) => fill(texts.changed_vendors, {
-        vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }));
+      .filter(([, entries]) => entries.length);
   }
 
   /** Put values into a text's %(name)s placeholders. */
@@ -171,8 +196,9 @@ function consentGate(CONFIG, SCRIPT) {
     return consent && !staleReason(consent) ? consent : null;
   }
 
+  /** Return a random id of 128 bits: event, consent and subject ids. */
   function randomId() {
-    return crypto.randomUUID ? crypto.randomUUID() : randomHex(16);
+    return randomHex(16);
   }
 
   /** Return n random bytes as hex: a subject's secret takes 32 (256 bits). */
@@ -222,8 +248,11 @@ function consentGate(CONFIG, SCRIPT) {
 
   function publicConsent() {
     return consent && { id: consent.id, choices: { ...consent.choices }, receipt: consent.receipt,
-                        given: new Date(consent.given).toISOString(),
-                        expires: new Date(consent.expires).toISOString() };
+                        given: isoTime(consent.given), expires: isoTime(consent.expires) };
+  }
+
+  function isoTime(ms) {
+    return new Date(ms).toISOString();
   }
 
   // ---- applying: the gate -----------------------------------------------------------------------
@@ -232,7 +261,7 @@ function consentGate(CONFIG, SCRIPT) {
     for (const name of optional) {
       if (choices[name] && !granted[name]) toggle(name, true);
       else if (!choices[name] && granted[name]) toggle(name, false);
-      else if (!choices[name] && before && before[name]) clearStoredData(CONFIG.clear[name] || []);
+      else if (!choices[name] && before && before[name]) clear(name);
     }
     // One update after every category moved, so ad signals follow marketing as well as analytics.
     if (CONFIG.trackers.ga4) gtag("consent", "update", googleConsent());
@@ -245,9 +274,16 @@ function consentGate(CONFIG, SCRIPT) {
     if (deferred) deferred.toggle(category, on);
     else if (on) loadDeferred();
     if (on) return;
-    clearStoredData(CONFIG.clear[category] || []);
+    clear(category);
     // A site owner's script that already ran cannot be unloaded: only a reload stops it.
     if (ranOwnerScripts[category]) location.reload();
+  }
+
+  /** Delete what a withdrawn category left; the deferred part does it, at once or on arrival. */
+  function clear(category) {
+    if (deferred) return deferred.clear(category);
+    toClear.push(category);
+    loadDeferred();
   }
 
   /**
@@ -302,39 +338,6 @@ function consentGate(CONFIG, SCRIPT) {
     if (tracker.mode === "advanced") loadGoogle(tracker);
   }
 
-  // ---- withdrawal: clearing what the trackers left ----------------------------------------------
-  /** Tell whether a key pattern ("cp_ym_": cookie, prefix, _ym_) covers a key in a storage. */
-  function matches(pattern, storage, key) {
-    const name = pattern.slice(2);
-    if (pattern[0] !== storage) return false;
-    if (pattern[1] === "p") return key.startsWith(name);
-    if (pattern[1] === "e") return key === name;
-    try { return new RegExp(name).test(key); } catch (error) { return false; }
-  }
-
-  function clearStoredData(patterns) {
-    const covered = (storage, key) => patterns.some((pattern) => matches(pattern, storage, key));
-    for (const name of cookieNames()) {
-      if (name !== COOKIE_NAME && covered("c", name)) deleteCookie(name);
-    }
-    for (const [letter, name] of [["l", "localStorage"], ["s", "sessionStorage"]]) {
-      try {
-        const storage = window[name];
-        for (const key of Object.keys(storage)) if (covered(letter, key)) storage.removeItem(key);
-      } catch (error) { /* storage blocked: there is nothing in it to clear */ }
-    }
-  }
-
-  /** Delete a cookie on this host and on every parent domain a tracker may have used. */
-  function deleteCookie(name) {
-    const expired = name + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/";
-    const labels = location.hostname.split(".");
-    setCookie(expired);
-    for (let i = 0; i < labels.length - 1; i++) {
-      setCookie(`${expired}; Domain=.${labels.slice(i).join(".")}`);
-    }
-  }
-
   // ---- reporting ----------------------------------------------------------------------------------
   function report(event, uiAction) {
     // No site lists an opaque origin: the service would refuse the report.
@@ -346,8 +349,8 @@ function consentGate(CONFIG, SCRIPT) {
       event, ui_action: uiAction, choices: consent.choices, catalog_version: consent.catalog,
       policy_version: consent.policy, consent_document_version: consent.document, language,
       texts_digest: texts.digest, banner_build: CONFIG.build, gpc,
-      page: location.origin + location.pathname, client_time: new Date(consent.given).toISOString(),
-      expires: new Date(consent.expires).toISOString()
+      page: location.origin + location.pathname, client_time: isoTime(consent.given),
+      expires: isoTime(consent.expires)
     };
     if (writeOutbox([...readOutbox(), body])) flushOutbox();
     else send(body);
@@ -408,11 +411,11 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   // ---- the banner: the first layer ------------------------------------------------------------
-  const dir = RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
   let host = null;            // the shadow host of the banner and the launcher
   let root = null;            // its shadow root
   let dialog = null;
   let notice = null;
+  let firstLayer = null;      // the first layer's text, which the settings layer replaces
   let settings = null;        // the settings layer's container, filled by the deferred part
   let settingsButton = null;
   let launcher = null;
@@ -467,17 +470,20 @@ function consentGate(CONFIG, SCRIPT) {
     const documentLink = texts.links.document;
     notice = el("p", { class: "notice", role: "status", hidden: true });
     settings = el("div", { class: "settings", hidden: true });
-    settingsButton = button("settings", texts.settings, toggleSettings, { "aria-expanded": "false" });
-    dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true",
-                         "aria-labelledby": "cg-title", "aria-describedby": "cg-intro",
-                         lang: language, dir, tabindex: "-1", hidden: true, keydown: onKeydown },
-      el("button", { type: "button", class: "close", "aria-label": texts.close, click: dismiss }, "×"),
-      el("h2", { id: "cg-title" }, texts.title),
-      notice,
+    settingsButton = button("settings", texts.settings, openSettings, { class: "button secondary" });
+    firstLayer = el("div", {},
       el("p", { id: "cg-intro" }, texts.intro),
       el("ul", { class: "purposes" }, ...optional.map(purpose)),
       el("p", { class: "small" }, [texts.kept, texts.cross_border, texts.third_party_cookies]
-        .filter(Boolean).join(" ")),
+        .filter(Boolean).join(" ")));
+    // Not modal: the page stays usable behind the banner, so focus is not trapped in it.
+    dialog = el("div", { class: "dialog", role: "dialog", "aria-labelledby": "cg-title",
+                         "aria-describedby": "cg-intro", lang: language, dir, tabindex: "-1",
+                         hidden: true, keydown: onKeydown },
+      el("button", { type: "button", class: "close", "aria-label": texts.close, click: dismiss }, "×"),
+      el("h2", { id: "cg-title" }, texts.title),
+      notice,
+      firstLayer,
       settings,
       el("div", { class: "actions" },
         button("accept", texts.accept_all, () => {
@@ -492,7 +498,7 @@ function consentGate(CONFIG, SCRIPT) {
         el("p", { class: "links" }, link(texts.links.policy, texts.privacy_policy),
            documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null)));
     launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
-                              title: texts.settings_title, lang: language, hidden: true,
+                              title: texts.settings_title, lang: language, dir, hidden: true,
                               click: () => open("") }, cookieIcon());
     root.append(dialog, launcher);
     document.body.append(host);
@@ -516,9 +522,8 @@ function consentGate(CONFIG, SCRIPT) {
     const svg = document.createElementNS(ns, "svg");
     const path = document.createElementNS(ns, "path");
     svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("aria-hidden", "true");
-    path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 11a1.5 1.5 0 1 1 " +
-      "0 3 1.5 1.5 0 0 1 0-3zm5 4a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm-1-8a1 1 0 1 1 0 2 1 1 0 0 1 0-2z");
+    // A cookie with a bite out of it and three crumbs.
+    path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM7 10h3v3H7zm5 4h3v3h-3zm-1-7h2v2h-2z");
     svg.append(path);
     return svg;
   }
@@ -528,23 +533,26 @@ function consentGate(CONFIG, SCRIPT) {
   let deferred = null;
   let deferredScript = null;  // its <script> while it is on its way
   let afterDeferred = null;   // what to do once it has arrived (open the settings, when asked to)
+  let anyway = false;         // do it even when the deferred part does not come
 
   /** Fetch the deferred part once the banner is built; a failed fetch is tried again next call. */
-  function loadDeferred(then) {
-    if (then) afterDeferred = then;
+  function loadDeferred(then, evenWithout) {
+    if (then) [afterDeferred, anyway] = [then, evenWithout];
     if (deferred || deferredScript || !root) return;
     deferredScript = injectScript(CONFIG.deferredUrl + texts.digest + ".js");
     deferredScript.onerror = () => {
+      const then = anyway && afterDeferred;
       deferredScript.remove();
       deferredScript = afterDeferred = null;
+      if (then) then();
     };
     /** Called by the deferred script with its code and its payload (CSS and texts). */
     deferredScript.consentGate = (start, payload) => {
       /** @type {GateApi} */
-      const gate = { el, button, shadowHost, texts, root, settings, current, nonce, language, dir,
-                     granted, ranOwnerScripts, save: saveChoices, allow: allowFromPlaceholder,
-                     trackers: CONFIG.trackers, injectScript, gtag, googleConsent, loadGoogle,
-                     fill };
+      const gate = { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce,
+                     language, dir, granted, ranOwnerScripts, save: saveChoices,
+                     allow: allowFromPlaceholder, trackers: CONFIG.trackers, clear: CONFIG.clear,
+                     toClear, injectScript, gtag, googleConsent, loadGoogle, fill };
       deferred = start(gate, payload);
       if (afterDeferred) afterDeferred();
     };
@@ -559,18 +567,27 @@ function consentGate(CONFIG, SCRIPT) {
     close();
   }
 
-  function toggleSettings() {
-    if (!deferred) return loadDeferred(toggleSettings);
-    const showing = settings.hidden;
-    const first = settings.querySelector("input:enabled");
-    settings.hidden = !showing;
-    settingsButton.setAttribute("aria-expanded", showing);
-    if (showing && first) first.focus();
+  /** Replace the first layer's text by the settings layer, and focus its first switch. */
+  function openSettings() {
+    if (!deferred) return loadDeferred(openSettings);
+    showLayer(true);
+    const first = settings.querySelector(".switch:enabled");
+    if (first) first.focus();
+  }
+
+  /** Show the settings layer, or the first layer; the Settings button only on the first. */
+  function showLayer(settingsOpen) {
+    firstLayer.hidden = settingsButton.hidden = settingsOpen;
+    settings.hidden = !settingsOpen;
   }
 
   /** Show the banner; reason names a text that says why it is shown again. */
   function open(reason) {
-    const why = reason === "changed_vendors" ? addedSince(consent).join(" ") : texts[reason];
+    // The re-asking texts travel with the deferred part (startUp waits for it, when it can).
+    const why = reason === "changed_vendors" && texts.changed_vendors ? addedSince(consent)
+      .map(([category, entries]) => fill(texts.changed_vendors, {
+        vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }))
+      .join(" ") : texts[reason];
     const notices = [why, gpc && CONFIG.gpc === "refuse" && texts.gpc_notice].filter(Boolean);
     // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
     returnFocus = document.activeElement === host ? launcher : document.activeElement;
@@ -595,8 +612,8 @@ function consentGate(CONFIG, SCRIPT) {
 
   function close() {
     afterDeferred = null;
-    dialog.hidden = settings.hidden = true;
-    settingsButton.setAttribute("aria-expanded", "false");
+    dialog.hidden = true;
+    showLayer(false);
     launcher.hidden = false;
     (returnFocus && returnFocus !== document.body ? returnFocus : launcher).focus();
   }
@@ -630,15 +647,6 @@ function consentGate(CONFIG, SCRIPT) {
       event.preventDefault();
       dismiss();
     }
-    if (event.key !== "Tab") return;
-    const focusable = [...dialog.querySelectorAll("button, a[href], input:not([disabled]), summary")]
-      .filter((element) => element.offsetParent !== null);
-    const active = root.activeElement;
-    const edge = event.shiftKey ? focusable[0] : focusable[focusable.length - 1];
-    if (active === edge || (event.shiftKey && active === dialog)) {
-      event.preventDefault();
-      (event.shiftKey ? focusable[focusable.length - 1] : focusable[0]).focus();
-    }
   }
 
   // ---- public API and start-up ------------------------------------------------------------------
@@ -664,8 +672,13 @@ function consentGate(CONFIG, SCRIPT) {
     });
     buildUi();
     if (!current()) {
-      open(reason);
-      requestAnimationFrame(() => setTimeout(countShown));
+      const show = () => {
+        open(reason);
+        requestAnimationFrame(() => setTimeout(countShown));
+      };
+      // A visitor asked again is told why, in texts that only the deferred part carries.
+      if (reason) loadDeferred(show, true);
+      else show();
     } else {
       launcher.hidden = false;
       // With no banner to show, what the visitor allowed and gated markup need not wait for one.
@@ -677,7 +690,11 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   prepareGoogle();
-  // Wait for the whole document, so gated markup after this script is found too.
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startUp);
-  else startUp();
+  // Wait for the whole document, so gated markup after this script is found too, and for the
+  // visitor's texts; both start at once.
+  let waiting = 2;
+  const next = () => --waiting || startUp();
+  loadTexts(next);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", next);
+  else next();
 }

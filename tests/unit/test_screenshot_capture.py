@@ -16,7 +16,7 @@ from app.evidence.capture import (
 )
 from app.evidence.store import png_size
 
-SCRIPTS = BannerScripts("shop", b"embed();", "https://consent-gate.invalid/c/shop/b1/",
+SCRIPTS = BannerScripts("shop", {"ru": b"embed();"}, "https://consent-gate.invalid/c/shop/b1/",
                         {"d" * 64: b"deferred();"})
 
 
