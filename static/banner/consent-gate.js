@@ -411,15 +411,15 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   // ---- the banner: the first layer ------------------------------------------------------------
-  let host = null;            // the shadow host of the banner and the launcher
-  let root = null;            // its shadow root
-  let dialog = null;
-  let notice = null;
-  let firstLayer = null;      // the first layer's text, which the settings layer replaces
-  let settings = null;        // the settings layer's container, filled by the deferred part
-  let settingsButton = null;
-  let launcher = null;
-  let returnFocus = null;
+  let host;            // the shadow host of the banner and the launcher
+  let root;            // its shadow root
+  let dialog;
+  let notice;
+  let firstLayer;      // the first layer's text, which the settings layer replaces
+  let settings;        // the settings layer's container, filled by the deferred part
+  let settingsButton;
+  let launcher;
+  let returnFocus;
 
   /**
    * Create an element; strings in children become text nodes, never HTML.
@@ -530,9 +530,9 @@ function consentGate(CONFIG, SCRIPT) {
 
   // ---- the deferred part: settings layer, trackers, gated markup; a second script ------------------
   /** The deferred part once its script has run: {sync: set the switches anew, toggle(category, on)}. */
-  let deferred = null;
-  let deferredScript = null;  // its <script> while it is on its way
-  let afterDeferred = null;   // what to do once it has arrived (open the settings, when asked to)
+  let deferred;
+  let deferredScript;  // its <script> while it is on its way
+  let afterDeferred;   // what to do once it has arrived (open the settings, when asked to)
   let anyway = false;         // do it even when the deferred part does not come
 
   /** Fetch the deferred part once the banner is built; a failed fetch is tried again next call. */
