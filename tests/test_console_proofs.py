@@ -1,15 +1,17 @@
 """Auditors find records, read them with their chain position, export them and verify offline."""
+import html
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.accounts.models import ApiToken
 from app.extensions import db
 from app.models import ConsentRecord
-from tests.conftest import PROJECT_ROOT, login, post_report
+from tests.conftest import PASSWORD, PROJECT_ROOT, SAMPLE_SITES, login, post_report
 
 
 @pytest.fixture
@@ -73,15 +75,37 @@ def test_record_page_shows_fields_texts_catalog_and_chain_status(app, ledger, au
     assert "BROKEN" in integrity and "testshop" in integrity
 
 
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+               "ndjson": "application/x-ndjson"}
+
+
+def _links(page):
+    """Return the hrefs of a page's export list, in order."""
+    hrefs = re.findall(r'href="([^"]+)"', page.split('id="exports"')[1].split("</ul>")[0])
+    return [html.unescape(href) for href in hrefs]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
-def test_export_and_manifest_verify_offline(app, ledger, auditor, tmp_path, fmt):
-    search = auditor.get("/console/records?site=testshop")
-    query = search.headers["Location"].split("?", 1)[1]
-    exported = auditor.get(f"/console/export?format={fmt}&{query}")
-    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+def test_every_format_exports_at_a_clean_path_with_a_manifest_that_verifies(app, ledger, auditor,
+                                                                           tmp_path, fmt):
+    search = auditor.get("/console/records?site=testshop&since=&event=&submit=Search")
+    pinned = search.headers["Location"]
+    up_to = re.search(r"up_to=(\d+)", pinned).group(1)
+    links = _links(auditor.get(pinned).data.decode())
+    file_url = f"/console/sites/testshop/export.{fmt}?up_to={up_to}"
+    manifest_url = f"/console/sites/testshop/export.{fmt}.manifest.json?up_to={up_to}"
+    assert file_url in links and manifest_url in links  # empty filters and the button left out
+    exported = auditor.get(file_url)
+    assert exported.status_code == 200
+    assert exported.headers["Content-Type"] == MEDIA_TYPES[fmt]  # one charset, named once
+    assert exported.headers["Content-Disposition"] == \
+        f'attachment; filename="consent-records-{up_to}.{fmt}"'
+    assert exported.headers["Link"] == f'<{manifest_url}>; rel="describedby"'
     post_report(app.test_client(), {"late": True})  # refused: nothing new enters the snapshot
-    manifest = auditor.get(f"/console/export/manifest?format={fmt}&{query}")
-    assert manifest.json["record_count"] == 3
+    manifest = auditor.get(manifest_url)
+    assert (manifest.json["record_count"], manifest.json["format"]) == (3, fmt)
+    assert manifest.headers["Content-Disposition"] == \
+        f'attachment; filename="consent-records-{up_to}.{fmt}.manifest.json"'
     (tmp_path / f"export.{fmt}").write_bytes(exported.data)
     (tmp_path / "manifest.json").write_bytes(manifest.data)
     (tmp_path / "key.pem").write_bytes(app.test_client().get("/api/v1/ledger/public-key").data)
@@ -92,9 +116,52 @@ def test_export_and_manifest_verify_offline(app, ledger, auditor, tmp_path, fmt)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_export_refuses_bad_format_and_unpinned_queries(app, ledger, auditor):
+def test_an_export_of_every_site_and_its_filters_keep_short_parameters(app, ledger, auditor):
+    pinned = auditor.get("/console/records?subject_id=sbj-00000001&event=grant").headers["Location"]
+    up_to = re.search(r"up_to=(\d+)", pinned).group(1)
+    links = _links(auditor.get(pinned).data.decode())
+    expected = f"/console/export.ndjson?event=grant&subject_id=sbj-00000001&up_to={up_to}"
+    assert expected in links
+    rows = auditor.get(expected).data.decode().splitlines()
+    assert len(rows) == 2 and all('"subject_id":"sbj-00000001"' in row for row in rows)
+    assert f"/console/export.screenshots.zip?event=grant&subject_id=sbj-00000001&up_to={up_to}" \
+        in links
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("/console/export?format=csv&site=testshop&since=&event=grant&up_to=1000",
+     "/console/sites/testshop/export.csv?event=grant&up_to=1000"),
+    ("/console/export?up_to=1000&format=ndjson", "/console/export.ndjson?up_to=1000"),
+    ("/console/export/manifest?site=testshop&format=json&up_to=1000&screenshots=1",
+     "/console/sites/testshop/export.json.manifest.json?up_to=1000&screenshots=1"),
+    ("/console/export/screenshots?site=testshop&format=&up_to=1000",
+     "/console/sites/testshop/export.screenshots.zip?up_to=1000"),
+])
+def test_old_export_urls_redirect_to_the_clean_ones(app, ledger, auditor, old, new):
+    moved = auditor.get(old)
+    assert (moved.status_code, moved.headers["Location"]) == (308, new)
+    assert auditor.get(old, follow_redirects=True).status_code == 200
+
+
+def test_export_refuses_bad_paths_formats_and_unpinned_queries(app, ledger, auditor, make_user,
+                                                                runner):
+    json_please = {"Accept": "application/json"}
+    bad = auditor.get("/console/sites/testshop/export.xml?up_to=5")
+    assert (bad.status_code, bad.json["error"]["field"]) == (400, "format")
+    assert auditor.get("/console/export.xml.manifest.json?up_to=5").json["error"]["field"] == "format"
+    assert auditor.get("/console/sites/testshop/export.csv").json["error"]["field"] == "up_to"
+    assert auditor.get("/console/sites/testshop/export.csv?up_to=x&since=soon").json["error"][
+        "field"] == "since"
+    assert auditor.get("/console/sites/nope/export.csv?up_to=5", headers=json_please).status_code == 404
+    # The old URLs answer the same errors before they would redirect.
     assert auditor.get("/console/export?format=xml&up_to=5").json["error"]["field"] == "format"
     assert auditor.get("/console/export?format=csv").json["error"]["field"] == "up_to"
+    assert runner.invoke(args=["sites", "import", str(SAMPLE_SITES / "flomni.yaml")]).exit_code == 0
+    other = app.test_client()
+    login(other, make_user("owner", "flomni"))
+    refused = other.get("/console/sites/testshop/export.csv?up_to=5", headers=json_please)
+    assert refused.status_code == 403
+    assert other.get("/console/export?format=csv&site=testshop&up_to=5").json["error"]["field"] == "site"
 
 
 def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
@@ -102,8 +169,12 @@ def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
     token = runner.invoke(args=["users", "token", "--email", email]).output.strip()
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
-    export = client.get("/console/export?format=ndjson&up_to=1000", headers=headers)
+    export = client.get("/console/export.ndjson?up_to=1000", headers=headers)
     assert export.status_code == 200 and export.data.count(b"\n") == 3
+    # Scripts that still use the old URL follow its redirect with the same token.
+    old = client.get("/console/export?format=ndjson&up_to=1000", headers=headers,
+                     follow_redirects=True)
+    assert old.status_code == 200 and old.data == export.data
     # A token opens searches and exports only, not the console's pages.
     assert client.get("/console/integrity", headers=headers).status_code == 403
     owner_page = login(client, email)
@@ -113,7 +184,7 @@ def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
     token_id = db.session.query(ApiToken).one().id
     revoked = client.post(f"/console/account/tokens/{token_id}/revoke")
     assert revoked.headers["Location"] == "/console/account"
-    refused = app.test_client().get("/console/export?format=csv&up_to=1000", headers=headers)
+    refused = app.test_client().get("/console/export.csv?up_to=1000", headers=headers)
     assert refused.status_code == 401 and refused.json["error"]["field"] == "Authorization"
 
 
@@ -178,7 +249,7 @@ def _token(email):
 
 
 def _export(app, secret):
-    return app.test_client().get("/console/export?format=csv&up_to=1000",
+    return app.test_client().get("/console/export.csv?up_to=1000",
                                  headers={"Authorization": f"Bearer {secret}"})
 
 
@@ -265,3 +336,60 @@ def test_migration_0015_gives_old_tokens_90_days_and_each_user_a_session_token(e
         assert db.session.execute(text("SELECT name FROM api_tokens")).scalar_one() == "old"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_auditors_sign_a_checkpoint_now_and_see_the_digest_the_cli_prints(app, ledger, auditor,
+                                                                         runner, make_user):
+    from app.accounts.models import AuditEntry
+    from app.models import Checkpoint
+
+    page = auditor.get("/console/integrity").data.decode()
+    assert 'action="/console/integrity/checkpoint"' in page and "Sign a checkpoint now" in page
+    assert [c.seq for c in db.session.scalars(select(Checkpoint))] == [1]  # the first record's
+    signed = auditor.post("/console/integrity/checkpoint", follow_redirects=True)
+    assert signed.status_code == 200 and signed.request.path == "/console/integrity"
+    text = html.unescape(signed.data.decode())
+    assert "Signed 1 checkpoint(s): testshop #3." in text
+    assert [c.seq for c in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id))] == [1, 3]
+    printed = runner.invoke(args=["ledger", "checkpoint"]).output
+    digest = printed.split("log digest ")[1].strip()
+    assert "testshop: seq 3 is signed already" in printed
+    assert f"Checkpoint log digest to keep: {digest}" in text
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="ledger.checkpoint")).one()
+    assert entry.actor == "auditor-all@example.com"
+    assert entry.details == {"signed": {"testshop": 3}, "log_digest": digest}
+    again = html.unescape(auditor.post("/console/integrity/checkpoint",
+                                       follow_redirects=True).data.decode())
+    assert "nothing new to sign" in again and f"Checkpoint log digest to keep: {digest}" in again
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    assert "Sign a checkpoint now" in admin.get("/console/integrity").data.decode()
+    assert admin.post("/console/integrity/checkpoint").status_code == 302
+
+
+def test_owners_cannot_sign_checkpoints_and_the_form_needs_its_csrf_token(app, ledger, make_user,
+                                                                         sibling_app):
+    from app.models import Checkpoint
+
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    assert owner.get("/console/integrity").status_code == 403
+    assert owner.post("/console/integrity/checkpoint").status_code == 403
+    from app.signing import signing_key_path
+
+    guarded = sibling_app(WTF_CSRF_ENABLED=True,
+                          LEDGER_SIGNING_KEY_FILE=str(signing_key_path(app))).test_client()
+    token = _csrf_token(guarded.get("/console/login"))
+    assert guarded.post("/console/login", data={"email": make_user("auditor"), "csrf_token": token,
+                                                "password": PASSWORD}).status_code == 302
+    assert guarded.post("/console/integrity/checkpoint").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 1
+    token = _csrf_token(guarded.get("/console/integrity"))
+    signed = guarded.post("/console/integrity/checkpoint", data={"csrf_token": token})
+    assert signed.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 2
+
+
+def _csrf_token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                     page.data.decode()).group(1)
