@@ -75,6 +75,45 @@ def test_record_page_shows_fields_texts_catalog_and_chain_status(app, ledger, au
     assert "BROKEN" in integrity and "testshop" in integrity
 
 
+def test_record_page_shows_the_catalog_and_texts_as_tables_with_raw_json(app, ledger, auditor,
+                                                                        make_report, client):
+    from tests.conftest import _config
+
+    russian = make_report(language="ru", texts_digest=_config(client)["texts"]["ru"]["digest"],
+                          subject_id="sbj-00000003", consent_id="cns-russian1")
+    response = post_report(client, russian)
+    assert response.status_code == 201, response.json
+    record_id = response.json["record_id"]
+    page = auditor.get(f"/console/records/{record_id}").data.decode()
+    catalog = page.split('id="catalog-items"')[1].split("</table>")[0]
+    first = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in catalog.split("<tbody>")[1].split("</tr>")[0].split("<td>")[1:]]
+    assert first == ["Mandatory", "cg_consent", "This site", "Remembers your choice", "6 months"]
+    assert "Yandex LLC" in catalog and "regex" in catalog and "localStorage" in catalog
+    texts = page.split('id="texts-shown"')[1].split("</table>")[0]
+    assert "<th scope=\"col\">Text key</th>" in texts and "<code>accept_all</code>" in texts
+    assert "Принять все" in texts or "Принять всё" in texts
+    raw = page.split("<details", 3)[1:]
+    assert len(raw) == 3 and all("<summary>Raw JSON</summary>" in block for block in raw)
+    # Pretty-printed, non-ASCII as it is: no \\uXXXX escapes and no Python dict anywhere.
+    assert '\n  &#34;accept_all&#34;: ' in raw[1] and "Принять" in raw[1]
+    assert "\\u04" not in page and "{'" not in page and "&#39;name&#39;" not in page
+
+
+def test_catalog_rows_read_purposes_in_the_records_language():
+    from app.ledger.record_view import catalog_rows
+
+    content = {"marketing": [{"name": "_fbp", "provider": "Meta", "lifetime": "90 days",
+                              "purpose": {"ru": "Реклама", "en": "Advertising"}}],
+               "mandatory": [{"name": "sid", "provider": "first_party", "purpose": "Session",
+                              "lifetime": "session", "match": "prefix"}], "note": "not a list"}
+    rows = catalog_rows(content, "ru")
+    assert [(row.category, row.name, row.purpose, row.match) for row in rows] == [
+        ("mandatory", "sid", "Session", "prefix"), ("marketing", "_fbp", "Реклама", "exact")]
+    assert catalog_rows(content, "de", "en")[1].purpose == "Advertising"
+    assert catalog_rows(None, "ru") == []
+
+
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
                "ndjson": "application/x-ndjson"}
 

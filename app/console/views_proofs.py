@@ -16,6 +16,7 @@ from app.extensions import db
 from app.ledger.checkpoints import SigningKeyError
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
+from app.ledger.record_view import catalog_rows, field_text, pretty_json
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
 from app.signing import signing_key
@@ -145,7 +146,11 @@ def record(record_id):
     # The banner this record was given with: its build, in the texts (the language) it showed.
     shots = ScreenshotStore(db.session).of_text_set(
         found.site_id, found.content.get("banner_build", ""), found.content.get("texts_digest", ""))
+    site = sites.get(found.site_id)
+    rows = catalog_rows(catalog.content, found.content.get("language"),
+                        site.default_language if site else None) if catalog else []
     return render_template("console/record.html", record=found, texts=texts, catalog=catalog,
+                           catalog_rows=rows, pretty_json=pretty_json, field_text=field_text,
                            position=position, screenshots=shots,
                            history=ledger.history(found.site_id, found.subject_id))
 
