@@ -1,5 +1,7 @@
 """Auditors find records, read them with their chain position, export them and verify offline."""
+import csv
 import html
+import io
 import re
 import subprocess
 import sys
@@ -432,3 +434,95 @@ def test_owners_cannot_sign_checkpoints_and_the_form_needs_its_csrf_token(app, l
 def _csrf_token(page):
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                      page.data.decode()).group(1)
+
+
+@pytest.fixture
+def stats_owner(app, ledger, make_user):
+    """The test shop's owner, logged in; banners counted today and ten days ago."""
+    from app.ledger.stats import count_impression
+
+    today = datetime.now(UTC).date()
+    for day, count in ((today, 3), (today - timedelta(days=10), 2)):
+        for _ in range(count):
+            count_impression(db.session, "testshop", "en", day)
+    db.session.commit()
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    return owner
+
+
+def _day_rows(page):
+    body = page.split('id="by-day"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return re.findall(r'<time datetime="([0-9-]+)">', body)
+
+
+def test_stats_presets_fit_the_axis_to_the_days_with_data(app, stats_owner):
+    today = datetime.now(UTC).date()
+    page = stats_owner.get("/console/sites/testshop/stats").data.decode()  # 30 days by default
+    assert 'range=30" aria-current="page"' in page
+    assert _day_rows(page) == [today.isoformat(), (today - timedelta(days=10)).isoformat()]
+    chart = page.split('<figure class="wide">')[1].split("</figure>")[0]
+    assert 'role="img"' in chart and 'aria-label="Banners shown and choices per day"' in chart
+    assert "<title>Banners shown and choices per day</title>" in chart
+    # Eleven days from the first with data to the last: four bars each, not thirty days of them.
+    assert chart.count("<rect") == 11 * 4 + 4  # and the legend's four swatches
+    assert "style=" not in page.split('<main id="main">')[1]  # CSP: style-src 'self' only
+    week = stats_owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert 'range=7" aria-current="page"' in week and _day_rows(week) == [today.isoformat()]
+    assert week.split('<figure class="wide">')[1].count("<rect") == 4 + 4
+    assert stats_owner.get("/console/sites/testshop/stats?range=90").status_code == 200
+
+
+def test_stats_dates_follow_the_ui_language(app, stats_owner):
+    from babel.dates import format_date
+
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=6)
+    page = stats_owner.get("/console/sites/testshop/stats?range=7&lang=ru").data.decode()
+    stated = page.split('id="stats-range">')[1].split("<a")[0]
+    assert format_date(first, "long", locale="ru") in stated
+    assert format_date(today, "long", locale="ru") in stated
+    assert f">{format_date(today, 'medium', locale='ru')}</time>" in page
+    english = stats_owner.get("/console/sites/testshop/stats?range=7&lang=en").data.decode()
+    assert format_date(today, "long", locale="en") in english
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("range=custom&since=2026-03-01&until=2026-02-01", "since"),
+    ("range=custom&since=2024-01-01&until=2026-01-01", "since"),
+    ("range=custom&since=2026-13-01", "since"),
+    ("range=custom&until=soon", "until"),
+    ("range=13", "range"),
+])
+def test_stats_custom_ranges_are_checked_at_the_field(app, stats_owner, query, field):
+    page = stats_owner.get(f"/console/sites/testshop/stats?{query}")
+    assert page.status_code == 400
+    assert f'id="{field}-error"' in page.data.decode()
+    refused = stats_owner.get(f"/console/sites/testshop/stats.csv?{query}")
+    assert (refused.status_code, refused.json["error"]["field"]) == (400, field)
+
+
+def test_stats_csv_lists_the_days_with_data(app, stats_owner):
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=29)
+    page = stats_owner.get("/console/sites/testshop/stats").data.decode()
+    link = html.unescape(re.search(r'href="([^"]*stats\.csv[^"]*)"', page).group(1))
+    assert link == (f"/console/sites/testshop/stats.csv?range=custom&since={first.isoformat()}"
+                    f"&until={today.isoformat()}")
+    response = stats_owner.get(link)
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="consent-stats-testshop-{first.isoformat()}-{today.isoformat()}.csv"')
+    rows = list(csv.reader(io.StringIO(response.data.decode(), newline="")))
+    assert rows == [
+        ["day", "shown", "accept_all", "reject_all", "custom", "consent_rate_analytical",
+         "consent_rate_marketing"],
+        [(today - timedelta(days=10)).isoformat(), "2", "0", "0", "0", "", ""],
+        [today.isoformat(), "3", "1", "1", "1", "1.0000", "0.0000"]]
+
+
+def test_stats_without_data_say_so(app, make_report, make_user):
+    owner = app.test_client()  # make_report imported the test shop; nothing was shown or chosen
+    login(owner, make_user("owner", "testshop"))
+    page = owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert 'id="no-data"' in page and "<svg" not in page and 'id="by-day"' not in page
