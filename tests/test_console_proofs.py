@@ -526,3 +526,16 @@ def test_stats_without_data_say_so(app, make_report, make_user):
     login(owner, make_user("owner", "testshop"))
     page = owner.get("/console/sites/testshop/stats?range=7").data.decode()
     assert 'id="no-data"' in page and "<svg" not in page and 'id="by-day"' not in page
+
+
+def test_stats_of_banners_shown_without_any_choice_draw_no_empty_rate_chart(app, make_report,
+                                                                           make_user):
+    from app.ledger.stats import count_impression
+
+    count_impression(db.session, "testshop", "en", datetime.now(UTC).date())
+    db.session.commit()
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    page = owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert page.count("<svg") == 1 and "Banners shown and choices per day" in page
+    assert "Consent rate per category" not in page

@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 960, 260
 #: The widest a bar gets, so a few days do not turn into slabs.
 MAX_BAR = 24
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36
+LEFT, RIGHT, TOP, BOTTOM = 48, 32, 12, 36  # room for the last day's centred label
 #: Colour-blind-safe palette (Okabe–Ito), one colour per series.
 PALETTE = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9")
 

@@ -73,13 +73,14 @@ def stats(site_id):
     span = result.span()
     labels = [format_date(day, "d MMM") for day in span]
     names = _series_names()
-    charts = None
+    charts = []
     if span:
-        charts = (bar_chart(_("Banners shown and choices per day"), labels, {
-            names[key]: [result.counts(day)[key] for day in span] for key in SERIES}),
-            line_chart(_("Consent rate per category"), labels, {
-                category: [result.consent_rate(day, category) for day in span]
-                for category in result.category_names()}))
+        charts.append(bar_chart(_("Banners shown and choices per day"), labels, {
+            names[key]: [result.counts(day)[key] for day in span] for key in SERIES}))
+    if span and result.category_names():  # no choice made: no rate to draw
+        charts.append(line_chart(_("Consent rate per category"), labels, {
+            category: [result.consent_rate(day, category) for day in span]
+            for category in result.category_names()}))
     return render_template("console/stats.html", site=site, form=form, stats=result, charts=charts,
                            names=names, first=first, last=last, presets=PRESETS, preset=preset,
                            days=list(reversed(result.days_with_data())))
