@@ -342,11 +342,11 @@ def test_the_console_exports_screenshots_that_verify(app, record, make_user, tmp
     client = app.test_client()
     login(client, make_user("auditor"))
     up_to = record.id
-    query = f"site=testshop&up_to={up_to}"
-    (tmp_path / "c.csv").write_bytes(client.get(f"/console/export?format=csv&{query}").data)
-    manifest = client.get(f"/console/export/manifest?format=csv&screenshots=1&{query}")
+    base = "/console/sites/testshop/export"
+    (tmp_path / "c.csv").write_bytes(client.get(f"{base}.csv?up_to={up_to}").data)
+    manifest = client.get(f"{base}.csv.manifest.json?screenshots=1&up_to={up_to}")
     (tmp_path / "c.csv.manifest.json").write_bytes(manifest.data)
-    archive = client.get(f"/console/export/screenshots?{query}")
+    archive = client.get(f"{base}.screenshots.zip?up_to={up_to}")
     assert archive.mimetype == "application/zip"
     (tmp_path / "c.zip").write_bytes(archive.data)
     pem = tmp_path / "ledger.pem"
@@ -358,7 +358,8 @@ def test_the_console_exports_screenshots_that_verify(app, record, make_user, tmp
     _import(runner, SAMPLE_SITES / "flomni.yaml")
     owner = app.test_client()
     login(owner, make_user("owner", "flomni"))
-    assert owner.get(f"/console/export/screenshots?{query}").status_code == 403
+    assert owner.get(f"{base}.screenshots.zip?up_to={up_to}").status_code == 403
+    assert owner.get(f"/console/export/screenshots?site=testshop&up_to={up_to}").status_code == 403
 
 
 @pytest.fixture

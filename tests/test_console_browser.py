@@ -76,7 +76,7 @@ def test_auditor_finds_the_consent_and_exports_a_verifiable_proof(host_page, tmp
     console.go_back()
     paths = {}
     for name, link in [("ndjson", "a.button:text-is('NDJSON')"), ("csv", "a.button:text-is('CSV')"),
-                       ("manifest", "text=Manifest for the CSV")]:
+                       ("manifest", "a[href*='/export.csv.manifest.json']")]:
         # The page fetches what its download links point at, with the auditor's session.
         body = console.eval_on_selector(link, "a => fetch(a.href).then(r => r.text())")
         paths[name] = tmp_path / f"proof.{name}"

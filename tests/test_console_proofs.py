@@ -1,15 +1,19 @@
 """Auditors find records, read them with their chain position, export them and verify offline."""
+import csv
+import html
+import io
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.accounts.models import ApiToken
 from app.extensions import db
 from app.models import ConsentRecord
-from tests.conftest import PROJECT_ROOT, login, post_report
+from tests.conftest import PASSWORD, PROJECT_ROOT, SAMPLE_SITES, login, post_report
 
 
 @pytest.fixture
@@ -73,15 +77,76 @@ def test_record_page_shows_fields_texts_catalog_and_chain_status(app, ledger, au
     assert "BROKEN" in integrity and "testshop" in integrity
 
 
+def test_record_page_shows_the_catalog_and_texts_as_tables_with_raw_json(app, ledger, auditor,
+                                                                        make_report, client):
+    from tests.conftest import _config
+
+    russian = make_report(language="ru", texts_digest=_config(client)["texts"]["ru"]["digest"],
+                          subject_id="sbj-00000003", consent_id="cns-russian1")
+    response = post_report(client, russian)
+    assert response.status_code == 201, response.json
+    record_id = response.json["record_id"]
+    page = auditor.get(f"/console/records/{record_id}").data.decode()
+    catalog = page.split('id="catalog-items"')[1].split("</table>")[0]
+    first = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in catalog.split("<tbody>")[1].split("</tr>")[0].split("<td>")[1:]]
+    assert first == ["Mandatory", "cg_consent", "This site", "Remembers your choice", "6 months"]
+    assert "Yandex LLC" in catalog and "regex" in catalog and "localStorage" in catalog
+    texts = page.split('id="texts-shown"')[1].split("</table>")[0]
+    assert "<th scope=\"col\">Text key</th>" in texts and "<code>accept_all</code>" in texts
+    assert "Принять все" in texts or "Принять всё" in texts
+    raw = page.split("<details", 3)[1:]
+    assert len(raw) == 3 and all("<summary>Raw JSON</summary>" in block for block in raw)
+    # Pretty-printed, non-ASCII as it is: no \\uXXXX escapes and no Python dict anywhere.
+    assert '\n  &#34;accept_all&#34;: ' in raw[1] and "Принять" in raw[1]
+    assert "\\u04" not in page and "{'" not in page and "&#39;name&#39;" not in page
+
+
+def test_catalog_rows_read_purposes_in_the_records_language():
+    from app.ledger.record_view import catalog_rows
+
+    content = {"marketing": [{"name": "_fbp", "provider": "Meta", "lifetime": "90 days",
+                              "purpose": {"ru": "Реклама", "en": "Advertising"}}],
+               "mandatory": [{"name": "sid", "provider": "first_party", "purpose": "Session",
+                              "lifetime": "session", "match": "prefix"}], "note": "not a list"}
+    rows = catalog_rows(content, "ru")
+    assert [(row.category, row.name, row.purpose, row.match) for row in rows] == [
+        ("mandatory", "sid", "Session", "prefix"), ("marketing", "_fbp", "Реклама", "exact")]
+    assert catalog_rows(content, "de", "en")[1].purpose == "Advertising"
+    assert catalog_rows(None, "ru") == []
+
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+               "ndjson": "application/x-ndjson"}
+
+
+def _links(page):
+    """Return the hrefs of a page's export list, in order."""
+    hrefs = re.findall(r'href="([^"]+)"', page.split('id="exports"')[1].split("</ul>")[0])
+    return [html.unescape(href) for href in hrefs]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
-def test_export_and_manifest_verify_offline(app, ledger, auditor, tmp_path, fmt):
-    search = auditor.get("/console/records?site=testshop")
-    query = search.headers["Location"].split("?", 1)[1]
-    exported = auditor.get(f"/console/export?format={fmt}&{query}")
-    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+def test_every_format_exports_at_a_clean_path_with_a_manifest_that_verifies(app, ledger, auditor,
+                                                                           tmp_path, fmt):
+    search = auditor.get("/console/records?site=testshop&since=&event=&submit=Search")
+    pinned = search.headers["Location"]
+    up_to = re.search(r"up_to=(\d+)", pinned).group(1)
+    links = _links(auditor.get(pinned).data.decode())
+    file_url = f"/console/sites/testshop/export.{fmt}?up_to={up_to}"
+    manifest_url = f"/console/sites/testshop/export.{fmt}.manifest.json?up_to={up_to}"
+    assert file_url in links and manifest_url in links  # empty filters and the button left out
+    exported = auditor.get(file_url)
+    assert exported.status_code == 200
+    assert exported.headers["Content-Type"] == MEDIA_TYPES[fmt]  # one charset, named once
+    assert exported.headers["Content-Disposition"] == \
+        f'attachment; filename="consent-records-{up_to}.{fmt}"'
+    assert exported.headers["Link"] == f'<{manifest_url}>; rel="describedby"'
     post_report(app.test_client(), {"late": True})  # refused: nothing new enters the snapshot
-    manifest = auditor.get(f"/console/export/manifest?format={fmt}&{query}")
-    assert manifest.json["record_count"] == 3
+    manifest = auditor.get(manifest_url)
+    assert (manifest.json["record_count"], manifest.json["format"]) == (3, fmt)
+    assert manifest.headers["Content-Disposition"] == \
+        f'attachment; filename="consent-records-{up_to}.{fmt}.manifest.json"'
     (tmp_path / f"export.{fmt}").write_bytes(exported.data)
     (tmp_path / "manifest.json").write_bytes(manifest.data)
     (tmp_path / "key.pem").write_bytes(app.test_client().get("/api/v1/ledger/public-key").data)
@@ -92,9 +157,52 @@ def test_export_and_manifest_verify_offline(app, ledger, auditor, tmp_path, fmt)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_export_refuses_bad_format_and_unpinned_queries(app, ledger, auditor):
+def test_an_export_of_every_site_and_its_filters_keep_short_parameters(app, ledger, auditor):
+    pinned = auditor.get("/console/records?subject_id=sbj-00000001&event=grant").headers["Location"]
+    up_to = re.search(r"up_to=(\d+)", pinned).group(1)
+    links = _links(auditor.get(pinned).data.decode())
+    expected = f"/console/export.ndjson?event=grant&subject_id=sbj-00000001&up_to={up_to}"
+    assert expected in links
+    rows = auditor.get(expected).data.decode().splitlines()
+    assert len(rows) == 2 and all('"subject_id":"sbj-00000001"' in row for row in rows)
+    assert f"/console/export.screenshots.zip?event=grant&subject_id=sbj-00000001&up_to={up_to}" \
+        in links
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("/console/export?format=csv&site=testshop&since=&event=grant&up_to=1000",
+     "/console/sites/testshop/export.csv?event=grant&up_to=1000"),
+    ("/console/export?up_to=1000&format=ndjson", "/console/export.ndjson?up_to=1000"),
+    ("/console/export/manifest?site=testshop&format=json&up_to=1000&screenshots=1",
+     "/console/sites/testshop/export.json.manifest.json?up_to=1000&screenshots=1"),
+    ("/console/export/screenshots?site=testshop&format=&up_to=1000",
+     "/console/sites/testshop/export.screenshots.zip?up_to=1000"),
+])
+def test_old_export_urls_redirect_to_the_clean_ones(app, ledger, auditor, old, new):
+    moved = auditor.get(old)
+    assert (moved.status_code, moved.headers["Location"]) == (308, new)
+    assert auditor.get(old, follow_redirects=True).status_code == 200
+
+
+def test_export_refuses_bad_paths_formats_and_unpinned_queries(app, ledger, auditor, make_user,
+                                                                runner):
+    json_please = {"Accept": "application/json"}
+    bad = auditor.get("/console/sites/testshop/export.xml?up_to=5")
+    assert (bad.status_code, bad.json["error"]["field"]) == (400, "format")
+    assert auditor.get("/console/export.xml.manifest.json?up_to=5").json["error"]["field"] == "format"
+    assert auditor.get("/console/sites/testshop/export.csv").json["error"]["field"] == "up_to"
+    assert auditor.get("/console/sites/testshop/export.csv?up_to=x&since=soon").json["error"][
+        "field"] == "since"
+    assert auditor.get("/console/sites/nope/export.csv?up_to=5", headers=json_please).status_code == 404
+    # The old URLs answer the same errors before they would redirect.
     assert auditor.get("/console/export?format=xml&up_to=5").json["error"]["field"] == "format"
     assert auditor.get("/console/export?format=csv").json["error"]["field"] == "up_to"
+    assert runner.invoke(args=["sites", "import", str(SAMPLE_SITES / "flomni.yaml")]).exit_code == 0
+    other = app.test_client()
+    login(other, make_user("owner", "flomni"))
+    refused = other.get("/console/sites/testshop/export.csv?up_to=5", headers=json_please)
+    assert refused.status_code == 403
+    assert other.get("/console/export?format=csv&site=testshop&up_to=5").json["error"]["field"] == "site"
 
 
 def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
@@ -102,8 +210,12 @@ def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
     token = runner.invoke(args=["users", "token", "--email", email]).output.strip()
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
-    export = client.get("/console/export?format=ndjson&up_to=1000", headers=headers)
+    export = client.get("/console/export.ndjson?up_to=1000", headers=headers)
     assert export.status_code == 200 and export.data.count(b"\n") == 3
+    # Scripts that still use the old URL follow its redirect with the same token.
+    old = client.get("/console/export?format=ndjson&up_to=1000", headers=headers,
+                     follow_redirects=True)
+    assert old.status_code == 200 and old.data == export.data
     # A token opens searches and exports only, not the console's pages.
     assert client.get("/console/integrity", headers=headers).status_code == 403
     owner_page = login(client, email)
@@ -113,7 +225,7 @@ def test_bearer_tokens_export_until_revoked(app, ledger, runner, make_user):
     token_id = db.session.query(ApiToken).one().id
     revoked = client.post(f"/console/account/tokens/{token_id}/revoke")
     assert revoked.headers["Location"] == "/console/account"
-    refused = app.test_client().get("/console/export?format=csv&up_to=1000", headers=headers)
+    refused = app.test_client().get("/console/export.csv?up_to=1000", headers=headers)
     assert refused.status_code == 401 and refused.json["error"]["field"] == "Authorization"
 
 
@@ -178,7 +290,7 @@ def _token(email):
 
 
 def _export(app, secret):
-    return app.test_client().get("/console/export?format=csv&up_to=1000",
+    return app.test_client().get("/console/export.csv?up_to=1000",
                                  headers={"Authorization": f"Bearer {secret}"})
 
 
@@ -265,3 +377,165 @@ def test_migration_0015_gives_old_tokens_90_days_and_each_user_a_session_token(e
         assert db.session.execute(text("SELECT name FROM api_tokens")).scalar_one() == "old"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_auditors_sign_a_checkpoint_now_and_see_the_digest_the_cli_prints(app, ledger, auditor,
+                                                                         runner, make_user):
+    from app.accounts.models import AuditEntry
+    from app.models import Checkpoint
+
+    page = auditor.get("/console/integrity").data.decode()
+    assert 'action="/console/integrity/checkpoint"' in page and "Sign a checkpoint now" in page
+    assert [c.seq for c in db.session.scalars(select(Checkpoint))] == [1]  # the first record's
+    signed = auditor.post("/console/integrity/checkpoint", follow_redirects=True)
+    assert signed.status_code == 200 and signed.request.path == "/console/integrity"
+    text = html.unescape(signed.data.decode())
+    assert "Signed 1 checkpoint(s): testshop #3." in text
+    assert [c.seq for c in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id))] == [1, 3]
+    printed = runner.invoke(args=["ledger", "checkpoint"]).output
+    digest = printed.split("log digest ")[1].strip()
+    assert "testshop: seq 3 is signed already" in printed
+    assert f"Checkpoint log digest to keep: {digest}" in text
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="ledger.checkpoint")).one()
+    assert entry.actor == "auditor-all@example.com"
+    assert entry.details == {"signed": {"testshop": 3}, "log_digest": digest}
+    again = html.unescape(auditor.post("/console/integrity/checkpoint",
+                                       follow_redirects=True).data.decode())
+    assert "nothing new to sign" in again and f"Checkpoint log digest to keep: {digest}" in again
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    assert "Sign a checkpoint now" in admin.get("/console/integrity").data.decode()
+    assert admin.post("/console/integrity/checkpoint").status_code == 302
+
+
+def test_owners_cannot_sign_checkpoints_and_the_form_needs_its_csrf_token(app, ledger, make_user,
+                                                                         sibling_app):
+    from app.models import Checkpoint
+
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    assert owner.get("/console/integrity").status_code == 403
+    assert owner.post("/console/integrity/checkpoint").status_code == 403
+    from app.signing import signing_key_path
+
+    guarded = sibling_app(WTF_CSRF_ENABLED=True,
+                          LEDGER_SIGNING_KEY_FILE=str(signing_key_path(app))).test_client()
+    token = _csrf_token(guarded.get("/console/login"))
+    assert guarded.post("/console/login", data={"email": make_user("auditor"), "csrf_token": token,
+                                                "password": PASSWORD}).status_code == 302
+    assert guarded.post("/console/integrity/checkpoint").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 1
+    token = _csrf_token(guarded.get("/console/integrity"))
+    signed = guarded.post("/console/integrity/checkpoint", data={"csrf_token": token})
+    assert signed.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 2
+
+
+def _csrf_token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                     page.data.decode()).group(1)
+
+
+@pytest.fixture
+def stats_owner(app, ledger, make_user):
+    """The test shop's owner, logged in; banners counted today and ten days ago."""
+    from app.ledger.stats import count_impression
+
+    today = datetime.now(UTC).date()
+    for day, count in ((today, 3), (today - timedelta(days=10), 2)):
+        for _ in range(count):
+            count_impression(db.session, "testshop", "en", day)
+    db.session.commit()
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    return owner
+
+
+def _day_rows(page):
+    body = page.split('id="by-day"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return re.findall(r'<time datetime="([0-9-]+)">', body)
+
+
+def test_stats_presets_fit_the_axis_to_the_days_with_data(app, stats_owner):
+    today = datetime.now(UTC).date()
+    page = stats_owner.get("/console/sites/testshop/stats").data.decode()  # 30 days by default
+    assert 'range=30" aria-current="page"' in page
+    assert _day_rows(page) == [today.isoformat(), (today - timedelta(days=10)).isoformat()]
+    chart = page.split('<figure class="wide">')[1].split("</figure>")[0]
+    assert 'role="img"' in chart and 'aria-label="Banners shown and choices per day"' in chart
+    assert "<title>Banners shown and choices per day</title>" in chart
+    # Eleven days from the first with data to the last: four bars each, not thirty days of them.
+    assert chart.count("<rect") == 11 * 4 + 4  # and the legend's four swatches
+    assert "style=" not in page.split('<main id="main">')[1]  # CSP: style-src 'self' only
+    week = stats_owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert 'range=7" aria-current="page"' in week and _day_rows(week) == [today.isoformat()]
+    assert week.split('<figure class="wide">')[1].count("<rect") == 4 + 4
+    assert stats_owner.get("/console/sites/testshop/stats?range=90").status_code == 200
+
+
+def test_stats_dates_follow_the_ui_language(app, stats_owner):
+    from babel.dates import format_date
+
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=6)
+    page = stats_owner.get("/console/sites/testshop/stats?range=7&lang=ru").data.decode()
+    stated = page.split('id="stats-range">')[1].split("<a")[0]
+    assert format_date(first, "long", locale="ru") in stated
+    assert format_date(today, "long", locale="ru") in stated
+    assert f">{format_date(today, 'medium', locale='ru')}</time>" in page
+    english = stats_owner.get("/console/sites/testshop/stats?range=7&lang=en").data.decode()
+    assert format_date(today, "long", locale="en") in english
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("range=custom&since=2026-03-01&until=2026-02-01", "since"),
+    ("range=custom&since=2024-01-01&until=2026-01-01", "since"),
+    ("range=custom&since=2026-13-01", "since"),
+    ("range=custom&until=soon", "until"),
+    ("range=13", "range"),
+])
+def test_stats_custom_ranges_are_checked_at_the_field(app, stats_owner, query, field):
+    page = stats_owner.get(f"/console/sites/testshop/stats?{query}")
+    assert page.status_code == 400
+    assert f'id="{field}-error"' in page.data.decode()
+    refused = stats_owner.get(f"/console/sites/testshop/stats.csv?{query}")
+    assert (refused.status_code, refused.json["error"]["field"]) == (400, field)
+
+
+def test_stats_csv_lists_the_days_with_data(app, stats_owner):
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=29)
+    page = stats_owner.get("/console/sites/testshop/stats").data.decode()
+    link = html.unescape(re.search(r'href="([^"]*stats\.csv[^"]*)"', page).group(1))
+    assert link == (f"/console/sites/testshop/stats.csv?range=custom&since={first.isoformat()}"
+                    f"&until={today.isoformat()}")
+    response = stats_owner.get(link)
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="consent-stats-testshop-{first.isoformat()}-{today.isoformat()}.csv"')
+    rows = list(csv.reader(io.StringIO(response.data.decode(), newline="")))
+    assert rows == [
+        ["day", "shown", "accept_all", "reject_all", "custom", "consent_rate_analytical",
+         "consent_rate_marketing"],
+        [(today - timedelta(days=10)).isoformat(), "2", "0", "0", "0", "", ""],
+        [today.isoformat(), "3", "1", "1", "1", "1.0000", "0.0000"]]
+
+
+def test_stats_without_data_say_so(app, make_report, make_user):
+    owner = app.test_client()  # make_report imported the test shop; nothing was shown or chosen
+    login(owner, make_user("owner", "testshop"))
+    page = owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert 'id="no-data"' in page and "<svg" not in page and 'id="by-day"' not in page
+
+
+def test_stats_of_banners_shown_without_any_choice_draw_no_empty_rate_chart(app, make_report,
+                                                                           make_user):
+    from app.ledger.stats import count_impression
+
+    count_impression(db.session, "testshop", "en", datetime.now(UTC).date())
+    db.session.commit()
+    owner = app.test_client()
+    login(owner, make_user("owner", "testshop"))
+    page = owner.get("/console/sites/testshop/stats?range=7").data.decode()
+    assert page.count("<svg") == 1 and "Banners shown and choices per day" in page
+    assert "Consent rate per category" not in page

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.ledger.checkpoints import checkpoint_payload, generate_key, key_id, public_pem
-from app.ledger.export import FORMATS, Export, compute_manifest, write_export
+from app.ledger.export import COLUMNS, FORMATS, Export, compute_manifest, write_export
 from app.ledger.manifest import manifest_payload
 from app.ledger.proof import canonical_bytes, chain_hash
 from app.ledger.repository import LedgerRepository
@@ -121,13 +121,33 @@ def test_every_format_round_trips_through_the_verifier(ledger, tmp_path, fmt):
 
 
 def _rows(path):
+    """Read an export's rows as dicts, in the format its name ends with."""
+    fmt = path.suffix[1:]
+    with path.open(encoding="utf-8", newline="") as file:
+        if fmt == "csv":
+            return list(csv.DictReader(file))
+        text = file.read()
     # Split on "\n" only: contents may hold U+2028, which str.splitlines() splits on too.
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
+    lines = [line for line in text.split("\n") if line]
+    if fmt == "json":
+        lines = [line.removesuffix(",") for line in lines if line not in ("[", "]")]
+    return [json.loads(line) for line in lines]
 
 
 def _write_rows(path, rows):
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    path.write_text("".join(encode(row) + "\n" for row in rows), encoding="utf-8")
+    """Write rows back as the service writes that format, as an insider editing the file would."""
+    fmt = path.suffix[1:]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_bytes(out.getvalue().encode())
+        return
+    lines = [json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode(row) for row in rows]
+    text = ("[" + ",".join(f"\n{line}" for line in lines) + "\n]\n" if fmt == "json"
+            else "".join(f"{line}\n" for line in lines))
+    path.write_bytes(text.encode())
 
 
 def _changed_byte(path, _manifest):
@@ -177,15 +197,26 @@ def _other_file(path, _manifest):
     path.write_bytes(path.read_bytes() + b"\n")
 
 
+#: What the verifier says of a line added to the end of each format's file.
+ADDED_LINE = {"csv": "row 6: has 0 fields, not 11", "ndjson": "line 6: not a JSON record",
+              "json": "file_sha256: the file's SHA-256 differs from the manifest's"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(("tamper", "message"), [
     (_changed_byte, "row 3 (testshop seq 3): record_hash does not match"),
     (_deleted_row, "row 3 (testshop seq 4): expected seq 3"),
     (_swapped_rows, "row 2 (testshop seq 3): expected seq 2"),
-    (_other_file, "line 6: not a JSON record"),
+    (_other_file, None),
 ])
-def test_a_changed_file_fails_and_names_the_problem(ledger, tmp_path, capsys, tamper, message):
-    path, manifest_path = _export(tmp_path)
+def test_a_changed_file_fails_and_names_the_problem(ledger, tmp_path, capsys, tamper, message,
+                                                    fmt):
+    path, manifest_path = _export(tmp_path, fmt)
+    untouched = _rows(path)
+    _write_rows(path, untouched)
+    assert _check(capsys, path, manifest_path)[0] == 0  # rewritten unchanged, it still verifies
     tamper(path, json.loads(manifest_path.read_text()))
+    message = message or ADDED_LINE[fmt]
     code, output = _check(capsys, path, manifest_path)
     assert code == 1
     assert output.startswith("FAILED: ")
@@ -214,11 +245,12 @@ def _withdrawal_turned_grant(path, manifest):
     site["coverage"]["covered"] = 1
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("tamper", [_forged_from_seq_2, _forged_signature, _count,
                                     _emptied_checkpoints, _dropped_rows_marked_filtered,
                                     _withdrawal_turned_grant])
-def test_a_changed_manifest_fails_its_signature(ledger, tmp_path, capsys, tamper):
-    path, manifest_path = _export(tmp_path)
+def test_a_changed_manifest_fails_its_signature(ledger, tmp_path, capsys, tamper, fmt):
+    path, manifest_path = _export(tmp_path, fmt)
     manifest = json.loads(manifest_path.read_text())
     tamper(path, manifest)
     manifest_path.write_text(json.dumps(manifest))
@@ -226,12 +258,13 @@ def test_a_changed_manifest_fails_its_signature(ledger, tmp_path, capsys, tamper
         1, "FAILED: signature: the manifest's signature does not verify (forged or altered)")
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("tamper", [_emptied_checkpoints, _withdrawal_turned_grant])
 def test_a_manifest_re_signed_with_another_key_fails_against_the_pinned_key(
-        ledger, tmp_path, capsys, tamper):
+        ledger, tmp_path, capsys, tamper, fmt):
     from app.ledger.manifest import sign_manifest
 
-    path, manifest_path = _export(tmp_path)
+    path, manifest_path = _export(tmp_path, fmt)
     manifest = json.loads(manifest_path.read_text())
     tamper(path, manifest)
     forger = generate_key(tmp_path / "forger.pem")

@@ -1,8 +1,12 @@
 """The insider catalogue: attacks made directly on stored rows, as a database administrator
 without the signing key (or an operator with it) would make them, on SQLite and PostgreSQL.
 Each must be caught and named."""
+import hashlib
 import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -297,22 +301,74 @@ def test_migration_marks_subjects_recorded_before_it_as_unprovable(tmp_path):
 
 # ---- exports sign only what verifies --------------------------------------------------------
 
-def _export_and_check(runner, tmp_path, *filters):
-    """Export as the CLI does and verify it offline with the pinned key; return both outcomes."""
-    import subprocess
-    import sys
+def _export_and_check(runner, tmp_path, *filters, fmt="ndjson", tamper=None):
+    """Export as the CLI does, let tamper(file, manifest file) edit what was written, and verify
+    it offline with the pinned key; return both outcomes."""
+    out = tmp_path / f"proof.{fmt}"
+    exported = runner.invoke(args=["ledger", "export", "--format", fmt, "--output", str(out),
+                                   *filters])
+    if tamper is not None:
+        tamper(out, Path(f"{out}.manifest.json"))
+    return exported, _check_offline(runner, tmp_path, out)
 
+
+def _check_offline(runner, tmp_path, out):
     from tests.conftest import PROJECT_ROOT
 
-    out = tmp_path / "proof.ndjson"
-    exported = runner.invoke(args=["ledger", "export", "--format", "ndjson", "--output", str(out),
-                                   *filters])
     pem = tmp_path / "ledger.pem"
     pem.write_text(runner.invoke(args=["ledger", "public-key"]).output)
-    checked = subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "verify_export.py"),
-                              str(out), f"{out}.manifest.json", "--public-key", str(pem)],
-                             capture_output=True, text=True)
-    return exported, checked
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "verify_export.py"),
+                           str(out), f"{out}.manifest.json", "--public-key", str(pem)],
+                          capture_output=True, text=True)
+
+
+def _row_lines(path):
+    """Return (the file's lines, its line ending, the indexes of its record lines)."""
+    ending = "\r\n" if path.suffix == ".csv" else "\n"
+    lines = path.read_bytes().decode().split(ending)
+    if path.suffix == ".csv":
+        return lines, ending, [1, 2, 3]  # after the header, a line per record (none spans lines)
+    return lines, ending, [index for index, line in enumerate(lines) if line.startswith("{")]
+
+
+def _edit_a_row(path, _manifest_path):
+    """The second record's accept_all becomes reject_all, in place."""
+    lines, ending, rows = _row_lines(path)
+    assert "accept_all" in lines[rows[1]]
+    lines[rows[1]] = lines[rows[1]].replace("accept_all", "reject_all")
+    path.write_bytes(ending.join(lines).encode())
+
+
+def _drop_a_line(path, _manifest_path):
+    """The second record's line goes (in a JSON array its comma with it: still an array)."""
+    lines, ending, rows = _row_lines(path)
+    del lines[rows[1]]
+    path.write_bytes(ending.join(lines).encode())
+
+
+def _edit_and_forge_the_manifest(path, manifest_path):
+    """Edit a row and make the manifest's SHA-256 match the edited file: only the key could."""
+    _edit_a_row(path, manifest_path)
+    manifest = json.loads(manifest_path.read_text())
+    manifest["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+@pytest.mark.parametrize(("tamper", "message"), [
+    (_edit_a_row, "FAILED: row 2 (testshop seq 2): record_hash does not match"),
+    (_drop_a_line, "FAILED: row 2 (testshop seq 3): expected seq 2"),
+    (_edit_and_forge_the_manifest,
+     "FAILED: signature: the manifest's signature does not verify (forged or altered)"),
+])
+def test_an_insider_edit_of_any_export_format_is_caught_offline(runner, three_records, tmp_path,
+                                                                fmt, tamper, message):
+    exported, untouched = _export_and_check(runner, tmp_path, fmt=fmt)
+    assert exported.exit_code == 0 and untouched.returncode == 0, untouched.stderr
+    assert json.loads((tmp_path / f"proof.{fmt}.manifest.json").read_text())["format"] == fmt
+    _exported, checked = _export_and_check(runner, tmp_path, fmt=fmt, tamper=tamper)
+    assert checked.returncode == 1
+    assert checked.stderr.startswith(message), checked.stderr
 
 
 def _cut_oldest():
@@ -328,6 +384,7 @@ def _move_a_row_out_of_the_filter():
                             "WHERE seq = 2"))
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
 @pytest.mark.parametrize(("tamper", "filters", "message"), [
     (_cut_oldest, ["--site", SITE], "record seq 3 ("),
     (_cut_newest_back_to_a_checkpoint, ["--site", SITE], "the chain ends at seq 1"),
@@ -335,12 +392,13 @@ def _move_a_row_out_of_the_filter():
      "column subject_id differs"),
 ])
 def test_an_export_of_a_broken_chain_says_so_and_fails_offline(app, runner, three_records,
-                                                               tmp_path, tamper, filters, message):
+                                                               tmp_path, tamper, filters, message,
+                                                               fmt):
     app.config["CHECKPOINT_INTERVAL"] = 0
     LedgerTicker(app).tick()  # the head, seq 3, is signed
     tamper()
     db.session.commit()
-    exported, checked = _export_and_check(runner, tmp_path, *filters)
+    exported, checked = _export_and_check(runner, tmp_path, *filters, fmt=fmt)
     assert exported.exit_code == 1
     assert f"warning: {SITE}: the stored chain does not verify" in exported.output
     assert checked.returncode == 1

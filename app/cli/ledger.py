@@ -13,7 +13,7 @@ from app.cli.common import with_database
 from app.extensions import db
 from app.ledger.audit import coverage_warning, verify_site
 from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
-from app.ledger.checkpointing import checkpoint_due_within
+from app.ledger.checkpointing import checkpoint_due_within, latest_log_digest, sign_heads_now
 from app.ledger.checkpoints import (
     SigningKeyError,
     generate_key,
@@ -55,17 +55,14 @@ def checkpoint_command(site_id):
     """Sign each site's current chain head (run it regularly, e.g. hourly from cron)."""
     key = _private_key()
     ledger = LedgerRepository(db.session)
-    for current in _site_ids(ledger, site_id):
-        checkpoint = ledger.add_checkpoint(current, key)
-        db.session.commit()
+    for current, checkpoint in sign_heads_now(ledger, key, _site_ids(ledger, site_id),
+                                              db.session.commit):
         if checkpoint:
             click.echo(f"{current}: signed seq {checkpoint.seq} at {checkpoint.created_at}")
         elif (head := ledger.head(current)) and head.seq:
             click.echo(f"{current}: seq {head.seq} is signed already")
     _stamp(ledger)
-    # The log's latest digest, kept elsewhere, lets verify --anchor catch a log cut back past it.
-    latest = (linked_digests(ledger.checkpoint_log()) or [None])[-1]
-    if latest:
+    if latest := latest_log_digest(ledger):
         click.echo(f"log digest {latest}")
 
 

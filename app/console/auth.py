@@ -127,8 +127,12 @@ def require_proof_reader(site_id):
         abort(403)
 
 
-#: The only console endpoints a bearer token opens: reading and exporting proofs.
-TOKEN_ENDPOINTS = frozenset({"console.export", "console.export_manifest",
-                             "console.export_screenshots", "console.search"})
+#: The only console endpoints a bearer token opens: reading and exporting proofs (the clean
+#: export paths, and the old /console/export… URLs that redirect to them).
+TOKEN_ENDPOINTS = frozenset({"console.search", "console.export_file", "console.export_file_all",
+                             "console.export_manifest_file", "console.export_manifest_file_all",
+                             "console.export_screenshots_zip",
+                             "console.export_screenshots_zip_all", "console.export",
+                             "console.export_manifest", "console.export_screenshots"})
 #: The endpoints each token scope opens; every other page refuses bearer tokens.
 SCOPE_ENDPOINTS = {"export": TOKEN_ENDPOINTS}

@@ -181,9 +181,14 @@ class SearchForm(FlaskForm):
 
 
 class StatsForm(FlaskForm):
+    """The statistics' range: a preset number of days up to today, or custom from/to."""
+
     class Meta:
         csrf = False
 
+    range = SelectField(_l("Range"), choices=options([
+        ("", ""), ("7", _l("7 days")), ("30", _l("30 days")), ("90", _l("90 days")),
+        ("custom", _l("Custom"))]), validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To (inclusive)"), validators=[Optional()])
     submit = SubmitField(_l("Show"))

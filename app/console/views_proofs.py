@@ -1,16 +1,7 @@
-"""Auditors' pages: search records, read one with its chain position, export, verify."""
+"""Auditors' pages: search records and read one with its chain position."""
 from datetime import UTC, datetime, time, timedelta
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -18,23 +9,18 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.console.auth import require_proof_reader, roles_required, wants_json
 from app.console.blueprint import bp
+from app.console.export_links import export_links
 from app.console.forms import SearchForm, options
-from app.evidence.archive import exported_screenshots, manifest_entries
 from app.evidence.store import ScreenshotStore
 from app.extensions import db
-from app.ledger.audit import coverage_warning, verify_site
-from app.ledger.checkpoint_log import linked_digests, verify_checkpoint_log
-from app.ledger.checkpointing import checkpoint_due_within
-from app.ledger.checkpoints import SigningKeyError, read_digest, stored_payload
-from app.ledger.export import FORMATS, MEDIA_TYPES, Export, compute_manifest
+from app.ledger.checkpoints import SigningKeyError
 from app.ledger.position import record_position
 from app.ledger.proof import ReceiptError, read_receipt, receipt_serializer
+from app.ledger.record_view import catalog_rows, field_text, pretty_json
 from app.ledger.repository import LedgerRepository
 from app.ledger.search import RecordQuery, latest_record_id, select_records
-from app.ledger.timestamps import TimestampError, TimestampReport, check_tokens
-from app.signing import signing_key, tsa_verifier
+from app.signing import signing_key
 from app.sites.repository import SiteRepository
-from app.tables import utc_now
 
 PAGE_SIZE = 50
 READERS = (Role.AUDITOR, Role.OWNER)
@@ -87,8 +73,8 @@ def _day_start(day, plus=0):
     return datetime.combine(day + timedelta(days=plus), time(), UTC) if day else None
 
 
-def _search_form():
-    form = SearchForm(request.args)
+def _search_form(args=None):
+    form = SearchForm(request.args if args is None else args)
     form.site.choices = options([("", _("All my sites"))] + [(s, s) for s in _readable_site_ids()])
     return form
 
@@ -118,13 +104,12 @@ def search():
     if wants_json():
         return jsonify(total=total, page=page, records=[_summary(r) for r in records])
     return render_template("console/search.html", form=form, records=records, total=total,
-                           page=page, pages=max(1, -(-total // PAGE_SIZE)), formats=FORMATS,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           exports=export_links(request.args.to_dict()),
                            args=request.args.to_dict())
 
 
 def _redirect_pinned(up_to):
-    from flask import redirect
-
     args = {**request.args.to_dict(), "up_to": up_to}
     return redirect(url_for(request.endpoint, **args))
 
@@ -161,7 +146,11 @@ def record(record_id):
     # The banner this record was given with: its build, in the texts (the language) it showed.
     shots = ScreenshotStore(db.session).of_text_set(
         found.site_id, found.content.get("banner_build", ""), found.content.get("texts_digest", ""))
+    site = sites.get(found.site_id)
+    rows = catalog_rows(catalog.content, found.content.get("language"),
+                        site.default_language if site else None) if catalog else []
     return render_template("console/record.html", record=found, texts=texts, catalog=catalog,
+                           catalog_rows=rows, pretty_json=pretty_json, field_text=field_text,
                            position=position, screenshots=shots,
                            history=ledger.history(found.site_id, found.subject_id))
 
@@ -178,102 +167,3 @@ def _public_key():
     return key.public_key() if key else None
 
 
-def _export_query():
-    form = _search_form()
-    if not form.validate():
-        raise QueryError(*next(iter((name, errors[0]) for name, errors in form.errors.items())))
-    query = _query_from(form, request.args)
-    if query.up_to_id is None:
-        raise QueryError("up_to", _("Give up_to, the last record id of the snapshot to export."))
-    fmt = request.args.get("format", "csv")
-    if fmt not in FORMATS:
-        raise QueryError("format", _("format must be one of %(formats)s.", formats=", ".join(FORMATS)))
-    key = _private_key()
-    if key is None:
-        raise QueryError(None, _("This service has no ledger signing key, so its exports cannot "
-                                 "be signed."), 503)
-    return query, fmt, key
-
-
-@bp.get("/export")
-@roles_required(*READERS)
-def export():
-    """Stream the records of a pinned search as CSV, JSON or NDJSON."""
-    try:
-        query, fmt, key = _export_query()
-    except QueryError as error:
-        return _refuse(None, error)
-    # One verifying pass in this worker: a web worker must not fork verifying processes.
-    stream = Export(db.session, query, fmt, key, verify_workers=1,
-                    due_within=checkpoint_due_within(current_app.config))
-    name = f"consent-records-{query.up_to_id}.{fmt}"
-    manifest_url = url_for("console.export_manifest", **request.args.to_dict())
-    headers = {"Content-Disposition": f'attachment; filename="{name}"',
-               "Link": f'<{manifest_url}>; rel="describedby"', "Cache-Control": "no-store"}
-    # The rows are read while streaming, so the request (and its session) must stay open.
-    return Response(stream_with_context(stream.chunks()), mimetype=MEDIA_TYPES[fmt], headers=headers)
-
-
-@bp.get("/export/manifest")
-@roles_required(*READERS)
-def export_manifest():
-    """Return the manifest of a pinned export: its SHA-256, count, end hashes and checkpoints."""
-    try:
-        query, fmt, key = _export_query()
-    except QueryError as error:
-        return _refuse(None, error)
-    # ?screenshots=1: the manifest lists the banner screenshots of /console/export/screenshots.
-    shots = (manifest_entries(exported_screenshots(db.session, query))
-             if request.args.get("screenshots") == "1" else None)
-    manifest = compute_manifest(db.session, query, fmt, key, verify_workers=1,
-                                due_within=checkpoint_due_within(current_app.config),
-                                screenshots=shots)
-    name = f"consent-records-{query.up_to_id}.{fmt}.manifest.json"
-    response = jsonify(manifest)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-@bp.get("/integrity")
-@roles_required(Role.AUDITOR)
-def integrity():
-    """Verify the chain of every site the user may read and show each verdict.
-
-    ?anchor= is a checkpoint digest the auditor kept earlier: the log must still hold it.
-    """
-    typed = request.args.get("anchor", "")
-    anchor = read_digest(typed) if typed.strip() else ""
-    if anchor is None:
-        return render_template("console/integrity.html", anchor=typed.strip(), anchor_error=_(
-            "That is not a checkpoint digest (64 hexadecimal characters).")), 400
-    ledger = LedgerRepository(db.session)
-    key = _public_key()
-    url = db.engine.url.render_as_string(hide_password=False)
-    # One pass in this worker: a web worker must not fork verifying processes.
-    site_ids = [site_id for site_id in ledger.site_ids() if current_user.can_read_proofs(site_id)]
-    verdicts = [verify_site(db.session, url, site_id, key, workers=1) for site_id in site_ids]
-    due, now = checkpoint_due_within(current_app.config), utc_now()
-    warnings = {verdict.site_id: coverage_warning(db.session, verdict.site_id, due, now)
-                for verdict in verdicts if verdict.ok}
-    log = ledger.checkpoint_log()
-    log_problem = verify_checkpoint_log(log, key, [anchor] if anchor else ())
-    latest = (linked_digests(log) or [None])[-1]
-    shots_checked, altered = ScreenshotStore(db.session).check(site_ids)
-    return render_template("console/integrity.html", verdicts=verdicts, key_known=key is not None,
-                           log_problem=log_problem, latest=latest, anchor=anchor,
-                           timestamps=_timestamps(log), warnings=warnings,
-                           shots_checked=shots_checked, altered_shots=altered)
-
-
-def _timestamps(log):
-    """Check the checkpoints' time-stamp tokens when a TSA is configured; None otherwise."""
-    config = current_app.config
-    if not config["TSA_URL"]:
-        return None
-    try:
-        verifier = tsa_verifier(current_app)
-    except TimestampError as error:
-        return TimestampReport(0, 0, str(error))
-    return check_tokens(log, stored_payload, verifier, datetime.now(UTC),
-                        timedelta(seconds=config["TSA_GRACE"]),
-                        timedelta(seconds=config["TSA_MAX_DELAY"]))

@@ -1,5 +1,4 @@
 """Screenshots of every banner version: a site's versions page and the PNGs themselves."""
-import io
 import re
 from itertools import groupby
 
@@ -11,10 +10,6 @@ from werkzeug.exceptions import Conflict
 from app.accounts.models import Role
 from app.console.auth import require_proof_reader, roles_required
 from app.console.blueprint import bp
-from app.console.views_proofs import QueryError
-from app.console.views_proofs import _export_query as export_query
-from app.console.views_proofs import _refuse as refuse
-from app.evidence.archive import exported_screenshots, write_archive
 from app.evidence.store import ScreenshotStore, intact
 from app.extensions import db
 from app.sites.repository import SiteRepository
@@ -41,22 +36,6 @@ def banner_versions(site_id):
                          "captured_at": min(shot.captured_at for group in text_sets
                                             for shot in group)})
     return render_template("console/versions.html", site=site, versions=versions)
-
-
-@bp.get("/export/screenshots")
-@roles_required(*READERS)
-def export_screenshots():
-    """Return the zip of the banner screenshots a pinned export's manifest lists (?screenshots=1)."""
-    try:
-        query, _fmt, _key = export_query()
-    except QueryError as error:
-        return refuse(None, error)
-    archive = io.BytesIO()
-    write_archive(exported_screenshots(db.session, query), archive)
-    name = f"consent-records-{query.up_to_id}.screenshots.zip"
-    return Response(archive.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
 
 
 @bp.get("/screenshots/<digest>.png")

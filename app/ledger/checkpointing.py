@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app.ledger.checkpoint_log import linked_digests
 from app.ledger.tables import Checkpoint, LedgerHead
 
 
@@ -90,6 +91,28 @@ def sign_quiet_sites(ledger, private_key, interval, now=None):
             if checkpoint is not None:
                 signed.append(checkpoint)
     return signed
+
+
+def sign_heads_now(ledger, private_key, site_ids, commit):
+    """Sign each site's head where it moved since its last checkpoint, committing each.
+
+    Return (site id, the new checkpoint or None) per site, in order: what `ledger checkpoint`
+    and the console's "sign a checkpoint now" do.
+    """
+    signed = []
+    for site_id in site_ids:
+        checkpoint = ledger.add_checkpoint(site_id, private_key)
+        commit()
+        signed.append((site_id, checkpoint))
+    return signed
+
+
+def latest_log_digest(ledger):
+    """Return the digest of the checkpoint log's newest linked checkpoint, or None.
+
+    Kept outside the database, it lets verify --anchor catch a log cut back past it.
+    """
+    return (linked_digests(ledger.checkpoint_log()) or [None])[-1]
 
 
 def _ago(now, seconds):

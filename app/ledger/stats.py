@@ -29,13 +29,38 @@ class SiteStats:
 
     def consent_rate(self, day, category):
         """Return the share of choices that day that granted the category, or None."""
-        granted, decided = self.categories[day].get(category, (0, 0))
+        granted, decided = self.categories.get(day, {}).get(category, (0, 0))
         return granted / decided if decided else None
 
     def category_names(self):
         """Return every optional category that appears in the range."""
         names = {name for counts in self.categories.values() for name in counts}
         return sorted(names - {"mandatory"})
+
+    def days_with_data(self):
+        """Return the days on which a banner was shown or a choice made, oldest first."""
+        return [day for day in self.days
+                if any(self.by_day.get(day, {}).values()) or self.categories.get(day)]
+
+    def span(self):
+        """Return the days from the first with data to the last with data (empty without data)."""
+        with_data = self.days_with_data()
+        if not with_data:
+            return []
+        return self.days[self.days.index(with_data[0]):self.days.index(with_data[-1]) + 1]
+
+    def counts(self, day):
+        """Return a day's counts per series (zeros for a day without data)."""
+        return self.by_day.get(day) or dict.fromkeys(SERIES, 0)
+
+    def csv_rows(self):
+        """Yield the CSV of the days with data: counts per series, then each category's rate."""
+        categories = self.category_names()
+        yield ["day", *SERIES, *[f"consent_rate_{name}" for name in categories]]
+        for day in self.days_with_data():
+            rates = [self.consent_rate(day, name) for name in categories]
+            yield [day.isoformat(), *[self.counts(day)[key] for key in SERIES],
+                   *["" if rate is None else f"{rate:.4f}" for rate in rates]]
 
 
 def count_impression(session, site_id, language, day):
