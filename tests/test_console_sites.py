@@ -51,13 +51,16 @@ def test_settings_save_as_a_revision_naming_author_and_fields(app, owner):
 @pytest.mark.parametrize("field,value,problem", [
     ("origins", "http://www.testshop.test", "must use https"),
     ("default_language", "xx", "not a known language code"),
-    ("ga4", "UA-1234", "String should match pattern"),
+    ("ga4", "UA-1234", "Not a valid Google Analytics 4 measurement id"),
 ])
 def test_invalid_settings_are_refused_naming_the_field(app, owner, field, value, problem):
     data = {**_settings(owner), field: value}
     response = owner.post("/console/sites/testshop/settings", data=data)
     assert response.status_code == 422
-    assert problem in response.data.decode()
+    # The problem sits at its field, which points at it for screen readers.
+    assert f'<span class="error" id="{field}-error">' in response.data.decode()
+    error = response.data.decode().split(f'id="{field}-error">', 1)[1].split("</span>", 1)[0]
+    assert problem in error
     assert db.session.query(SiteRevision).filter_by(site_id="testshop").count() == 1
 
 

@@ -8,13 +8,22 @@ from app.accounts.service import audit
 from app.banner.texts import BANNER_TEXTS
 from app.console.auth import require_proof_reader, require_site_manager, roles_required
 from app.console.blueprint import bp
-from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
+from app.console.forms import (
+    SETTINGS_FIELDSETS,
+    CatalogItemForm,
+    ConfirmForm,
+    SiteSettingsForm,
+    UploadForm,
+    texts_form,
+)
+from app.console.problems import describe, form_field
 from app.console.site_forms import settings_from_form, settings_to_form
 from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
+from app.sites.deletion import is_deleted
 from app.sites.duties import owner_duties
 from app.sites.editing import (
     catalog_item,
@@ -39,6 +48,8 @@ def site_and_document(site_id):
     if site is None:
         abort(404)
     require_site_manager(site_id)
+    if is_deleted(site):
+        abort(410, description=_("This site was deleted; its records stay readable."))
     spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
     return site, spec, site_document(spec)
 
@@ -48,13 +59,7 @@ def _save(site_id, document, action, form=None, source="console", **details):
     try:
         spec = parse_site_document(document, source)
     except SiteFileError as error:
-        # An uploaded file is named in the message; a console form is not a file.
-        message = str(error).removeprefix("console: ")
-        # A nested setting's form field is named as its path joined with "_".
-        field = (error.field or "").replace(".", "_")
-        if form is not None and field in getattr(form, "_fields", {}):
-            form[field].errors.append(error.problem)
-        flash(_("Not saved: %(message)s", message=message), "error")
+        show_problem(error, form)
         return None
     if spec.id != site_id:
         flash(_("Not saved: id: the file describes site %(other)s, not %(site)s",
@@ -67,6 +72,16 @@ def _save(site_id, document, action, form=None, source="console", **details):
     flash(_("Saved. Visitors now see catalog version %(version)d.",
             version=outcome.catalog_version))
     return outcome
+
+
+def show_problem(error, form=None):
+    """Put a site's validation problem at its form field, translated, and flash it."""
+    path, message = describe(error)
+    field = form_field(path, getattr(form, "_fields", {}))
+    if field is not None:
+        form[field].errors.append(message)
+    where = [part for part in (error.path if error.path != "console" else None, path) if part]
+    flash(_("Not saved: %(message)s", message=": ".join([*where, message])), "error")
 
 
 def save_document(site_id, document, key, language, text):
@@ -82,6 +97,8 @@ def site_overview(site_id):
     """Show a site's summary, its trackers, the catalog check, its embed snippet and CSP."""
     repository = SiteRepository(db.session)
     site = repository.get(site_id) or abort(404)
+    if is_deleted(site) and not current_user.has_role(Role.AUDITOR):
+        abort(404)  # hidden from its owners
     require_proof_reader(site_id)
     spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
     held = held_back_trackers(site)
@@ -91,7 +108,7 @@ def site_overview(site_id):
                            findings=check_site(spec), duties=owner_duties(site.regime),
                            snippet=embed_snippet(request.host_url, site_id),
                            csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
-                           can_manage=current_user.can_manage(site_id))
+                           can_manage=current_user.can_manage(site_id) and not is_deleted(site))
 
 
 @bp.route("/sites/<site_id>/settings", methods=["GET", "POST"])
@@ -104,11 +121,13 @@ def site_settings(site_id):
         edited = with_settings(document, settings_from_form(form))
         if _save(site_id, edited, "site.settings", form):
             return redirect(url_for("console.site_settings", site_id=site_id))
-        return render_template("console/settings.html", site=site, form=form), 422
+        return render_template("console/settings.html", site=site, form=form,
+                               fieldsets=SETTINGS_FIELDSETS), 422
     if not form.is_submitted():
         settings_to_form(form, document)
     status = 422 if form.errors else 200
-    return render_template("console/settings.html", site=site, form=form), status
+    return render_template("console/settings.html", site=site, form=form,
+                               fieldsets=SETTINGS_FIELDSETS), status
 
 
 @bp.get("/sites/<site_id>/catalog")
@@ -204,7 +223,7 @@ def upload(site_id):
         try:
             document = read_site_upload(upload_file.filename, upload_file.read())
         except SiteFileError as error:
-            flash(_("Not saved: %(message)s", message=str(error)), "error")
+            show_problem(error)
             return render_template("console/upload.html", site=site, form=form), 422
         if _save(site_id, document, "site.upload", source=upload_file.filename):
             return redirect(url_for("console.catalog", site_id=site_id))
