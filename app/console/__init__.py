@@ -5,6 +5,7 @@ from app.console import (  # noqa: F401  (views register routes on bp)
     views_deletion,
     views_documents,
     views_history,
+    views_invitations,
     views_proofs,
     views_screenshots,
     views_sites,

@@ -279,3 +279,32 @@ class DeleteSiteForm(FlaskForm):
     confirmation = StringField(_l("Type the site id to confirm"),
                                validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Delete the site"))
+
+
+ROLE_CHOICES = options([("owner", _l("Owner: edits the sites assigned to them")),
+                        ("auditor", _l("Auditor: reads and exports every site's records")),
+                        ("admin", _l("Admin: everything, including users and sites"))])
+
+
+class NewUserForm(FlaskForm):
+    """An admin invites a user: the invitation link lets them set their own password."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=320)],
+                       description=_l("They log in with it."))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="owner")
+    sites = MultiCheckboxField(_l("Sites"), description=_l("The sites an owner manages."))
+    submit = SubmitField(_l("Create the invitation"))
+
+
+class UserSitesForm(FlaskForm):
+    """The sites an owner manages."""
+
+    sites = MultiCheckboxField(_l("Sites"))
+    submit = SubmitField(_l("Save sites"))
+
+
+class InvitationForm(FlaskForm):
+    """The invitee sets their password."""
+
+    new_password, new_password_again = _new_password_fields()
+    submit = SubmitField(_l("Set password and log in"))
