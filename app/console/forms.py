@@ -268,8 +268,11 @@ def texts_form(keys):
     class TextsForm(FlaskForm):
         submit = SubmitField(_l("Save texts"))
 
+    from app.console.text_labels import TEXT_LABELS
+
     for key in keys:
-        setattr(TextsForm, key, TextAreaField(key, validators=[Optional(), Length(max=2000)]))
+        setattr(TextsForm, key, TextAreaField(TEXT_LABELS.get(key, key),
+                                              validators=[Optional(), Length(max=2000)]))
     return TextsForm()
 
 

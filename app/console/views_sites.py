@@ -9,15 +9,20 @@ from app.banner.texts import BANNER_TEXTS
 from app.console.auth import require_proof_reader, require_site_manager, roles_required
 from app.console.blueprint import bp
 from app.console.forms import (
+    CATEGORY_LABELS,
+    MATCH_CHOICES,
     SETTINGS_FIELDSETS,
+    STORAGE_CHOICES,
     CatalogItemForm,
     ConfirmForm,
     SiteSettingsForm,
     UploadForm,
+    option_label,
     texts_form,
 )
 from app.console.problems import describe, form_field
 from app.console.site_forms import settings_from_form, settings_to_form
+from app.console.text_labels import text_parts
 from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
@@ -136,7 +141,9 @@ def catalog(site_id):
     """List the catalog item by item, with the catalog check's warnings."""
     site, spec, document = site_and_document(site_id)
     return render_template("console/catalog.html", site=site, catalog=document["catalog"],
-                           findings=check_site(spec), delete_form=ConfirmForm(),
+                           findings=check_site(spec), category_labels=CATEGORY_LABELS,
+                           match_label=lambda value: option_label(MATCH_CHOICES, value),
+                           storage_label=lambda value: option_label(STORAGE_CHOICES, value),
                            default_language=document["default_language"])
 
 
@@ -158,11 +165,16 @@ def catalog_item_edit(site_id, category, index):
                                    _item_values(form), document["default_language"])
         if _save(site_id, edited, "catalog.item", form):
             return redirect(url_for("console.catalog", site_id=site_id))
-        return render_template("console/catalog_item.html", site=site, form=form), 422
+        return _item_page(site, form, category, index, 422)
     if category and not form.is_submitted():
         form.process(data={"category": category, **catalog_item(document, category, index)})
-    status = 422 if form.errors else 200
-    return render_template("console/catalog_item.html", site=site, form=form), status
+    return _item_page(site, form, category, index, 422 if form.errors else 200)
+
+
+def _item_page(site, form, category, index, status):
+    # Delete sits apart from Save, in a form of its own, only for an item that exists.
+    return render_template("console/catalog_item.html", site=site, form=form, category=category,
+                           index=index, delete_form=ConfirmForm(prefix="delete")), status
 
 
 def _item_values(form):
@@ -175,7 +187,7 @@ def _item_values(form):
 def catalog_item_delete(site_id, category, index):
     """Remove one catalog item."""
     _site, _spec, document = site_and_document(site_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(prefix="delete").validate_on_submit():
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
         abort(404)
@@ -201,15 +213,19 @@ def texts(site_id):
     elif not form.is_submitted():
         form.process(data=document.get("texts", {}).get(language, {}))
     return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(language)), (
+                           defaults=_default_texts(site, language)), (
         422 if refused or form.errors else 200)
 
 
-def _default_texts(language):
+def _default_texts(site, language):
+    """Return each text's default in language, split around its placeholders."""
     from flask_babel import force_locale
 
+    from app.documents import operator_name
+
+    values = {"operator": operator_name(site, language)}
     with force_locale(language.replace("-", "_")):
-        return {key: str(text) for key, text in BANNER_TEXTS.items()}
+        return {key: text_parts(_(text), values) for key, text in BANNER_TEXTS.items()}
 
 
 @bp.route("/sites/<site_id>/upload", methods=["GET", "POST"])
