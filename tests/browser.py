@@ -53,7 +53,8 @@ def page(browser):
 #: Console accounts of the live server; the console shop is theirs alone, so edits stay local.
 CONSOLE_PASSWORD = "correct horse battery staple"
 CONSOLE_USERS = [("owner@consoleshop.example.com", "owner", ("consoleshop",)),
-                 ("auditor@consoleshop.example.com", "auditor", ())]
+                 ("auditor@consoleshop.example.com", "auditor", ()),
+                 ("admin@consoleshop.example.com", "admin", ())]
 
 
 def console_shop_spec():
