@@ -51,13 +51,16 @@ def test_settings_save_as_a_revision_naming_author_and_fields(app, owner):
 @pytest.mark.parametrize("field,value,problem", [
     ("origins", "http://www.testshop.test", "must use https"),
     ("default_language", "xx", "not a known language code"),
-    ("ga4", "UA-1234", "String should match pattern"),
+    ("ga4", "UA-1234", "Not a valid Google Analytics 4 measurement id"),
 ])
 def test_invalid_settings_are_refused_naming_the_field(app, owner, field, value, problem):
     data = {**_settings(owner), field: value}
     response = owner.post("/console/sites/testshop/settings", data=data)
     assert response.status_code == 422
-    assert problem in response.data.decode()
+    # The problem sits at its field, which points at it for screen readers.
+    assert f'<span class="error" id="{field}-error">' in response.data.decode()
+    error = response.data.decode().split(f'id="{field}-error">', 1)[1].split("</span>", 1)[0]
+    assert problem in error
     assert db.session.query(SiteRevision).filter_by(site_id="testshop").count() == 1
 
 
@@ -184,3 +187,27 @@ def test_a_stored_catastrophic_pattern_is_never_sent_to_browsers(app, owner):
     assert "cr^(_\\w+)+$" not in clear and "cr^_ym_" in clear
     page = owner.get("/console/sites/testshop/catalog").data.decode()
     assert "[unsafe-pattern]" in page
+
+
+def test_texts_editor_shows_labels_rendered_defaults_and_a_preview(app, owner):
+    page = owner.get("/console/sites/testshop/texts?language=en").data.decode()
+    assert '<label for="reject_all">Reject all button</label>' in page
+    # The default names the operator, and shows what the banner fills in as a chip.
+    intro = page.split('id="intro-default">', 1)[1].split("</p>", 1)[0]
+    assert "Test Shop LLC uses cookies" in intro and "%(operator)s" not in intro
+    kept = page.split('id="kept-default">', 1)[1].split("</p>", 1)[0]
+    assert '<span class="chip"' in kept and ">days</span>" in kept and "%(days)s" not in kept
+    assert page.count("/console/sites/testshop/preview/frame?language=en") == 2
+    russian = owner.get("/console/sites/testshop/texts?language=ru").data.decode()
+    assert "Отклонить все" in russian.split('id="reject_all-default">', 1)[1].split("</p>")[0]
+
+
+def test_catalog_is_a_table_per_category_and_delete_is_on_the_item_page(app, owner):
+    page = owner.get("/console/sites/testshop/catalog").data.decode()
+    assert page.count('<table class="catalog"') == 3  # mandatory, analytical, marketing
+    assert "<h2 id=\"category-analytical\">Analytical</h2>" in page
+    assert "/delete" not in page
+    item = owner.get("/console/sites/testshop/catalog/marketing/1").data.decode()
+    danger = item.split('class="danger"', 1)[1]
+    assert 'action="/console/sites/testshop/catalog/marketing/1/delete"' in danger
+    assert "/delete" not in owner.get("/console/sites/testshop/catalog/new").data.decode()

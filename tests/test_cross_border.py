@@ -247,8 +247,8 @@ def test_console_settings_file_the_notice(loginom_owner):
 
 @pytest.mark.parametrize(("changes", "problem"), [
     ({"cross_border_notice_filed": "2025-06-01"},
-     "cross_border_notice.localisation_assessed: is required"),
-    ({"cross_border_notice_localisation_assessed": "y"}, "cross_border_notice.filed: is required"),
+     "cross_border_notice.localisation_assessed: Required."),
+    ({"cross_border_notice_localisation_assessed": "y"}, "cross_border_notice.filed: Required."),
     ({"ga4_consent_mode": "advanced", "ga4_advanced_acknowledged": "y"},
      "ga4_consent_mode: advanced loads gtag.js before consent, which 152-FZ does not allow"),
 ])

@@ -67,8 +67,9 @@ class User(UserMixin, Base):
 
     def can_manage(self, site_id):
         """Tell whether the user may change this site."""
-        return self.role == Role.ADMIN or (
-            self.role == Role.OWNER and any(site.id == site_id for site in self.sites))
+        # A deleted site is hidden from its owners; auditors and admins still read its proofs.
+        return self.role == Role.ADMIN or (self.role == Role.OWNER and any(
+            site.id == site_id and site.deleted_at is None for site in self.sites))
 
     def can_read_proofs(self, site_id):
         """Tell whether the user may read this site's consent records."""

@@ -20,6 +20,7 @@ STATUS = {
     "event_id_reused": 409, "consent_id_reused": 409,
     "unknown_category": 422, "missing_category": 422, "mandatory_refused": 422,
     "unknown_event": 422, "unknown_ui_action": 422, "unknown_language": 422,
+    "site_deleted": 410,
     "rate_limited": 429,
     "site_changing": 503,
 }

@@ -13,6 +13,7 @@ from app.ledger.client import anonymize_ip
 from app.ledger.report import IntakeError
 from app.ledger.stats import count_impression
 from app.runtime import runtime
+from app.sites.deletion import is_deleted
 from app.sites.origins import is_allowed_origin
 from app.sites.repository import SiteRepository
 
@@ -29,6 +30,8 @@ def impressions():
     site = SiteRepository(db.session).get(site_id)
     if site is None:
         raise IntakeError("unknown_site", f"no site {site_id!r}", "site")
+    if is_deleted(site):
+        raise IntakeError("site_deleted", f"site {site_id!r} was deleted", "site")
     if not is_allowed_origin(request.headers.get("Origin"), site.origins,
                              service_urls(request.host_url)):
         raise IntakeError("origin_not_allowed", "this origin may not report for the site",

@@ -44,6 +44,7 @@ def openapi_document(server_url):
                                   "report for a known subject without the secret its first "
                                   "report carried (subject_not_proven)"),
                     "404": _error("Unknown site"),
+                    "410": _error("The site was deleted (site_deleted)"),
                     "409": _error("Unknown catalog version, texts, banner build, privacy policy "
                                   "or consent document version, or an event_id reused for "
                                   "another event"),
@@ -66,6 +67,7 @@ def openapi_document(server_url):
                     "400": _error("Malformed JSON or field"),
                     "403": _error("Origin not allowed for the site"),
                     "404": _error("Unknown site"),
+                    "410": _error("The site was deleted (site_deleted)"),
                     "413": _error("Body too large"),
                     "422": _error("Not a language of the site"),
                     "429": _error("Rate limited"),

@@ -36,6 +36,9 @@ def embed_script(site_id):
     site = SiteRepository(db.session).get(site_id)
     if site is None:
         return _unknown_site(site_id)
+    if site.deleted_at is not None:
+        # 410, and only briefly cached: pages still embedding the tag get a harmless comment.
+        return _not_found(f"site {site.id!r} was deleted", "public, max-age=60", status=410)
     asked = request.args.get("lang")
     tags = [asked] if asked else accepted_tags(request.headers.get("Accept-Language", ""))
     language = negotiate(tags, site.languages, site.default_language)
@@ -103,10 +106,10 @@ def _unknown_site(site_id):
     return _not_found(f"no site {safe_id!r} is configured here", "public, max-age=60")
 
 
-def _not_found(why, cache_control):
+def _not_found(why, cache_control, status=404):
     # A comment only: the host page keeps working and sees no exception.
     body = f"/* Consent Gate: {why}. */\n"
-    return Response(body, status=404, mimetype=SCRIPT_TYPE, headers={"Cache-Control": cache_control})
+    return Response(body, status=status, mimetype=SCRIPT_TYPE, headers={"Cache-Control": cache_control})
 
 
 @lru_cache(maxsize=64)

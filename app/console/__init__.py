@@ -2,14 +2,17 @@
 from app.console import (  # noqa: F401  (views register routes on bp)
     views_admin,
     views_auth,
+    views_deletion,
     views_documents,
     views_exports,
     views_history,
     views_integrity,
+    views_invitations,
     views_proofs,
     views_screenshots,
     views_sites,
     views_stats,
+    views_wizard,
 )
 from app.console.blueprint import bp  # noqa: F401
 

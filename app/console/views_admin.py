@@ -8,7 +8,7 @@ from app.accounts.models import AuditEntry, Role, User
 from app.accounts.service import activate_user, audit, deactivate_user, set_password
 from app.console.auth import roles_required
 from app.console.blueprint import bp
-from app.console.forms import ConfirmForm, PasswordResetForm
+from app.console.forms import ConfirmForm, PasswordResetForm, UserSitesForm
 from app.extensions import db
 
 PAGE_SIZE = 100
@@ -87,6 +87,12 @@ def _user_or_404(user_id):
 
 
 def _user_page(user, reset_form=None, status=200):
+    from app.console.views_invitations import site_choices
+
+    sites_form = UserSitesForm(prefix="sites", formdata=None,
+                               data={"sites": [site.id for site in user.sites]})
+    sites_form.sites.choices = site_choices()
     page = render_template("console/user.html", user=user, active_form=ConfirmForm(),
-                           reset_form=reset_form or PasswordResetForm(prefix="reset", formdata=None))
+                           reset_form=reset_form or PasswordResetForm(prefix="reset", formdata=None),
+                           sites_form=sites_form)
     return page, status

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from app.accounts.models import ApiToken
+from app.accounts.models import ApiToken, Role
 from app.accounts.service import (
     MIN_PASSWORD_LENGTH,
     AccountError,
@@ -83,7 +83,9 @@ def logout():
 def dashboard():
     """List the sites the user may see, with links to what the role allows."""
     sites = SiteRepository(db.session).list()
-    visible = [site for site in sites if current_user.can_read_proofs(site.id)]
+    # A deleted site stays listed for those who audit its records, never for its owners.
+    visible = [site for site in sites if current_user.can_read_proofs(site.id) and (
+        site.deleted_at is None or current_user.has_role(Role.AUDITOR))]
     return render_template("console/dashboard.html", sites=visible)
 
 

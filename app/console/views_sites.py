@@ -8,13 +8,27 @@ from app.accounts.service import audit
 from app.banner.texts import BANNER_TEXTS
 from app.console.auth import require_proof_reader, require_site_manager, roles_required
 from app.console.blueprint import bp
-from app.console.forms import CatalogItemForm, ConfirmForm, SiteSettingsForm, UploadForm, texts_form
+from app.console.forms import (
+    CATEGORY_LABELS,
+    MATCH_CHOICES,
+    SETTINGS_FIELDSETS,
+    STORAGE_CHOICES,
+    CatalogItemForm,
+    ConfirmForm,
+    SiteSettingsForm,
+    UploadForm,
+    option_label,
+    texts_form,
+)
+from app.console.problems import describe, form_field
 from app.console.site_forms import settings_from_form, settings_to_form
+from app.console.text_labels import text_parts
 from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
+from app.sites.deletion import is_deleted
 from app.sites.duties import owner_duties
 from app.sites.editing import (
     catalog_item,
@@ -39,6 +53,8 @@ def site_and_document(site_id):
     if site is None:
         abort(404)
     require_site_manager(site_id)
+    if is_deleted(site):
+        abort(410, description=_("This site was deleted; its records stay readable."))
     spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
     return site, spec, site_document(spec)
 
@@ -48,13 +64,7 @@ def _save(site_id, document, action, form=None, source="console", **details):
     try:
         spec = parse_site_document(document, source)
     except SiteFileError as error:
-        # An uploaded file is named in the message; a console form is not a file.
-        message = str(error).removeprefix("console: ")
-        # A nested setting's form field is named as its path joined with "_".
-        field = (error.field or "").replace(".", "_")
-        if form is not None and field in getattr(form, "_fields", {}):
-            form[field].errors.append(error.problem)
-        flash(_("Not saved: %(message)s", message=message), "error")
+        show_problem(error, form)
         return None
     if spec.id != site_id:
         flash(_("Not saved: id: the file describes site %(other)s, not %(site)s",
@@ -67,6 +77,16 @@ def _save(site_id, document, action, form=None, source="console", **details):
     flash(_("Saved. Visitors now see catalog version %(version)d.",
             version=outcome.catalog_version))
     return outcome
+
+
+def show_problem(error, form=None):
+    """Put a site's validation problem at its form field, translated, and flash it."""
+    path, message = describe(error)
+    field = form_field(path, getattr(form, "_fields", {}))
+    if field is not None:
+        form[field].errors.append(message)
+    where = [part for part in (error.path if error.path != "console" else None, path) if part]
+    flash(_("Not saved: %(message)s", message=": ".join([*where, message])), "error")
 
 
 def save_document(site_id, document, key, language, text):
@@ -82,6 +102,8 @@ def site_overview(site_id):
     """Show a site's summary, its trackers, the catalog check, its embed snippet and CSP."""
     repository = SiteRepository(db.session)
     site = repository.get(site_id) or abort(404)
+    if is_deleted(site) and not current_user.has_role(Role.AUDITOR):
+        abort(404)  # hidden from its owners
     require_proof_reader(site_id)
     spec = site_spec(site, repository.catalog(site_id, site.catalog_version))
     held = held_back_trackers(site)
@@ -91,7 +113,7 @@ def site_overview(site_id):
                            findings=check_site(spec), duties=owner_duties(site.regime),
                            snippet=embed_snippet(request.host_url, site_id),
                            csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
-                           can_manage=current_user.can_manage(site_id))
+                           can_manage=current_user.can_manage(site_id) and not is_deleted(site))
 
 
 @bp.route("/sites/<site_id>/settings", methods=["GET", "POST"])
@@ -104,11 +126,13 @@ def site_settings(site_id):
         edited = with_settings(document, settings_from_form(form))
         if _save(site_id, edited, "site.settings", form):
             return redirect(url_for("console.site_settings", site_id=site_id))
-        return render_template("console/settings.html", site=site, form=form), 422
+        return render_template("console/settings.html", site=site, form=form,
+                               fieldsets=SETTINGS_FIELDSETS), 422
     if not form.is_submitted():
         settings_to_form(form, document)
     status = 422 if form.errors else 200
-    return render_template("console/settings.html", site=site, form=form), status
+    return render_template("console/settings.html", site=site, form=form,
+                               fieldsets=SETTINGS_FIELDSETS), status
 
 
 @bp.get("/sites/<site_id>/catalog")
@@ -117,7 +141,9 @@ def catalog(site_id):
     """List the catalog item by item, with the catalog check's warnings."""
     site, spec, document = site_and_document(site_id)
     return render_template("console/catalog.html", site=site, catalog=document["catalog"],
-                           findings=check_site(spec), delete_form=ConfirmForm(),
+                           findings=check_site(spec), category_labels=CATEGORY_LABELS,
+                           match_label=lambda value: option_label(MATCH_CHOICES, value),
+                           storage_label=lambda value: option_label(STORAGE_CHOICES, value),
                            default_language=document["default_language"])
 
 
@@ -139,11 +165,16 @@ def catalog_item_edit(site_id, category, index):
                                    _item_values(form), document["default_language"])
         if _save(site_id, edited, "catalog.item", form):
             return redirect(url_for("console.catalog", site_id=site_id))
-        return render_template("console/catalog_item.html", site=site, form=form), 422
+        return _item_page(site, form, category, index, 422)
     if category and not form.is_submitted():
         form.process(data={"category": category, **catalog_item(document, category, index)})
-    status = 422 if form.errors else 200
-    return render_template("console/catalog_item.html", site=site, form=form), status
+    return _item_page(site, form, category, index, 422 if form.errors else 200)
+
+
+def _item_page(site, form, category, index, status):
+    # Delete sits apart from Save, in a form of its own, only for an item that exists.
+    return render_template("console/catalog_item.html", site=site, form=form, category=category,
+                           index=index, delete_form=ConfirmForm(prefix="delete")), status
 
 
 def _item_values(form):
@@ -156,7 +187,7 @@ def _item_values(form):
 def catalog_item_delete(site_id, category, index):
     """Remove one catalog item."""
     _site, _spec, document = site_and_document(site_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(prefix="delete").validate_on_submit():
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
         abort(404)
@@ -182,15 +213,19 @@ def texts(site_id):
     elif not form.is_submitted():
         form.process(data=document.get("texts", {}).get(language, {}))
     return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(language)), (
+                           defaults=_default_texts(site, language)), (
         422 if refused or form.errors else 200)
 
 
-def _default_texts(language):
+def _default_texts(site, language):
+    """Return each text's default in language, split around its placeholders."""
     from flask_babel import force_locale
 
+    from app.documents import operator_name
+
+    values = {"operator": operator_name(site, language)}
     with force_locale(language.replace("-", "_")):
-        return {key: str(text) for key, text in BANNER_TEXTS.items()}
+        return {key: text_parts(_(text), values) for key, text in BANNER_TEXTS.items()}
 
 
 @bp.route("/sites/<site_id>/upload", methods=["GET", "POST"])
@@ -204,7 +239,7 @@ def upload(site_id):
         try:
             document = read_site_upload(upload_file.filename, upload_file.read())
         except SiteFileError as error:
-            flash(_("Not saved: %(message)s", message=str(error)), "error")
+            show_problem(error)
             return render_template("console/upload.html", site=site, form=form), 422
         if _save(site_id, document, "site.upload", source=upload_file.filename):
             return redirect(url_for("console.catalog", site_id=site_id))

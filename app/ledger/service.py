@@ -14,6 +14,7 @@ from app.ledger.client import anonymize_ip, reduce_user_agent, split_page
 from app.ledger.proof import ReceiptError, chain_hash, read_receipt, sign_receipt
 from app.ledger.report import IntakeError, check_actions, check_choices
 from app.ledger.subjects import ConsentIdTaken, SubjectNotProven
+from app.sites.deletion import is_deleted
 from app.sites.documents import CONSENT, POLICY, pick_language
 from app.sites.origins import is_allowed_origin
 
@@ -77,6 +78,9 @@ def check_report(report, site, client, sites):
     catalog version the report names."""
     if site is None:
         raise IntakeError("unknown_site", f"no site {report.site!r}", "site")
+    if is_deleted(site):
+        raise IntakeError("site_deleted", f"site {report.site!r} was deleted; it takes no reports",
+                          "site")
     if not is_allowed_origin(client.origin, site.origins, client.service_urls):
         raise IntakeError("origin_not_allowed", "this origin may not report for the site", "origin")
     catalog = sites.catalog(site.id, report.catalog_version)

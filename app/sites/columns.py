@@ -9,7 +9,7 @@ from app.sites.tables import Site
 #: Site file keys whose object is kept as one column per field.
 FLATTENED = ("operator", "privacy_policy", "consent_document")
 #: Columns that are the row's own bookkeeping, not settings of the site file.
-BOOKKEEPING = ("catalog_version", "created_at", "updated_at")
+BOOKKEEPING = ("catalog_version", "created_at", "updated_at", "deleted_at", "deleted_by")
 #: Settings whose empty value is an empty object rather than nothing.
 OBJECTS = ("trackers", "texts")
 

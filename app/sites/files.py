@@ -41,8 +41,11 @@ DOCUMENT_KEYS = ("privacy_policy", "consent_document")
 class SiteFileError(Exception):
     """A site file cannot be used; str() is one line naming the file, the field and the problem."""
 
-    def __init__(self, path, field, problem):
+    def __init__(self, path, field, problem, kind=None, context=None):
         self.path, self.field, self.problem = str(path), field, problem
+        #: pydantic's error type and context (e.g. "string_too_long", {"max_length": 200}), so a
+        #: console can say the same in its own language.
+        self.kind, self.context = kind, context or {}
         where = f"{self.path}: {field}" if field else self.path
         super().__init__(f"{where}: {problem}")
 
@@ -182,7 +185,8 @@ def parse_site_document(document, path):
         return SiteSpec.model_validate(document)
     except ValidationError as error:
         first = _most_telling(error.errors())
-        raise SiteFileError(path, _field_path(first["loc"]) or None, _problem(first)) from None
+        raise SiteFileError(path, _field_path(first["loc"]) or None, _problem(first),
+                            first["type"], first.get("ctx")) from None
 
 
 def _most_telling(errors):

@@ -65,6 +65,10 @@ class Site(Base):
     catalog_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now, onupdate=utc_now)
+    #: When an admin deleted the site: its banner and intake stop, its ledger stays (for audits).
+    deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Who deleted it (a console user's e-mail).
+    deleted_by: Mapped[str | None] = mapped_column(String(320))
 
     catalogs: Mapped[list["CatalogVersion"]] = relationship(
         back_populates="site", order_by="CatalogVersion.version"
