@@ -10,11 +10,15 @@ SCAN_HOST = "www.familami.test"
 YANDEX_COOKIE = "yandexuid=4242; Domain=.yandex.ru; Path=/; Max-Age=31536000; SameSite=None; Secure"
 
 
-def scan_intercept(live_server, host=SCAN_HOST):
-    """Return a scanner intercept: host proxies to the live server, trackers get stubs."""
+def scan_intercept(live_server, host=SCAN_HOST, robots=None):
+    """Return a scanner intercept: host proxies to the live server (robots.txt answered with
+    robots when given), trackers get stubs."""
     def intercept(route):
         request = route.request
         parts = urlsplit(request.url)
+        if parts.hostname == host and parts.path == "/robots.txt" and robots is not None:
+            route.fulfill(body=robots, content_type="text/plain")
+            return True
         if parts.hostname == host:
             target = live_server + parts.path + (f"?{parts.query}" if parts.query else "")
             headers = {**request.headers, "x-forwarded-host": host, "x-forwarded-proto": "https",

@@ -96,6 +96,6 @@ def _start_url(url):
     except ValueError:  # a port that is not a number
         valid = False
     if not valid:
-        raise click.ClickException(f"--url: {url!r} is not an http(s) URL such as "
-                                   "https://www.example.com/shop")
+        raise click.BadParameter(f"{url!r} is not an http(s) URL such as "
+                                 "https://www.example.com/shop", param_hint="--url")
     return url

@@ -1,3 +1,3 @@
 """Demo pages: one small page per sample site, embedding the service as its owner would."""
-from app.demo import views  # noqa: F401  (views register routes on bp)
+from app.demo import careless, views  # noqa: F401  (views register routes on bp)
 from app.demo.blueprint import bp  # noqa: F401
