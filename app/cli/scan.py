@@ -8,13 +8,12 @@ from flask.cli import with_appcontext
 from app.accounts.service import audit
 from app.banner.bundle import gate_code
 from app.cli.common import with_database
-from app.evidence.capture import ChromiumMissing
+from app.evidence.capture import ChromiumMissing, find_chromium
 from app.extensions import db
 from app.scanner.compare import compare_site
 from app.scanner.crawl import CrawlOptions, ScanFailed, crawl
 from app.scanner.report import dumps, render_table, scan_document
 from app.scanner.store import list_scans, save_scan
-from app.screenshots import chromium_for
 from app.sites.catalog import catalog_from_document
 from app.sites.repository import SiteRepository
 
@@ -41,12 +40,11 @@ def scan_command(site_id, urls, pages, ignore_robots, as_json):
     site, catalog_version = _site(site_id)
     start = tuple(_start_url(url) for url in urls) or tuple(f"{origin}/" for origin in site.origins)
     try:
-        options = CrawlOptions(start, chromium_for(current_app), pages=pages,
-                               ignore_robots=ignore_robots,
-                               intercept=current_app.extensions.get(INTERCEPT))
-        seen = crawl(options)
+        chromium = find_chromium(current_app.config["CHROMIUM"], "nothing was scanned")
+        seen = crawl(CrawlOptions(start, chromium, pages=pages, ignore_robots=ignore_robots,
+                                  intercept=current_app.extensions.get(INTERCEPT)))
     except (ChromiumMissing, ScanFailed) as error:
-        raise click.ClickException(f"{error} (set CONSENT_CHROMIUM to Chromium's path)") from None
+        raise click.ClickException(str(error)) from None
     if not seen.pages:
         reasons = "; ".join(f"{url}: {reason}" for url, reason in seen.skipped)
         raise click.ClickException(f"no page of {site_id} could be scanned ({reasons}); "

@@ -122,8 +122,10 @@ def lifetime_text(seconds):
         whole = round(count)
         if whole >= 1 and abs(count - whole) <= 0.02 * whole:
             return f"{whole} {unit}{'s' if whole != 1 else ''}"
-    days = -(-seconds // UNIT_SECONDS["day"])
-    return f"{days} day{'s' if days != 1 else ''}"
+    unit = "minute" if seconds < UNIT_SECONDS["hour"] else (
+        "hour" if seconds < UNIT_SECONDS["day"] else "day")
+    count = max(1, -(-int(seconds) // UNIT_SECONDS[unit]))
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def suggest(storage, name, lifetime=None, set_by=None, script_category=None, before_consent=False):
