@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 
 from app.evidence.capture import BannerScripts, ChromiumMissing, capture
-from app.scanner.crawl import CrawlOptions, _Network, crawl
+from app.scanner.crawl import CrawlOptions, crawl
+from app.scanner.network import Network
 from app.scanner.robots import is_first_party, page_links, robots_rules
 from app.scanner.suggestions import known_key, lifetime_text, suggest
 
@@ -88,7 +89,7 @@ class FakeResponse(SimpleNamespace):
 
 
 def test_set_cookie_headers_name_the_response_that_set_them():
-    network = _Network(SimpleNamespace(on=lambda *_args: None))
+    network = Network(SimpleNamespace(on=lambda *_args: None))
     network.responses = [
         (1.0, FakeResponse(url="https://a.example/", cookies=["sid=1; HttpOnly"])),
         (2.0, FakeResponse(url="https://a.example/login", cookies=["sid=2", "seen=1; Path=/"])),
