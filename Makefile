@@ -45,6 +45,13 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	@# Playwright is optional (banner screenshots, `flask sites scan`): offered where Chromium is.
+	@if command -v chromium >/dev/null 2>&1; then \
+	  $(BIN)/python -m pip install --quiet -e '.[scanner]' || \
+	    echo "note: could not install playwright; screenshots and scans need: pip install -e '.[scanner]'"; \
+	else \
+	  echo "note: no Chromium here; banner screenshots and 'flask sites scan' need it and pip install -e '.[scanner]'"; \
+	fi
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

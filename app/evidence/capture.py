@@ -61,17 +61,17 @@ class Photo:
     captured_at: datetime
 
 
-def find_chromium(configured=""):
+def find_chromium(configured="", consequence="screenshots of the banner are not taken"):
     """Return the Chromium to use: the configured path, else Debian's, else one on PATH."""
     if configured:
         if os.path.isfile(configured) and os.access(configured, os.X_OK):
             return configured
         raise ChromiumMissing(f"CONSENT_CHROMIUM={configured!r} is not an executable file; "
-                              "screenshots of the banner are not taken")
+                              f"{consequence}")
     found = DEBIAN_CHROMIUM if os.access(DEBIAN_CHROMIUM, os.X_OK) else shutil.which("chromium")
     if not found:
         raise ChromiumMissing("no Chromium found (set CONSENT_CHROMIUM to its path, or install "
-                              "Debian's chromium package); screenshots of the banner are not taken")
+                              f"Debian's chromium package); {consequence}")
     return found
 
 
