@@ -1,4 +1,5 @@
 """A made-up host for the demo pages while they are scanned, trackers answered by stubs."""
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from tests.banner_harness import PIXEL, STUB_SCRIPTS, STUBS, TRACKER_HOSTS
@@ -37,3 +38,14 @@ def scan_intercept(live_server, host=SCAN_HOST, robots=None):
         return True
 
     return intercept
+
+
+@contextmanager
+def scanned_demo_host(app, host):
+    """Make host the demo pages' own host while a scan runs (they redirect there otherwise)."""
+    before = app.config["DEMO_URL"]
+    app.config["DEMO_URL"] = f"https://{host}"
+    try:
+        yield
+    finally:
+        app.config["DEMO_URL"] = before

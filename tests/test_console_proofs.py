@@ -79,9 +79,10 @@ def test_record_page_shows_fields_texts_catalog_and_chain_status(app, ledger, au
 
 def test_record_page_shows_the_catalog_and_texts_as_tables_with_raw_json(app, ledger, auditor,
                                                                         make_report, client):
-    from tests.conftest import _config
+    from app.banner.bundle import read_bundle_config
 
-    russian = make_report(language="ru", texts_digest=_config(client)["texts"]["ru"]["digest"],
+    script = client.get("/c/testshop.js?lang=ru", headers={"Accept-Encoding": ""}).data
+    russian = make_report(language="ru", texts_digest=read_bundle_config(script)["texts"]["ru"]["digest"],
                           subject_id="sbj-00000003", consent_id="cns-russian1")
     response = post_report(client, russian)
     assert response.status_code == 201, response.json

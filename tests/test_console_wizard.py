@@ -220,9 +220,9 @@ def test_a_deleted_site_stops_serving_but_its_records_stay_verifiable_and_export
     assert "BROKEN" not in auditor.get("/console/integrity").data.decode()
     search = auditor.get("/console/records?site=testshop")
     query = search.headers["Location"].split("?", 1)[1]
-    exported = auditor.get(f"/console/export?format=csv&{query}")
+    exported = auditor.get(f"/console/export?format=csv&{query}", follow_redirects=True)
     assert first.json["record_id"] in exported.data.decode()
-    manifest = auditor.get(f"/console/export/manifest?format=csv&{query}")
+    manifest = auditor.get(f"/console/export/manifest?format=csv&{query}", follow_redirects=True)
     assert manifest.json["record_count"] == 1
     (tmp_path / "export.csv").write_bytes(exported.data)
     (tmp_path / "manifest.json").write_bytes(manifest.data)

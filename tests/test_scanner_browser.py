@@ -10,7 +10,7 @@ from app.cli.scan import INTERCEPT
 from app.extensions import db
 from app.ledger.tables import ConsentRecord
 from app.scanner.report import load_schema
-from tests.scan_harness import SCAN_HOST, scan_intercept
+from tests.scan_harness import SCAN_HOST, scan_intercept, scanned_demo_host
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,8 @@ def scan(live_server):
 
     def run(*args, host=SCAN_HOST, robots=None):
         app.extensions[INTERCEPT] = scan_intercept(live_server, host, robots)
-        result = app.test_cli_runner().invoke(args=["sites", "scan", *args])
+        with scanned_demo_host(app, host):
+            result = app.test_cli_runner().invoke(args=["sites", "scan", *args])
         return result.exit_code, result.output
 
     yield run
@@ -60,8 +61,9 @@ def familami_scan(live_server):
     app = live_server.app
     app.extensions[INTERCEPT] = scan_intercept(live_server)
     records_before = consent_records(app, "familami")
-    result = app.test_cli_runner().invoke(
-        args=["sites", "scan", "familami", "--url", FAMILAMI, "--pages", "2", "--json"])
+    with scanned_demo_host(app, SCAN_HOST):
+        result = app.test_cli_runner().invoke(
+            args=["sites", "scan", "familami", "--url", FAMILAMI, "--pages", "2", "--json"])
     app.extensions.pop(INTERCEPT, None)
     return result.exit_code, json.loads(result.output), records_before
 
