@@ -31,7 +31,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one load run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per endpoint")
-    parser.add_argument("--banner-runs", type=int, default=15, help="page loads per banner")
+    parser.add_argument("--banner-runs", type=int, default=15,
+                        help="page loads per banner and site")
+    parser.add_argument("--banner-throttled-runs", type=int, default=5,
+                        help="throttled visits (first, accept, repeat) per banner and site")
     parser.add_argument("--verify-records", type=int, default=1_000_000,
                         help="length of the longest chain to verify")
     parser.add_argument("--export-records", type=int, default=1_000_000,
@@ -92,19 +95,23 @@ def databases():
 
 
 def measure_banner(options):
-    """Build the benchmark site's script and race it against vanilla-cookieconsent."""
-    from bench.banner import HOST, measure
+    """Build the benchmark sites' scripts and race them against vanilla-cookieconsent."""
+    from bench.banner import measure, prepare_sites
+    from bench.serve import Web
 
     folder = Path(tempfile.mkdtemp(prefix="consent-bench-"))
     env = flask_env(f"sqlite:///{folder / 'banner.sqlite3'}")
-    prepare_database(env, "bench/shop.yaml")
+    prepare_database(env, "bench/shop.yaml", "bench/shop5.yaml")
     os.environ.update(env)
     from bench.wsgi import app
 
-    client = app.test_client()
-    # Served from the bench page's own host, as the Playwright route answers it.
-    get = lambda path: client.get(path, base_url=HOST, headers={"Accept-Encoding": ""}).data  # noqa: E731
-    return measure(get("/c/shop.js"), fetch=get, runs=options.banner_runs)
+    web = Web()
+    try:
+        sites = prepare_sites(app, web)
+        return measure(web, sites, runs=options.banner_runs,
+                       throttled_runs=options.banner_throttled_runs)
+    finally:
+        web.close()
 
 
 def result_lines(options, banner, sections, verify_rows, export_rows=(), instructions=None,
@@ -113,7 +120,9 @@ def result_lines(options, banner, sections, verify_rows, export_rows=(), instruc
     from bench.banner import banner_lines
 
     command = (f"python -m bench --seconds {options.seconds:g} --rounds {options.rounds} "
-               f"--banner-runs {options.banner_runs} --verify-records {options.verify_records} "
+               f"--banner-runs {options.banner_runs} "
+               f"--banner-throttled-runs {options.banner_throttled_runs} "
+               f"--verify-records {options.verify_records} "
                f"--export-records {options.export_records}")
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
                               text=True).stdout.strip()

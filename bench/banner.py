@@ -1,66 +1,89 @@
 """Banner weight and speed, side by side with vanilla-cookieconsent v3 in the same Chromium run."""
 import gzip
-import json
 import statistics
-import subprocess
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import brotli
 from playwright.sync_api import sync_playwright
 
 from app.banner.bundle import read_bundle_config
+from app.banner.config import site_text_sets
+from app.extensions import db
+from app.sites.repository import SiteRepository
+from bench.peer import config_script, install_peer, peer_assets, peer_page
+from bench.throttled import measure_throttled, throttled_lines
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
-PEER = "vanilla-cookieconsent@3"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-HOST = "https://www.shop.test"
+#: The benchmark's sites: (site id, label); both in English for the visitor.
+SITES = (("shop", "1 language"), ("shop5", "5 languages"))
+SCRIPT = "text/javascript"
+#: Our first script's cache lifetime (app/banner/views.py CACHE_CONTROL) and the deferred part's.
+SCRIPT_CACHE, IMMUTABLE = "public, max-age=300", "public, max-age=31536000, immutable"
 
-#: The peer configured as our sample sites are: mandatory, analytical and marketing, three trackers.
-PEER_CONFIG = {
-    # The peer hides itself from automated browsers by default; this benchmark is one.
-    "hideFromBots": False,
-    "categories": {"necessary": {"enabled": True, "readOnly": True}, "analytics": {},
-                   "marketing": {}},
-    "language": {"default": "en", "translations": {"en": {
-        "consentModal": {
-            "title": "We value your privacy",
-            "description": "Shop LLC uses cookies and similar technologies on this site. Apart from "
-                           "mandatory cookies, which the site needs to work, we use them only with "
-                           "your consent, for the purposes below.",
-            "acceptAllBtn": "Accept all", "acceptNecessaryBtn": "Reject all",
-            "showPreferencesBtn": "Settings",
-            "footer": '<a href="https://shop.test/privacy">Privacy policy</a>'},
-        "preferencesModal": {
-            "title": "Cookie settings", "acceptAllBtn": "Accept all",
-            "acceptNecessaryBtn": "Reject all", "savePreferencesBtn": "Save choices",
-            "closeIconLabel": "Close and reject optional cookies",
-            "sections": [
-                {"title": "Mandatory", "linkedCategory": "necessary",
-                 "description": "Needed for the site to work and to remember your choice."},
-                {"title": "Analytical", "linkedCategory": "analytics",
-                 "description": "Help us understand how visitors use the site."},
-                {"title": "Marketing", "linkedCategory": "marketing",
-                 "description": "Used to show you relevant advertising."}]}}}},
-}
-PEER_TRACKERS = """
-<script type="text/plain" data-category="analytics" src="https://mc.yandex.ru/metrika/tag.js"></script>
-<script type="text/plain" data-category="analytics"
-        src="https://www.googletagmanager.com/gtag/js?id=G-TEST123456"></script>
-<script type="text/plain" data-category="marketing"
-        src="https://connect.facebook.net/en_US/fbevents.js"></script>"""
+#: The hosts and paths a page requested: [started before the banner was visible, after it].
+REQUESTS = """() => { const paths = [[], []];
+  for (const entry of performance.getEntriesByType('resource')) {
+    const url = new URL(entry.name);
+    paths[entry.startTime < window.visibleAt ? 0 : 1].push(url.hostname + ' ' + url.pathname); }
+  return paths; }"""
+#: How long a page stays open after its banner is visible, so later requests are seen too.
+SETTLE_MS = 300
+OURS_VISIBLE = """() => { const h = document.querySelector('#consent-gate');
+  const d = h && h.shadowRoot.querySelector('.dialog');
+  return d && !d.hidden && d.getBoundingClientRect().height > 0; }"""
+PEER_VISIBLE = """() => { const m = document.querySelector('#cc-main .cm');
+  return m && getComputedStyle(m).visibility === 'visible' && m.getBoundingClientRect().height > 0; }"""
+#: Checks visible_js on every frame from the page's start and notes the first frame that shows
+#: the banner in window.visibleAt (ms since navigation start).
+WATCH_VISIBLE = """(() => { const visible = %s;
+  const frame = () => { if (visible()) window.visibleAt = performance.now();
+                        else requestAnimationFrame(frame); };
+  requestAnimationFrame(frame); })();"""
 
 
-def install_peer():
-    """Install the peer from the npm registry into bench/.work; return its dist folder."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    dist = WORK / "node_modules" / "vanilla-cookieconsent" / "dist"
-    if not dist.exists():
-        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
-                        str(WORK), PEER], check=True, capture_output=True)
-    return dist
+def prepare_sites(app, web):
+    """Serve both banners of every benchmark site on web; return one entry per site.
+
+    Our scripts are built by the app for the visitor's language (English) and name web's service
+    origin; the peer's config carries every language of the site in our own texts.
+    """
+    client = app.test_client()
+    dist = install_peer()
+    sites = []
+    for site_id, label in SITES:
+        def get(path):
+            return client.get(path, base_url=web.service, headers={
+                "Accept-Encoding": "", "Accept-Language": "en-US,en;q=0.9"}).data
+        script = get(f"/c/{site_id}.js")
+        config = read_bundle_config(script)
+        deferred = urlsplit(config["deferredUrl"]).path + config["texts"]["en"]["digest"] + ".js"
+        with app.app_context():
+            repository = SiteRepository(db.session)
+            site = repository.get(site_id)
+            text_sets = site_text_sets(site, repository.catalog(site_id, site.catalog_version))
+            # A per-language policy URL would name one per language; the bench sites have one.
+            privacy_url = site.privacy_policy_url
+        ours = {("127.0.0.1", f"/c/{site_id}.js"): (script, SCRIPT, SCRIPT_CACHE),
+                ("127.0.0.1", deferred): (get(deferred), SCRIPT, IMMUTABLE)}
+        peer = {("localhost", path): entry for path, entry in peer_assets(
+            dist, f"config-{site_id}", config_script(text_sets, "en", privacy_url)).items()}
+        web.files.update(ours)
+        web.files.update(peer)
+        web.files["localhost", f"/ours-{site_id}"] = (ours_page(web, site_id), "text/html",
+                                                       "no-store")
+        web.files["localhost", f"/peer-{site_id}"] = (peer_page(f"config-{site_id}"), "text/html",
+                                                       "no-store")
+        sites.append({"id": site_id, "label": label, "languages": len(text_sets),
+                      "assets": {"ours": ours, "peer": peer}})
+    return sites
+
+
+def ours_page(web, site_id):
+    """Return the host page that embeds Consent Gate."""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+            f'<script src="{web.service}/c/{site_id}.js" async></script></head>'
+            f'<body><h1>Shop</h1></body></html>').encode()
 
 
 def sizes(parts):
@@ -70,145 +93,98 @@ def sizes(parts):
             sum(len(brotli.compress(p, quality=11)) for p in parts))
 
 
-def ours_page():
-    """Return the host page that embeds Consent Gate."""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
-            f'<script src="{HOST}/c/site.js" async></script></head><body><h1>Shop</h1></body></html>')
+def load_once(browser, url, visible_js):
+    """Load a page in a fresh context; return (ms to a visible banner, requests before, after)."""
+    context = browser.new_context(locale="en-US")
+    context.add_init_script(WATCH_VISIBLE % visible_js)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("window.visibleAt", polling="raf")
+    visible_at = page.evaluate("window.visibleAt")
+    page.wait_for_timeout(SETTLE_MS)
+    early, late = page.evaluate(REQUESTS)
+    context.close()
+    return visible_at, {tuple(key.split(" ", 1)) for key in early}, {
+        tuple(key.split(" ", 1)) for key in late}
 
 
-def peer_page(config_js):
-    """Return the host page that embeds vanilla-cookieconsent as its documentation shows."""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
-            f'<link rel="stylesheet" href="{HOST}/cc/cookieconsent.css">{PEER_TRACKERS}</head>'
-            f'<body><h1>Shop</h1><script src="{HOST}/cc/cookieconsent.umd.js"></script>'
-            f'<script src="{HOST}/cc/config.js"></script></body></html>')
+def measure(web, sites, runs=15, throttled_runs=5):
+    """Measure both banners on every site, unthrottled and throttled; return figures per site.
 
-
-#: The paths a page requested from HOST: [started before the banner was visible, after it].
-REQUESTS = """() => { const paths = [[], []];
-  for (const entry of performance.getEntriesByType('resource')) {
-    paths[entry.startTime < window.visibleAt ? 0 : 1].push(new URL(entry.name).pathname); }
-  return paths; }"""
-#: How long a page stays open after its banner is visible, so later requests are seen too.
-SETTLE_MS = 300
-
-
-#: Checks visible_js on every frame from the page's start and notes the first frame that shows
-#: the banner in window.visibleAt (ms since navigation start).
-WATCH_VISIBLE = """(() => { const visible = %s;
-  const frame = () => { if (visible()) window.visibleAt = performance.now();
-                        else requestAnimationFrame(frame); };
-  requestAnimationFrame(frame); })();"""
-
-
-def time_to_visible(browser, page_html, assets, visible_js, runs):
-    """Return (milliseconds from navigation start to a visible banner, one figure per run,
-    and the set of paths requested before and after it was visible, over every run)."""
-    figures, before, after = [], set(), set()
-    for _ in range(runs):
-        context = browser.new_context()
-        context.route("**/*", lambda route: _serve(route, page_html, assets))
-        context.add_init_script(WATCH_VISIBLE % visible_js)
-        page = context.new_page()
-        page.goto(HOST + "/")
-        page.wait_for_function("window.visibleAt", polling="raf")
-        figures.append(page.evaluate("window.visibleAt"))
-        page.wait_for_timeout(SETTLE_MS)
-        early, late = page.evaluate(REQUESTS)
-        before.update(early)
-        after.update(late)
-        context.close()
-    return figures, before, after - before
-
-
-def _serve(route, page_html, assets):
-    path = urlsplit(route.request.url).path
-    if path == "/":
-        return route.fulfill(body=page_html, content_type="text/html")
-    if path in assets:
-        body, content_type = assets[path]
-        return route.fulfill(body=body, content_type=content_type)
-    return route.fulfill(status=204)
-
-
-OURS_VISIBLE = """() => { const h = document.querySelector('#consent-gate');
-  const d = h && h.shadowRoot.querySelector('.dialog');
-  return d && !d.hidden && d.getBoundingClientRect().height > 0; }"""
-PEER_VISIBLE = """() => { const m = document.querySelector('#cc-main .cm');
-  return m && getComputedStyle(m).visibility === 'visible' && m.getBoundingClientRect().height > 0; }"""
-
-
-def measure(our_script, fetch, runs=15):
-    """Measure both banners; return a dict of figures for the results file.
-
-    fetch(path) returns the body of another path of the service: the banner's deferred part.
     Bytes count what a page requested before its banner was visible, as the browser saw it;
     what it requested later (our deferred part) is counted on its own.
     """
-    dist = install_peer()
-    config_js = f"CookieConsent.run({json.dumps(PEER_CONFIG)});".encode()
-    peer_assets = {
-        "/cc/cookieconsent.umd.js": ((dist / "cookieconsent.umd.js").read_bytes(), "text/javascript"),
-        "/cc/cookieconsent.css": ((dist / "cookieconsent.css").read_bytes(), "text/css"),
-        "/cc/config.js": (config_js, "text/javascript"),
-    }
-    config = read_bundle_config(our_script)
-    deferred_path = urlsplit(config["deferredUrl"]).path + config["texts"]["en"]["digest"] + ".js"
-    our_assets = {"/c/site.js": (our_script, "text/javascript"),
-                  deferred_path: (fetch(deferred_path), "text/javascript")}
-    results = {"ours_ms": [], "peer_ms": []}
-    ours_paths, peer_paths = [set(), set()], [set(), set()]
+    results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for _ in range(runs):  # interleaved, so both see the same machine load
-            for name, html, assets, visible, paths in (
-                    ("ours", ours_page(), our_assets, OURS_VISIBLE, ours_paths),
-                    ("peer", peer_page(config_js), peer_assets, PEER_VISIBLE, peer_paths)):
-                figures, before, after = time_to_visible(browser, html, assets, visible, 1)
-                results[f"{name}_ms"] += figures
-                paths[0] |= before
-                paths[1] |= after
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS + web.chromium_args())
+        for site in sites:
+            figures = {"ms": {"ours": [], "peer": []},
+                       "paths": {"ours": [set(), set()], "peer": [set(), set()]}}
+            for _ in range(runs):  # interleaved, so both see the same machine load
+                for name, visible in (("ours", OURS_VISIBLE), ("peer", PEER_VISIBLE)):
+                    ms, before, after = load_once(browser, f"{web.site}/{name}-{site['id']}",
+                                                  visible)
+                    figures["ms"][name].append(ms)
+                    figures["paths"][name][0] |= before
+                    figures["paths"][name][1] |= after
+            result = {"site": site, **_bytes(site, figures)}
+            result["throttled"] = measure_throttled(browser, web, site["id"], throttled_runs,
+                                                    OURS_VISIBLE, PEER_VISIBLE, WATCH_VISIBLE)
+            results.append(result)
         browser.close()
-    for name, assets, (before, after) in (("ours", our_assets, ours_paths),
-                                          ("peer", peer_assets, peer_paths)):
-        # Only the banner's own files count (not a favicon the page asks for).
-        before &= set(assets)
-        after = (after & set(assets)) - before
-        results[f"{name}_requests"] = len(before)
-        results[f"{name}_bytes"] = sizes([assets[path][0] for path in sorted(before)])
-        results[f"{name}_later_requests"] = len(after)
-        results[f"{name}_later_bytes"] = sizes([assets[path][0] for path in sorted(after)])
-    results["ours_median"] = statistics.median(results["ours_ms"])
-    results["peer_median"] = statistics.median(results["peer_ms"])
     return results
 
 
-def banner_lines(banner):
-    """Return the banner comparison as Markdown."""
-    ours, peer, later = banner["ours_bytes"], banner["peer_bytes"], banner["ours_later_bytes"]
+def _bytes(site, figures):
+    result = {}
+    for name, (before, after) in figures["paths"].items():
+        assets = site["assets"][name]
+        # Only the banner's own files count (not a favicon the page asks for).
+        before = before & set(assets)
+        after = (after & set(assets)) - before
+        result[name] = {"requests": len(before),
+                        "bytes": sizes([assets[key][0] for key in sorted(before)]),
+                        "later_requests": len(after),
+                        "later_bytes": sizes([assets[key][0] for key in sorted(after)]),
+                        "median": statistics.median(figures["ms"][name])}
+    return result
+
+
+def banner_lines(results):
+    """Return the banner comparison as Markdown: both sites per banner, then the throttled run."""
     lines = [
         "", "## Banner: bytes before it is visible, and time to visible", "",
-        "Consent Gate serves the site `bench/shop.yaml` (one language, mandatory + analytical + "
-        "marketing, Yandex.Metrica, GA4, Meta pixel): one script before the banner is visible, "
-        "and a deferred part (settings layer, gated markup; content-hashed, immutable) the banner "
-        "fetches once it is painted. vanilla-cookieconsent v3, installed from npm at bench time, "
-        "gets the same categories, texts and trackers: its UMD script, its CSS and its config. "
-        "Both are served from memory through the same Playwright route in the same Chromium, "
-        "page loads interleaved. Bytes count the requests the browser started before the banner "
-        "was visible; each body is compressed on its own.", "",
-        "| | requests | raw bytes | gzip bytes | brotli bytes | median ms to visible |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        f"| Consent Gate | {banner['ours_requests']} | {ours[0]} | {ours[1]} | {ours[2]} | "
-        f"{banner['ours_median']:.1f} |",
-        f"| vanilla-cookieconsent 3 | {banner['peer_requests']} | {peer[0]} | {peer[1]} | "
-        f"{peer[2]} | {banner['peer_median']:.1f} |",
-        f"| ratio (ours / peer) | | {ours[0] / peer[0]:.2f} | {ours[1] / peer[1]:.2f} | "
-        f"{ours[2] / peer[2]:.2f} | {banner['ours_median'] / banner['peer_median']:.2f} |",
-        f"| Consent Gate, after visible (deferred part) | {banner['ours_later_requests']} | "
-        f"{later[0]} | {later[1]} | {later[2]} | |",
+        "Consent Gate serves `bench/shop.yaml` (one language) and `bench/shop5.yaml` (en, de, fr, "
+        "es, ru), both mandatory + analytical + marketing with Yandex.Metrica, GA4 and the Meta "
+        "pixel, to an English visitor: one script before the banner is visible, with only the "
+        "visitor's language, and a deferred part (settings layer, gated markup; content-hashed, "
+        "immutable) the banner fetches once it is painted. vanilla-cookieconsent v3, installed "
+        "from npm at bench time, gets the same categories and trackers and, as its docs configure "
+        "it, every language of the site in one config (the texts are ours, from our catalogs, so "
+        "both say the same): its UMD script, its CSS and its config. Both are served gzipped over "
+        "real sockets (the site on `localhost`, our service on `127.0.0.1`, another site to the "
+        "browser) in the same Chromium, page loads interleaved. Bytes count the requests the "
+        "browser started before the banner was visible; each body is compressed on its own.", "",
+        "| | site | requests | raw bytes | gzip bytes | brotli bytes | median ms to visible |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    if banner["peer_later_requests"]:
-        later = banner["peer_later_bytes"]
-        lines.append(f"| vanilla-cookieconsent 3, after visible | {banner['peer_later_requests']} | "
-                     f"{later[0]} | {later[1]} | {later[2]} | |")
-    return lines
+    for name, label in (("ours", "Consent Gate"), ("peer", "vanilla-cookieconsent 3")):
+        for result in results:
+            row = result[name]
+            lines.append(f"| {label} | {result['site']['label']} | {row['requests']} | "
+                         + " | ".join(str(value) for value in row["bytes"])
+                         + f" | {row['median']:.1f} |")
+    for result in results:
+        ours, peer = result["ours"], result["peer"]
+        ratios = [f"{a / b:.2f}" for a, b in zip(ours["bytes"], peer["bytes"], strict=True)]
+        lines.append(f"| ratio (ours / peer) | {result['site']['label']} | | "
+                     + " | ".join(ratios) + f" | {ours['median'] / peer['median']:.2f} |")
+    for result in results:
+        for name, label in (("ours", "Consent Gate"), ("peer", "vanilla-cookieconsent 3")):
+            row = result[name]
+            if row["later_requests"]:
+                lines.append(f"| {label}, after visible | {result['site']['label']} | "
+                             f"{row['later_requests']} | "
+                             + " | ".join(str(value) for value in row["later_bytes"]) + " | |")
+    return lines + throttled_lines(results)

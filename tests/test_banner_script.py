@@ -232,6 +232,15 @@ def test_deferred_part_is_content_hashed_and_immutable(client, samples):
     assert brotli.decompress(compressed.data) == response.data
 
 
+@pytest.mark.parametrize("cookie", ["", "cg_consent=anything"])
+def test_script_sends_no_preload_link_for_the_deferred_part(client, samples, cookie):
+    # Browsers ignore preload Link headers on scripts, and the site's consent cookie never
+    # reaches this host; README (Embedding) says why no header is sent.
+    response = client.get("/c/familami.js", headers={"Cookie": cookie} if cookie else {})
+    assert response.status_code == 200
+    assert "Link" not in response.headers
+
+
 def test_texts_are_split_between_the_two_scripts_and_keep_one_digest(client, samples):
     config = read_bundle_config(client.get("/c/familami.js").data)
     first = config["texts"]["en"]

@@ -22,7 +22,8 @@ def test_demo_page_renders_in_chromium(browser, live_server, site_id, language, 
     assert page.locator("h1").inner_text() == headline
     snippet = page.locator("#embed-snippet").inner_text()
     # Without CONSENT_PUBLIC_URL the live server names the host it was asked at: the demo one.
-    assert snippet == f'<script src="{live_server.demo}/c/{site_id}.js" async></script>'
+    assert snippet == (f'<link rel="preconnect" href="{live_server.demo}">\n'
+                       f'<script src="{live_server.demo}/c/{site_id}.js" async></script>')
     # The stylesheet loaded under the strict CSP: the header is laid out as flex.
     display = page.eval_on_selector(".site-header .container", "e => getComputedStyle(e).display")
     assert display == "flex"

@@ -106,6 +106,18 @@ def test_show_round_trips_as_a_site_file(runner, write_site_file, site_document,
     assert "(unchanged)" in _import(runner, copy).output
 
 
+def test_show_prints_the_embed_snippet_with_the_public_url(app, runner, write_site_file,
+                                                           site_document):
+    _import(runner, write_site_file(site_document()))
+    assert "set CONSENT_PUBLIC_URL" in runner.invoke(args=["sites", "show", "example"]).output
+    app.config["PUBLIC_URL"] = "https://consent.example.org"
+    shown = runner.invoke(args=["sites", "show", "example"])
+    assert shown.exit_code == 0, shown.output
+    assert ('#   <link rel="preconnect" href="https://consent.example.org">\n'
+            '#   <script src="https://consent.example.org/c/example.js" async></script>\n'
+            in shown.output)
+
+
 def test_show_old_catalog_version(runner, write_site_file, site_document):
     document = site_document()
     path = write_site_file(document)

@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from app.embed import embed_snippet
 from app.extensions import db
 from tests.conftest import make_test_app
 
@@ -34,6 +35,7 @@ def test_demo_page_shows_operator_and_embed_snippet(client, samples, site_id):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f"&lt;script src=&#34;http://localhost/c/{site_id}.js&#34; async&gt;" in page
+    assert "&lt;link rel=&#34;preconnect&#34; href=&#34;http://localhost&#34;&gt;" in page
     assert "Privacy policy" in page or "Политика" in page
 
 
@@ -41,6 +43,15 @@ def test_demo_page_uses_public_url_in_snippet(app, samples):
     app.config["PUBLIC_URL"] = "https://consent.example.org"
     page = app.test_client().get("/demo/flomni").get_data(as_text=True)
     assert "https://consent.example.org/c/flomni.js" in page
+
+
+def test_embed_snippet_preconnects_to_the_service_origin_beside_the_script(app):
+    app.config["PUBLIC_URL"] = "https://consent.example.org"
+    with app.test_request_context():
+        preconnect, script = embed_snippet("http://ignored.example/", "flomni").splitlines()
+    # No crossorigin: the tag's own fetch is credentialed and would not reuse an anonymous socket.
+    assert preconnect == '<link rel="preconnect" href="https://consent.example.org">'
+    assert script == '<script src="https://consent.example.org/c/flomni.js" async></script>'
 
 
 def test_demo_page_speaks_the_site_language(client, samples):

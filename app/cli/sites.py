@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from app.accounts.service import audit
 from app.banner.bundle import gate_code
 from app.cli.common import with_database
+from app.embed import embed_snippet
 from app.extensions import db
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
@@ -101,6 +102,8 @@ def show_command(site_id, version, output_format):
     site, catalog = _load(site_id, version)
     document = site_spec(site, catalog).model_dump(mode="json", exclude_none=True)
     click.echo(f"# catalog version {catalog.version}, sha256 {catalog.content_hash}")
+    for line in _snippet_lines(site.id):
+        click.echo(line)
     if output_format == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
@@ -144,6 +147,17 @@ def csp_command(site_id, service_url):
         click.echo(f"# not loaded, so not listed: {', '.join(held)} (no cross-border notice)")
     for line in csp_lines(site_csp(site, service)):
         click.echo(line)
+
+
+def _snippet_lines(site_id):
+    """Return the embed snippet as comment lines, or a line saying what it needs."""
+    public_url = current_app.config["PUBLIC_URL"]
+    if not public_url:
+        return ["# embed snippet: set CONSENT_PUBLIC_URL to print it"]
+    # url_for needs a request; the snippet names the public URL, never this one's host.
+    with current_app.test_request_context(base_url=public_url):
+        return ["# embed snippet:", *(f"#   {line}" for line in
+                                      embed_snippet(public_url, site_id).splitlines())]
 
 
 def _load(site_id, version):
