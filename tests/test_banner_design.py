@@ -175,6 +175,8 @@ def test_the_first_layer_covers_at_most_60_percent_of_a_phone_in_every_language(
             page.goto(f"https://{host}/{lang}")
             banner = page.locator("#consent-gate .dialog")
             banner.wait_for()
+            # Two frames: the layout of the texts that just arrived is done before it is measured.
+            banner.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             height, scrolls, shown = banner.evaluate(
                 "d => [d.getBoundingClientRect().height, d.scrollHeight > d.clientHeight + 1, d.lang]")
             assert shown == lang
