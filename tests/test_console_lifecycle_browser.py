@@ -9,8 +9,8 @@ import yaml
 from app.accounts.service import create_user
 from app.extensions import db
 from app.sites.files import parse_site_document
-from tests.banner_harness import SERVICE_HOST, route_host
-from tests.browser import CONSOLE_PASSWORD, CONSOLE_USERS, FIXTURES
+from tests.banner_harness import SERVICE_HOST
+from tests.browser import CONSOLE_PASSWORD, CONSOLE_USERS, FIXTURES, console_log_in
 from tests.conftest import PROJECT_ROOT
 from tests.test_console_browser import _accept_and_wait_for_receipt
 
@@ -19,36 +19,6 @@ CONSOLE = f"https://{SERVICE_HOST}/console"
 NEW_PASSWORD = "a different, longer passphrase"
 #: Deleted by its test, so no other test of the shared live server may use it.
 DOOMED = "doomedshop"
-
-
-@pytest.fixture
-def console_context(browser, live_server):
-    """Factory: a browser context that reaches the console through the proxy as client, or the
-    server itself when client is None."""
-    contexts = []
-
-    def open_context(client=None):
-        context = browser.new_context()
-        contexts.append(context)
-        if client:
-            # Each test's clients come from networks of their own: logins are limited per network.
-            route_host(context, "no-host.test", lambda _path: "", live_server, client=client)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
-
-
-def _log_in(context, email, password=CONSOLE_PASSWORD, console=CONSOLE):
-    """Open the login page in a new tab of context, log in and return the tab on the dashboard."""
-    tab = context.new_page()
-    tab.goto(f"{console}/login")
-    tab.fill("#email", email)
-    tab.fill("#password", password)
-    tab.click("#submit")
-    tab.wait_for_url(f"{console}/")
-    return tab
 
 
 def _add_user(live_server, email, role):
@@ -61,8 +31,8 @@ def test_a_password_change_ends_the_other_session_and_the_old_password(console_c
                                                                       live_server):
     email = "password-change@consoleshop.example.com"
     _add_user(live_server, email, "auditor")
-    here = _log_in(console_context("198.51.100.7"), email)
-    elsewhere = _log_in(console_context("192.0.2.7"), email)
+    here = console_log_in(console_context("198.51.100.7"), email)
+    elsewhere = console_log_in(console_context("192.0.2.7"), email)
     here.goto(f"{CONSOLE}/account")
     here.fill("#password-current_password", CONSOLE_PASSWORD)
     here.fill("#password-new_password", NEW_PASSWORD)
@@ -86,7 +56,7 @@ def test_a_password_change_ends_the_other_session_and_the_old_password(console_c
     refused.click("#submit")
     assert refused.locator("#password-error").inner_text() == "Wrong e-mail or password."
     assert refused.url.startswith(f"{CONSOLE}/login")
-    accepted = _log_in(fresh, email, NEW_PASSWORD)
+    accepted = console_log_in(fresh, email, NEW_PASSWORD)
     assert accepted.url == f"{CONSOLE}/"
 
 
@@ -111,7 +81,7 @@ def test_a_deleted_sites_records_stay_exportable_with_a_verifying_manifest(
     live_server.publish(_doomed_spec())
     consent = _accept_and_wait_for_receipt(host_page(site_id=DOOMED))
     admin_email = next(email for email, role, _sites in CONSOLE_USERS if role == "admin")
-    admin = _log_in(console_context("198.51.100.8"), admin_email)
+    admin = console_log_in(console_context("198.51.100.8"), admin_email)
     admin.goto(f"{CONSOLE}/sites/{DOOMED}/delete")
     admin.fill("#confirmation", "doomed")  # not the id: nothing is deleted
     admin.click("#submit")
@@ -124,8 +94,8 @@ def test_a_deleted_sites_records_stay_exportable_with_a_verifying_manifest(
 
     auditor_email = next(email for email, role, _sites in CONSOLE_USERS if role == "auditor")
     # Chromium fetches downloads past Playwright's routes: the auditor uses the server itself.
-    auditor = _log_in(console_context(), auditor_email,
-                      console=f"{live_server}/console")
+    auditor = console_log_in(console_context(), auditor_email,
+                           console=f"{live_server}/console")
     auditor.goto(f"{live_server}/console/records")
     auditor.select_option("#site", DOOMED)
     auditor.click("#submit")
