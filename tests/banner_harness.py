@@ -97,8 +97,11 @@ def host_html(embed_src, lang="en", head="", body="", nonce=None):
 <button id="outside">Outside button</button>{body}</body></html>"""
 
 
-def route_host(context, host, html_for, service_url, csp=None):
-    """Serve host pages for host, proxy the service, answer trackers with stubs; return the log."""
+def route_host(context, host, html_for, service_url, csp=None, client="203.0.113.7"):
+    """Serve host pages for host, proxy the service, answer trackers with stubs; return the log.
+
+    client is the address the proxy names as the browser's (logins are rate-limited per network).
+    """
     log = []
 
     def handle(route):
@@ -108,7 +111,7 @@ def route_host(context, host, html_for, service_url, csp=None):
             # Like a reverse proxy in front of the service: it names the public host and client.
             target = service_url + parts.path + (f"?{parts.query}" if parts.query else "")
             headers = {**request.headers, "x-forwarded-host": SERVICE_HOST,
-                       "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7"}
+                       "x-forwarded-proto": "https", "x-forwarded-for": client}
             # Redirects go back to the browser, which follows them as it would from the service.
             return route.fulfill(response=route.fetch(url=target, headers=headers, max_redirects=0))
         if parts.hostname == DOWN_HOST:

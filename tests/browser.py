@@ -52,6 +52,8 @@ def page(browser):
 
 #: Console accounts of the live server; the console shop is theirs alone, so edits stay local.
 CONSOLE_PASSWORD = "correct horse battery staple"
+#: The console as browsers reach it through the proxy (route_host).
+CONSOLE_URL = f"https://{SERVICE_HOST}/console"
 CONSOLE_USERS = [("owner@consoleshop.example.com", "owner", ("consoleshop",)),
                  ("auditor@consoleshop.example.com", "auditor", ()),
                  ("admin@consoleshop.example.com", "admin", ())]
@@ -163,3 +165,34 @@ def host_page(browser, live_server):
         # Reports may still be in flight when a test ends; they need no answer any more.
         context.unroute_all(behavior="ignoreErrors")
         context.close()
+
+
+@pytest.fixture
+def console_context(browser, live_server):
+    """Factory: a browser context that reaches the console through the proxy as client, or the
+    server itself when client is None."""
+    contexts = []
+
+    def open_context(client=None):
+        context = browser.new_context()
+        contexts.append(context)
+        if client:
+            # Each test's clients come from networks of their own: logins are limited per network.
+            route_host(context, "no-host.test", lambda _path: "", live_server, client=client)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.unroute_all(behavior="ignoreErrors")
+        context.close()
+
+
+def console_log_in(context, email, password=CONSOLE_PASSWORD, console=CONSOLE_URL):
+    """Open the login page in a new tab of context, log in and return the tab on the dashboard."""
+    tab = context.new_page()
+    tab.goto(f"{console}/login")
+    tab.fill("#email", email)
+    tab.fill("#password", password)
+    tab.click("#submit")
+    tab.wait_for_url(f"{console}/")
+    return tab

@@ -212,18 +212,19 @@ def texts(site_id):
         refused = True
     elif not form.is_submitted():
         form.process(data=document.get("texts", {}).get(language, {}))
+    from app.documents import operator_name
+
+    operator = operator_name(site, language)
     return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(site, language)), (
+                           defaults=_default_texts(operator, language), operator=operator), (
         422 if refused or form.errors else 200)
 
 
-def _default_texts(site, language):
+def _default_texts(operator, language):
     """Return each text's default in language, split around its placeholders."""
     from flask_babel import force_locale
 
-    from app.documents import operator_name
-
-    values = {"operator": operator_name(site, language)}
+    values = {"operator": operator}
     with force_locale(language.replace("-", "_")):
         return {key: text_parts(_(text), values) for key, text in BANNER_TEXTS.items()}
 
