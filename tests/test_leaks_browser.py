@@ -33,18 +33,22 @@ def visit(browser, live_server):
 
         context.route("**/*", handle)
         page = context.new_page()
-        page.goto(live_server.demo + path)
-        # The deferred part (and its watcher) has arrived once the settings layer is built.
-        page.wait_for_function("""() => {
-            const host = document.querySelector('#consent-gate');
-            return host && host.shadowRoot.querySelector('.settings h3');
-        }""")
+        arrive(page, live_server.demo + path)
         return page, reports
 
     yield open_page
     for context in contexts:
         context.unroute_all(behavior="ignoreErrors")
         context.close()
+
+
+def arrive(page, url):
+    """Open url and wait for the deferred part (and its watcher): the settings layer is built."""
+    page.goto(url)
+    page.wait_for_function("""() => {
+        const host = document.querySelector('#consent-gate');
+        return host && host.shadowRoot.querySelector('.settings h3');
+    }""")
 
 
 def leave(page):
@@ -84,3 +88,45 @@ def test_leaks_clean_demo_page_sends_none(visit):
     page, reports = visit("/demo/testshop")
     leave(page)
     assert reports == []
+
+
+def test_leaks_are_watched_again_after_a_refusal_on_the_next_page_view(visit, live_server):
+    page, reports = visit("/demo/testshop/careless")
+    page.locator("#consent-gate [data-action=reject]").click()
+    leave(page)
+    wait_for_reports(page, reports, 1)
+    # A visitor who refused sees no banner; the sampled view loads the deferred part to watch.
+    arrive(page, f"{live_server.demo}/demo/testshop/careless")
+    assert page.locator("#consent-gate .dialog").is_hidden()
+    leave(page)
+    wait_for_reports(page, reports, 2)
+    assert len(reports) == 2
+    assert "mc.yandex.ru" in json.loads(reports[1])["hosts"]
+
+
+#: A tag pasted outside the gate on a page with no gated markup of its own.
+PASTED_TAG = '<script src="https://mc.yandex.ru/metrika/tag.js" async></script>'
+
+
+def test_leaks_a_visitor_who_refused_gets_the_watcher_alone_when_sampled(host_page):
+    visit = host_page(head=PASTED_TAG)
+    page = visit.page
+    page.locator("#consent-gate [data-action=reject]").click()
+    page.wait_for_timeout(6000)  # the first view's own report has gone by now
+    reports = []
+
+    def record(route):
+        reports.append(route.request.post_data)
+        route.fallback()
+
+    visit.context.route("**/api/v1/leaks", record)
+    # Nothing granted, no gated markup, no banner to show: the deferred part comes for the
+    # watch alone, because this view was sampled (testshop: sample 1.0).
+    arrive(page, visit.url)
+    assert page.locator("#consent-gate .dialog").is_hidden()
+    assert page.evaluate("() => document.querySelector('[data-consent]')") is None
+    leave(page)
+    wait_for_reports(page, reports, 1)
+    assert len(reports) == 1
+    assert json.loads(reports[0])["hosts"] == ["mc.yandex.ru"]
+    assert json.loads(reports[0])["page"] == "/"

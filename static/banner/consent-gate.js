@@ -33,8 +33,8 @@
  * settings layer's choice and allow(category) a placeholder's; config is CONFIG, whose trackers,
  * clear (the key patterns to delete per category), leaks (the share of page views watched for
  * leaks) and watch (this page view's draw, when the banner made it) this part reads; toClear
- * lists the categories withdrawn before this part arrived; injectScript(src), gtag(...), googleConsent(),
- * loadGoogle(tracker) and fill(text, values) are the banner's own.
+ * lists the categories withdrawn before this part arrived; injectScript(src), gtag(...),
+ * googleConsent(), loadGoogle(tracker) and fill(text, values) are the banner's own.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
  *            root: ShadowRoot, settings: HTMLElement, settingsButton: HTMLButtonElement,
  *            current: function(): (StoredConsent|null), config: Object, toClear: Array<string>,
@@ -547,7 +547,8 @@ function consentGate(CONFIG, SCRIPT) {
       /** @type {GateApi} */
       const gate = { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce,
                      language, dir, granted, ranOwnerScripts, save: saveChoices,
-                     allow: allowFromPlaceholder, config: CONFIG, toClear, injectScript, gtag, googleConsent, loadGoogle, fill };
+                     allow: allowFromPlaceholder, config: CONFIG, toClear, injectScript, gtag,
+                     googleConsent, loadGoogle, fill };
       deferred = start(gate, payload);
       if (afterDeferred) afterDeferred();
     };
