@@ -63,6 +63,8 @@ class DefaultConfig:
     #: Consent reports allowed per client network (/24, /48) and per site (limits syntax).
     RATE_LIMIT_CLIENT = "60/minute"
     RATE_LIMIT_SITE = "6000/minute"
+    #: Leak reports allowed per client network (/24, /48), whatever the site.
+    RATE_LIMIT_LEAKS = "30/minute"
     #: Console login attempts allowed per client network and per e-mail.
     RATE_LIMIT_LOGIN = "10/minute"
     #: Where every limit is counted: memory:// (this process) or a storage all nodes share,

@@ -13,7 +13,7 @@ from app.sites.repository import SiteRepository
 #: The HTTP status of each refusal the service and the API raise (IntakeError.code).
 STATUS = {
     "invalid_json": 400, "invalid_field": 400, "invalid_receipt": 400,
-    "origin_not_allowed": 403, "subject_not_proven": 403,
+    "origin_not_allowed": 403, "subject_not_proven": 403, "leak_reports_off": 403,
     "unknown_site": 404, "record_not_found": 404, "no_signing_key": 404,
     "unknown_catalog_version": 409, "unknown_texts": 409, "unknown_banner_build": 409,
     "unknown_policy_version": 409, "unknown_consent_document_version": 409,
@@ -31,7 +31,7 @@ def error_response(status, code, message, field=None, headers=None):
     response = jsonify(error={"code": code, "message": message, "field": field})
     response.status_code = status
     response.headers.extend(headers or {})
-    if request.endpoint in ("api.record_consent", "api.record_impression"):
+    if request.endpoint in ("api.record_consent", "api.record_impression", "api.record_leaks"):
         # A banner that cannot read a 4xx would take it for a network error and retry for ever.
         try:
             allow_known_origin(response, SiteRepository(db.session).list())

@@ -72,6 +72,28 @@ def openapi_document(server_url):
                     "422": _error("Not a language of the site"),
                     "429": _error("Rate limited"),
                 }}},
+            "/api/v1/leaks": {"post": {
+                "summary": "Count what a sampled page view saw escape the gate",
+                "operationId": "recordLeaks",
+                "requestBody": {"required": True, "content": {"text/plain": {"schema": {
+                    "type": "object", "required": ["site", "page", "build"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "site": {"type": "string", "pattern": "^[a-z0-9-]{2,40}$"},
+                        "page": {"type": "string", "description": "the page's path only",
+                                 "pattern": "^/[^?#\\x00-\\x1f\\x7f]{0,299}$"},
+                        "build": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                        **{field: {"type": "array", "maxItems": 50, "items": {"type": "string"}}
+                           for field in ("cookies", "storage", "hosts")}}}}}},
+                "responses": {
+                    "204": {"description": "Counted"},
+                    "400": _error("Malformed JSON or field, or nothing to report"),
+                    "403": _error("Origin not allowed for the site, or leak reports off"),
+                    "404": _error("Unknown site"),
+                    "410": _error("The site was deleted (site_deleted)"),
+                    "413": _error("Body too large"),
+                    "429": _error("Rate limited"),
+                }}},
             "/api/v1/receipts/{receipt}": {"get": {
                 "summary": "Verify a receipt and show its record, texts and history",
                 "operationId": "checkReceipt",

@@ -113,14 +113,15 @@ def build_bundle(config):
     return Bundle.of(body.encode())
 
 
-def build_deferred_bundle(texts):
-    """Wrap the deferred part's code around its CSS and its texts in one language.
+def build_deferred_bundle(texts, leaks=None):
+    """Wrap the deferred part's code around its CSS, its texts in one language and the leak
+    watcher's rules (app.leaks.rules; None when the site takes no leak reports).
 
     The banner put a consentGate hook on the script element that loads this; anywhere else
     the script does nothing.
     """
     code, css = deferred_code_and_css()
-    payload = _script_json({"css": css, "texts": texts})
+    payload = _script_json({"css": css, "texts": texts, **({"leaks": leaks} if leaks else {})})
     body = (f"(function(s){{s&&s.consentGate&&s.consentGate({code}\n,{payload})}})"
             f"(document.currentScript);\n")
     return Bundle.of(body.encode())

@@ -6,6 +6,7 @@ from babel.units import format_unit
 
 from app.banner.languages import texts_version
 from app.banner.texts import resolve_texts
+from app.leaks.settings import leak_sample
 from app.ledger.proof import texts_digest
 from app.sites.catalog import catalog_from_document, item_matches, tracker_categories
 from app.sites.consent_document import legal_name
@@ -26,7 +27,8 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
     first-layer texts of one, language (the site's default when None), and the banner fetches
     another's from the deferred URL + textsVersion + "/" + language + ".js" (views.texts_script)
     when its page asks for it. urls has "api", where reports go (or None), "shown", where
-    first-layer displays are counted (or None), and "deferred", the deferred part's URL up to
+    first-layer displays are counted (or None), "leaks", where leak reports go (or None: then
+    the banner never watches), and "deferred", the deferred part's URL up to
     the digest of the visitor's texts. additions are the vendors that joined each category after
     the site was created, as [[vendor, epoch ms]] (app.sites.vendors.vendor_additions): a visitor
     who granted the category before is asked again.
@@ -39,6 +41,8 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         "site": site.id,
         "api": urls["api"],
         "shownApi": urls.get("shown"),
+        # The share of page views that watch for leaks (the deferred part's payload has the rest).
+        "leaks": leak_sample(site) if urls.get("leaks") else 0,
         "deferredUrl": urls["deferred"],
         "build": build,
         "css": css,

@@ -10,6 +10,8 @@ from app.banner.config import banner_config, deferred_texts, first_layer_texts, 
 from app.banner.languages import accepted_tags, negotiate, texts_version
 from app.embed import is_host_derived, service_base
 from app.extensions import db
+from app.leaks.rules import watcher_rules
+from app.leaks.settings import leak_sample
 from app.ledger.repository import LedgerRepository
 from app.sites.repository import SiteRepository
 from app.sites.vendors import vendor_additions
@@ -79,8 +81,10 @@ def deferred_script(site_id, build, digest):
     if build != gate_code()[2] or not DIGEST.fullmatch(digest):
         safe_build = "".join(ch for ch in build if ch.isalnum())[:16]
         return _not_found(f"no build {safe_build!r} here", "no-store")
+    site = SiteRepository(db.session).get(site_id)
     try:
-        bundle = _cached_deferred_bundle(site_id, digest)
+        bundle = _cached_deferred_bundle(site_id, digest, site and site.catalog_version,
+                                         site and leak_sample(site) > 0)
     except LookupError:
         return _not_found("no such text set", "no-store")
     return _script_response(bundle, IMMUTABLE)
@@ -131,6 +135,7 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url, language):
     text_sets = _cached_text_sets(site_id, updated_at, catalog_version)
     urls = {"api": _api_url(service_url, "api.record_consent"),
             "shown": _api_url(service_url, "api.record_impression"),
+            "leaks": _api_url(service_url, "api.record_leaks"),
             "deferred": _deferred_url(service_url, site_id, build)}
     revisions = reversed(repository.revisions(site_id))
     additions = vendor_additions([(revision.created_at, revision.document) for revision in revisions])
@@ -139,13 +144,18 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url, language):
 
 
 @lru_cache(maxsize=1024)
-def _cached_deferred_bundle(site_id, digest):
-    # A text set never changes under its digest, so neither does this script. A missing one
-    # raises, and lru_cache keeps no answer for it.
+def _cached_deferred_bundle(site_id, digest, catalog_version, watched):
+    # A text set never changes under its digest, so neither do its texts here. A missing one
+    # raises, and lru_cache keeps no answer for it. The leak watcher's rules come from the
+    # catalog visitors are shown now: a text set names every cookie of its catalog, so a
+    # browser's copy under the same digest misses at most a changed match kind or domain.
     text_set = LedgerRepository(db.session).text_set(digest)
     if text_set is None or text_set.site_id != site_id:
         raise LookupError(digest)
-    return build_deferred_bundle(deferred_texts(text_set.content))
+    rules = None
+    if watched:
+        rules = watcher_rules(SiteRepository(db.session).catalog(site_id, catalog_version).content)
+    return build_deferred_bundle(deferred_texts(text_set.content), rules)
 
 
 def _api_url(service_url, endpoint):

@@ -12,6 +12,7 @@ from app.banner.bundle import gate_code
 from app.cli.common import with_database
 from app.embed import embed_snippet
 from app.extensions import db
+from app.leaks.store import leak_findings, site_leaks
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
@@ -114,9 +115,11 @@ def show_command(site_id, version, output_format):
 @click.argument("site_id")
 @with_database
 def check_command(site_id):
-    """Compare a site's catalog with what its trackers set; exit 1 on any finding."""
+    """Compare a site's catalog with what its trackers set, list the leaks banners reported;
+    exit 1 on any finding."""
     site, catalog = _load(site_id, None)
-    findings = check_site(site_spec(site, catalog))
+    findings = [*check_site(site_spec(site, catalog)),
+                *leak_findings(site_leaks(db.session, site_id))]
     for finding in findings:
         click.echo(f"warning: {finding}")
     # What no check can see: listed every time, never a failure.

@@ -8,6 +8,7 @@ from app.console import (  # noqa: F401  (views register routes on bp)
     views_history,
     views_integrity,
     views_invitations,
+    views_leaks,
     views_proofs,
     views_screenshots,
     views_sites,

@@ -25,6 +25,7 @@ from app.console.site_forms import settings_from_form, settings_to_form
 from app.console.text_labels import text_parts
 from app.embed import embed_snippet, service_origin
 from app.extensions import db
+from app.leaks.store import leak_findings, site_leaks
 from app.publishing import publish_site
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
@@ -110,7 +111,9 @@ def site_overview(site_id):
     trackers = [(TRACKERS[name], tracker_id, name in held)
                 for name, tracker_id in enabled_trackers(site.trackers)]
     return render_template("console/site.html", site=site, trackers=trackers,
-                           findings=check_site(spec), duties=owner_duties(site.regime),
+                           findings=[*check_site(spec),
+                                     *leak_findings(site_leaks(db.session, site_id))],
+                           duties=owner_duties(site.regime),
                            snippet=embed_snippet(request.host_url, site_id),
                            csp="\n".join(csp_lines(site_csp(site, service_origin(request.host_url)))),
                            can_manage=current_user.can_manage(site_id) and not is_deleted(site))

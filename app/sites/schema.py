@@ -145,6 +145,13 @@ class CrossBorderNotice(Strict):
         return assessed
 
 
+class LeakReports(Strict):
+    """How often the banner watches a page view for trackers that escape the gate."""
+
+    #: The share of page views watched and reported to POST /api/v1/leaks; 0 turns it off.
+    sample: float = Field(default=0.05, ge=0, le=1)
+
+
 class _TrackerIds(Strict):
     def enabled(self):
         """Return the names of the trackers that are switched on."""
@@ -245,6 +252,8 @@ class SiteSpec(Strict):
     retention_days: int = Field(default=1095, ge=1, le=MAX_RETENTION_DAYS)
     #: Banner text overrides: language -> text key -> text.
     texts: dict[Language, dict[str, Text]] = Field(default_factory=dict)
+    #: Leak reports from sampled page views (app.leaks); unset, 5 % of them.
+    leak_reports: LeakReports | None = None
     catalog: Catalog
 
     @field_validator("origins")

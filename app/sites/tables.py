@@ -61,6 +61,8 @@ class Site(Base):
     retention_days: Mapped[int] = mapped_column(default=1095)
     #: Banner text overrides: language -> text key -> text.
     texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Leak reports: {sample}, the share of page views watched (None: app.leaks.rules default).
+    leak_reports: Mapped[dict | None] = mapped_column(JSON)
     #: Number of the catalog version visitors are shown now.
     catalog_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utc_now)

@@ -10,12 +10,20 @@
 /**
  * What the server sends with this code: this part's CSS and the texts only it shows, in the
  * visitor's language. texts.rows holds, per category in the catalog's order, each item's
- * [name, provider, purpose, lifetime].
+ * [name, provider, purpose, lifetime]. leaks, when the site takes leak reports, holds per
+ * category the key patterns and the hosts (each covering its subdomains) that the catalog and
+ * the built-in trackers tie to it (app/leaks/rules.py).
  * @typedef {{css: string, texts: {settings_intro: string, save: string, always_on: string,
  *            about_mandatory: string, column_name: string, column_provider: string,
  *            column_purpose: string, column_lifetime: string, blocked_content: string,
  *            allow: string, placeholder_vendors: string,
- *            rows: Object<string, Array<Array<string>>>}}} DeferredPayload
+ *            rows: Object<string, Array<Array<string>>>},
+ *            leaks: ({keys: Object<string, Array<KeyPattern>>,
+ *                     hosts: Object<string, Array<string>>}|undefined)}} DeferredPayload
+ * What a sampled page view reports to POST /api/v1/leaks: the page's path and what escaped the
+ * gate on it; nothing about the visitor.
+ * @typedef {{site: string, page: string, build: string, cookies: Array<string>,
+ *            storage: Array<string>, hosts: Array<string>}} LeakReport
  */
 
 /**
@@ -34,10 +42,15 @@ function consentGateDeferred(GATE, DEFERRED) {
   const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
   const COLUMNS = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
   const PLACEHOLDER = "data-consent-placeholder";
+  /** A leak report goes this long after the watch starts, or when the page is hidden first. */
+  const LEAK_REPORT_AFTER_MS = 5000;
+  /** The most names of one kind a report carries (the API refuses more). */
+  const LEAK_NAMES = 50;
 
   const { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce, language,
-          dir, granted, ranOwnerScripts, save, allow, trackers, clear: patterns, toClear,
-          injectScript, gtag, googleConsent, loadGoogle, fill } = GATE;
+          dir, granted, ranOwnerScripts, save, allow, config, toClear, injectScript, gtag,
+          googleConsent, loadGoogle, fill } = GATE;
+  const { trackers, clear: patterns } = config;
   Object.assign(texts, DEFERRED.texts);
   const categories = Object.keys(texts.rows);
   const sheet = new CSSStyleSheet();
@@ -250,6 +263,74 @@ function consentGateDeferred(GATE, DEFERRED) {
     return host;
   }
 
+  // ---- leak watch: trackers that escape the gate -------------------------------------------------
+  /** Tell whether keys and hosts of a category may be there: it is mandatory or granted. */
+  function allowed(category) {
+    return category === MANDATORY || granted[category];
+  }
+
+  /** Tell whether rules (category -> entries) tie a value to categories, none of them allowed. */
+  function escaped(rules, covers) {
+    const covering = Object.keys(rules).filter((name) => rules[name].some(covers));
+    return covering.length > 0 && !covering.some(allowed);
+  }
+
+  /**
+   * Watch this page view for cookies, storage keys and requests that the catalog or the built-in
+   * trackers tie to a category the visitor has not granted (whenever they appear: before any
+   * choice, after a refusal or a withdrawal); send one report of them, if any.
+   * @param {{keys: Object<string, Array<KeyPattern>>, hosts: Object<string, Array<string>>}} rules
+   */
+  function watchLeaks(rules) {
+    const found = { cookies: new Set(), storage: new Set(), hosts: new Set() };
+    let sent = false;
+    const keyEscaped = (letter, key) => escaped(rules.keys,
+                                                (pattern) => matches(pattern, letter, key));
+    const look = () => {
+      let cookies = [];
+      try {
+        cookies = document.cookie ? document.cookie.split("; ").map((pair) => pair.split("=")[0]) : [];
+      } catch (error) { /* cookies blocked: none can leak */ }
+      for (const name of cookies) if (keyEscaped("c", name)) found.cookies.add(name);
+      for (const [letter, name] of [["l", "localStorage"], ["s", "sessionStorage"]]) {
+        try {
+          for (const key of Object.keys(window[name])) {
+            if (keyEscaped(letter, key)) found.storage.add(key);
+          }
+        } catch (error) { /* storage blocked: nothing in it can leak */ }
+      }
+    };
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const host = new URL(entry.name).hostname;
+        if (escaped(rules.hosts, (listed) => host === listed || host.endsWith("." + listed))) {
+          found.hosts.add(host);
+        }
+      }
+      look();
+    });
+    const send = () => {
+      if (sent) return;
+      sent = true;
+      observer.disconnect();
+      look();
+      const names = (set) => [...set].slice(0, LEAK_NAMES);
+      /** @type {LeakReport} */
+      const report = { site: config.site, page: location.pathname.slice(0, 300),
+                       build: config.build, cookies: names(found.cookies),
+                       storage: names(found.storage), hosts: names(found.hosts) };
+      if (report.cookies.length || report.storage.length || report.hosts.length) {
+        // A string goes as text/plain: a simple request, no CORS preflight.
+        navigator.sendBeacon(new URL("leaks", config.api).href, JSON.stringify(report));
+      }
+    };
+    observer.observe({ type: "resource", buffered: true });
+    look();
+    setTimeout(send, LEAK_REPORT_AFTER_MS);
+    addEventListener("pagehide", send);
+    document.addEventListener("visibilitychange", () => document.hidden && send());
+  }
+
   // ---- start --------------------------------------------------------------------------------------
   addStyles(root);
   settings.append(
@@ -266,5 +347,11 @@ function consentGateDeferred(GATE, DEFERRED) {
   placeholders();
   for (const name of toClear.splice(0)) clear(name);
   for (const name in granted) if (granted[name]) toggle(name, true);
+  // One draw per page view: the banner made it when it loaded this part for the watch alone.
+  const watched = "watch" in config ? config.watch : Math.random() < config.leaks;
+  // An opaque origin (a sandboxed preview) may report for no site.
+  if (watched && DEFERRED.leaks && config.api && location.origin !== "null") {
+    watchLeaks(DEFERRED.leaks);
+  }
   return { sync, toggle, clear };
 }

@@ -30,18 +30,17 @@
  * settingsButton the first layer's Settings button (the Save button goes after it); current()
  * returns the valid stored consent or null; granted and ranOwnerScripts are, per category,
  * whether its trackers started and whether an owner script of it ran; save(choices) stores the
- * settings layer's choice and allow(category) a placeholder's; trackers is CONFIG.trackers;
- * clear is CONFIG.clear, the key patterns to delete per category, and toClear the categories
- * withdrawn before this part arrived; injectScript(src), gtag(...), googleConsent(),
- * loadGoogle(tracker) and fill(text, values) are the banner's own.
+ * settings layer's choice and allow(category) a placeholder's; config is CONFIG, whose trackers,
+ * clear (the key patterns to delete per category), leaks (the share of page views watched for
+ * leaks) and watch (this page view's draw, when the banner made it) this part reads; toClear
+ * lists the categories withdrawn before this part arrived; injectScript(src), gtag(...),
+ * googleConsent(), loadGoogle(tracker) and fill(text, values) are the banner's own.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
  *            root: ShadowRoot, settings: HTMLElement, settingsButton: HTMLButtonElement,
- *            current: function(): (StoredConsent|null), clear: Object<string, Array<KeyPattern>>,
- *            toClear: Array<string>,
+ *            current: function(): (StoredConsent|null), config: Object, toClear: Array<string>,
  *            nonce: string, language: string, dir: string, granted: Object<string, boolean>,
  *            ranOwnerScripts: Object<string, boolean>, save: function(Object<string, boolean>),
  *            allow: function(string), fill: function(string, Object<string, string>): string,
- *            trackers: Object<string, {id: string, category: string, mode: (string|undefined)}>,
  *            injectScript: function(string): HTMLScriptElement, gtag: Function,
  *            googleConsent: function(): Object<string, string>, loadGoogle: Function}} GateApi
  * What the deferred part hands back: sync() sets its switches to the stored choice;
@@ -196,13 +195,9 @@ function consentGate(CONFIG, SCRIPT) {
     return consent && !staleReason(consent) ? consent : null;
   }
 
-  /** Return a random id of 128 bits: event, consent and subject ids. */
-  function randomId() {
-    return randomHex(16);
-  }
-
-  /** Return n random bytes as hex: a subject's secret takes 32 (256 bits). */
-  function randomHex(n) {
+  /** Return n random bytes as hex: event, consent and subject ids take 16 (128 bits), a
+   * subject's secret 32 (256 bits). */
+  function randomId(n = 16) {
     return [...crypto.getRandomValues(new Uint8Array(n))].map((b) => (b + 256).toString(16).slice(1))
       .join("");
   }
@@ -225,7 +220,7 @@ function consentGate(CONFIG, SCRIPT) {
     // A cookie from before subjects had a secret cannot prove its subject: start a new one.
     const known = consent && consent.key;
     consent = { id: randomId(), subject: known ? consent.subject : randomId(),
-                key: known ? consent.key : randomHex(32), choices,
+                key: known ? consent.key : randomId(32), choices,
                 catalog: versions.catalog, policy: versions.policy, document: versions.document,
                 given: now, expires: now + days * DAY_MS };
     writeConsent();
@@ -388,9 +383,10 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Send one report; resolve true when the answer is final (stored, or refused for good). */
   function send(body) {
-    // text/plain keeps this a simple request: no CORS preflight.
+    // A string body goes as text/plain (the Fetch standard's default for one), which keeps this
+    // a simple request: no CORS preflight.
     return fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
-                               credentials: "omit", headers: { "Content-Type": "text/plain" } })
+                               credentials: "omit" })
       .then((response) => {
         // 429 and 5xx are worth retrying; any other answer is final for this report.
         if (response.status === 429 || response.status >= 500) return false;
@@ -551,8 +547,8 @@ function consentGate(CONFIG, SCRIPT) {
       /** @type {GateApi} */
       const gate = { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce,
                      language, dir, granted, ranOwnerScripts, save: saveChoices,
-                     allow: allowFromPlaceholder, trackers: CONFIG.trackers, clear: CONFIG.clear,
-                     toClear, injectScript, gtag, googleConsent, loadGoogle, fill };
+                     allow: allowFromPlaceholder, config: CONFIG, toClear, injectScript, gtag,
+                     googleConsent, loadGoogle, fill };
       deferred = start(gate, payload);
       if (afterDeferred) afterDeferred();
     };
@@ -682,7 +678,10 @@ function consentGate(CONFIG, SCRIPT) {
     } else {
       launcher.hidden = false;
       // With no banner to show, what the visitor allowed and gated markup need not wait for one.
-      if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]")) {
+      // A page view sampled for leak reports (CONFIG.leaks: the share of them) needs the
+      // deferred part too, which watches for trackers that escape the gate and reads the draw.
+      if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]") ||
+          (CONFIG.watch = Math.random() < CONFIG.leaks)) {
         loadDeferred();
       }
     }

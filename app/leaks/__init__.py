@@ -1,0 +1,1 @@
+"""Leak reports: trackers that escaped the gate on real visits, as sampled banners saw them."""
