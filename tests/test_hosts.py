@@ -143,8 +143,9 @@ def test_demo_host_may_report_for_every_site(demo_app, make_report):
     assert "Access-Control-Allow-Origin" not in refused.headers
 
 
-def test_demo_pages_without_a_demo_host_are_sandboxed(client, samples):
-    header = client.get("/demo/flomni").headers["Content-Security-Policy"]
+@pytest.mark.parametrize("path", ["/demo/flomni", "/demo/flomni/careless"])
+def test_demo_pages_without_a_demo_host_are_sandboxed(client, samples, path):
+    header = client.get(path).headers["Content-Security-Policy"]
     assert header.endswith("; sandbox allow-scripts")
     assert "allow-same-origin" not in header
 

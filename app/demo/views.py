@@ -32,6 +32,12 @@ def index():
 @bp.get("/<site_id>")
 def page(site_id):
     """Render a small page of the operator that embeds the service."""
+    return render_demo_page(site_id, "demo/page.html", lambda site: TAGLINES.get(site.id, site.name))
+
+
+def render_demo_page(site_id, template, tagline, extra_sources=None, **context):
+    """Render one of a site's demo pages with its policy; tagline(site) gives the headline,
+    extra_sources what the page loads beyond what the site lists itself."""
     sites = SiteRepository(db.session)
     site = sites.get(site_id)
     if site is None:
@@ -39,15 +45,17 @@ def page(site_id):
     g.page_languages = site.languages
     categories = sites.catalog(site.id, site.catalog_version).content
     page = render_template(
-        "demo/page.html",
+        template,
         site=site,
-        tagline=TAGLINES.get(site.id, site.name),
+        tagline=tagline(site),
         snippet=embed_snippet(request.host_url, site.id),
         embed_src=embed_src(request.host_url, site.id),
         embed_category="marketing" if "marketing" in categories else "analytical",
+        **{name: value(site) for name, value in context.items()},
     )
-    return page, {"Content-Security-Policy": demo_csp(site, request.host_url,
-                                                      sandboxed=not current_app.config["DEMO_URL"])}
+    policy = demo_csp(site, request.host_url, sandboxed=not current_app.config["DEMO_URL"],
+                      extra_sources=extra_sources)
+    return page, {"Content-Security-Policy": policy}
 
 
 #: The demo operator's own page: its scripts, styles, images and frames, nothing inline.
@@ -63,8 +71,9 @@ DEMO_PAGE_POLICY = {
 SANDBOX = {"sandbox": ["allow-scripts"]}
 
 
-def demo_csp(site, request_base_url, sandboxed=False):
-    """Return the demo page's policy: its own, plus exactly what `flask sites csp` prints;
-    sandboxed when the demo pages have no host of their own (CONSENT_DEMO_URL)."""
-    policy = merge_csp(DEMO_PAGE_POLICY, site_csp(site, service_origin(request_base_url)))
+def demo_csp(site, request_base_url, sandboxed=False, extra_sources=None):
+    """Return the demo page's policy: its own, plus exactly what `flask sites csp` prints (and
+    extra_sources); sandboxed when the demo pages have no host of their own (CONSENT_DEMO_URL)."""
+    policy = merge_csp(DEMO_PAGE_POLICY, site_csp(site, service_origin(request_base_url)),
+                       extra_sources or {})
     return csp_header(merge_csp(policy, SANDBOX) if sandboxed else policy)
