@@ -2,11 +2,10 @@
 
 No Flask here: the API view passes the raw body and maps IntakeError to HTTP.
 """
-import json
 import re
 from dataclasses import dataclass
 
-from app.ledger.report import IntakeError
+from app.ledger.report import IntakeError, json_object
 
 #: The largest body the API reads (413 beyond).
 MAX_LEAK_REPORT_BYTES = 4096
@@ -34,12 +33,7 @@ class LeakReport:
 
 def parse_leak_report(raw):
     """Return the LeakReport in a raw body; raise IntakeError naming the field at fault."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise IntakeError("invalid_json", "the body is not JSON", "body") from None
-    if not isinstance(body, dict):
-        raise IntakeError("invalid_json", "the body must be a JSON object", "body")
+    body = json_object(raw)
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise IntakeError("invalid_field", f"{unknown[0]}: not a field of a leak report",

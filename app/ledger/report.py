@@ -1,4 +1,5 @@
 """The banner's consent report: its wire shape and the checks the intake runs, in order."""
+import json
 import re
 from typing import Annotated
 
@@ -38,6 +39,17 @@ class IntakeError(Exception):
     def body(self):
         """Return the JSON error body."""
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+def json_object(raw):
+    """Return the JSON object a beacon's raw body holds; raise IntakeError naming the body."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise IntakeError("invalid_json", "the body is not JSON", "body") from None
+    if not isinstance(body, dict):
+        raise IntakeError("invalid_json", "the body must be a JSON object", "body")
+    return body
 
 
 class ConsentReport(BaseModel):
