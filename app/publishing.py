@@ -8,6 +8,7 @@ service registered. Registering happens here, when a site is saved and when the 
 from app.banner.bundle import gate_code
 from app.banner.config import site_text_sets
 from app.ledger.repository import LedgerRepository
+from app.sites.deletion import is_deleted
 from app.sites.document_store import DocumentStore
 from app.sites.repository import SiteRepository
 
@@ -16,8 +17,16 @@ from app.sites.repository import SiteRepository
 PUBLISHED_SITES = "consent_gate.published_sites"
 
 
+class SiteDeleted(Exception):
+    """A site file names a deleted site: its id stays reserved for the ledger it keeps."""
+
+
 def publish_site(session, spec, author="cli"):
     """Save a site spec, open the chain of a new site and register its banner; return the outcome."""
+    # A deleted site keeps its row so that its proofs stay verifiable; saving over it would
+    # revive its banner and intake behind the admin who deleted it.
+    if is_deleted(SiteRepository(session).get(spec.id)):
+        raise SiteDeleted(f"site {spec.id} is deleted; its id stays reserved for its ledger")
     outcome = SiteRepository(session).save(spec, author=author)
     if outcome.created:
         LedgerRepository(session).open_chain(outcome.site.id)

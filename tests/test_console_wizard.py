@@ -165,6 +165,21 @@ def test_a_taken_id_and_an_altered_draft_are_refused(app, admin, runner):
     assert forged.status_code == 400
 
 
+def test_a_site_imported_while_the_wizard_ran_is_not_saved_over(app, admin, runner, tmp_path):
+    page = admin.get("/console/sites/new").data.decode()
+    for name, values in (("identity", IDENTITY), ("audience", AUDIENCE), ("trackers", TRACKERS)):
+        page = step(admin, page, values, name).data.decode()
+    other = tmp_path / "wizshop.yaml"
+    other.write_text(EQUIVALENT_FILE.replace("name: Wizard Shop", "name: Someone Else's Shop"))
+    assert runner.invoke(args=["sites", "import", str(other)]).exit_code == 0
+    chosen = re.findall(r'name="items" value="([^"]+)"', page)
+    late = step(admin, page, {"items": chosen}, "catalog")
+    assert late.status_code == 409 and "A site with this id exists" in late.data.decode()
+    db.session.expire_all()
+    site = SiteRepository(db.session).get("wizshop")
+    assert site.name == "Someone Else's Shop" and site.catalog_version == 1
+
+
 @pytest.mark.parametrize("role", ["owner", "auditor"])
 def test_only_admins_create_and_delete_sites(app, make_user, runner, role):
     assert runner.invoke(args=["sites", "import", str(PROJECT_ROOT / "tests" / "fixtures" /

@@ -1,10 +1,13 @@
 """Sites and catalog versions in the database, through the CLI, on SQLite and PostgreSQL."""
+import pytest
 import yaml
 
 from app.extensions import db
 from app.ledger.proof import GENESIS_HASH
 from app.models import CatalogVersion, LedgerHead, Site
-from app.sites.repository import SiteRepository
+from app.publishing import SiteDeleted, publish_site
+from app.sites.deletion import delete_site
+from app.sites.repository import SiteRepository, site_spec
 from tests.conftest import SAMPLE_SITES
 
 SAMPLE_IDS = ["familami", "flomni", "loginom", "oomnis", "sens"]
@@ -191,3 +194,26 @@ def test_register_banners_stores_every_sites_texts_and_the_build(runner, write_s
     assert db.session.get(BannerBuild, gate_code()[2]) is not None
     assert db.session.query(TextSet).filter_by(site_id="example").count() == len(
         site_document()["languages"])
+
+
+def test_import_refuses_a_deleted_sites_file_and_keeps_it_deleted(runner, write_site_file,
+                                                                  site_document):
+    path = write_site_file(site_document())
+    _import(runner, path)
+    site_id = yaml.safe_load(path.read_text())["id"]
+    repository = SiteRepository(db.session)
+    delete_site(repository.get(site_id), site_id, "admin@example.com")
+    db.session.commit()
+    version = repository.get(site_id).catalog_version
+    changed = site_document()
+    changed["catalog"]["analytical"][0]["purpose"] = "Revived behind the admin's back"
+    result = _import(runner, write_site_file(changed, name="revived.yaml"))
+    assert result.exit_code != 0
+    assert f"revived.yaml: id: site '{site_id}' was deleted" in result.output
+    db.session.expire_all()
+    site = repository.get(site_id)
+    assert site.deleted_at is not None and site.catalog_version == version
+    # --only-new skips it like any existing site, and says nothing was created.
+    assert _import(runner, path, only_new=True).exit_code == 0
+    with pytest.raises(SiteDeleted, match="deleted"):
+        publish_site(db.session, site_spec(site, repository.catalog(site_id, version)))

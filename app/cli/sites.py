@@ -16,6 +16,7 @@ from app.leaks.store import leak_findings, site_leaks
 from app.publishing import publish_site, register_every_banner
 from app.sites.check import check_site
 from app.sites.csp import csp_lines, site_csp
+from app.sites.deletion import is_deleted
 from app.sites.duties import owner_duties
 from app.sites.files import SiteFileError, load_site_file, site_files
 from app.sites.repository import SiteRepository, site_spec
@@ -39,13 +40,14 @@ def import_command(paths, only_new):
         except SiteFileError as error:
             errors.append(str(error))
     errors += _duplicate_ids(loaded)
+    repository = SiteRepository(db.session)
+    errors += _deleted_ids(repository, loaded, only_new)
     if errors:
         for message in errors:
             click.echo(f"error: {message}", err=True)
         raise click.ClickException(f"nothing imported: {len(errors)} invalid site file(s)")
     if not loaded:
         raise click.ClickException(f"no site files (.yaml, .yml, .toml) in {', '.join(paths)}")
-    repository = SiteRepository(db.session)
     if only_new:
         loaded = [(file, spec) for file, spec in loaded if repository.get(spec.id) is None]
     outcomes = [(spec, publish_site(db.session, spec)) for _file, spec in loaded]
@@ -65,6 +67,14 @@ def _duplicate_ids(loaded):
             errors.append(f"{file}: id: {spec.id!r} is already declared in {seen[spec.id]}")
         seen.setdefault(spec.id, file)
     return errors
+
+
+def _deleted_ids(repository, loaded, only_new):
+    # --only-new skips existing sites, deleted ones included, so it has nothing to refuse.
+    if only_new:
+        return []
+    return [f"{file}: id: site {spec.id!r} was deleted; its id stays reserved for its ledger"
+            for file, spec in loaded if is_deleted(repository.get(spec.id))]
 
 
 def _echo_outcome(outcome):

@@ -37,6 +37,40 @@ def _value_rules():
         (r"must be true: the cross-border", None,
          lambda m: _("Must be confirmed: cross-border trackers load only once localisation "
                      "was assessed.")),
+        (r"lifetime '(.+)' is not 'session'", None,
+         lambda m: _("%(value)s is not a lifetime: write session, persistent or a number of "
+                     "minutes, hours, days, months or years.", value=m[1])),
+        (r"lifetime must be longer than zero", None,
+         lambda m: _("Must be longer than zero; write session for a session cookie.")),
+        (r"'(.+)' is not a domain name", None,
+         lambda m: _("%(value)s is not a domain name.", value=m[1])),
+        (r"has no (?:text|value) in the default language '(.+)'", None,
+         lambda m: _("Give a text in the default language (%(value)s).", value=m[1])),
+        (r"^[\w.]+: '(.+)' is not in languages", None,
+         lambda m: _("%(value)s is not one of the site's languages.", value=m[1])),
+        (r"not a banner text key", None, lambda m: _("Not a text the banner shows.")),
+    ] + _pattern_rules()
+
+
+def _pattern_rules():
+    """Return the rules for owner regular expressions outside the safe subset (app.sites.patterns)."""
+    return [
+        (r"^name '.*' nests a quantifier", None,
+         lambda m: _("Nests a quantifier inside a quantified group, which can take exponential "
+                     "time: quantify single characters or classes only.")),
+        (r"^name '.*' repeats an alternation", None,
+         lambda m: _("Repeats an alternation such as (a|b)*, which can take exponential time: "
+                     "use a character class such as [ab]* instead.")),
+        (r"^name '.*' uses inline flags", None,
+         lambda m: _("Uses inline flags such as (?i), which browsers do not read here.")),
+        (r"^name '.*' uses \\A or \\Z", None, lambda m: _("Uses \\A or \\Z: use ^ and $.")),
+        (r"^name '.*' uses .+, which the safe subset leaves out", None,
+         lambda m: _("Uses a backreference, a lookaround, an atomic group or a possessive "
+                     "quantifier, which the safe subset of regular expressions leaves out.")),
+        (r"^name '.*' is longer than (\d+) characters", None,
+         lambda m: _("A regular expression may be at most %(max)s characters long.", max=m[1])),
+        (r"^name '.*' is not a valid regular expression", None,
+         lambda m: _("Not a valid regular expression.")),
     ]
 
 

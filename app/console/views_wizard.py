@@ -4,7 +4,7 @@ The answers of earlier steps travel in a hidden field signed with the service's 
 server state is left behind by a wizard given up half-way, and no one can slip in a draft the
 steps did not check. The last step publishes the site as `flask sites import` would.
 """
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -92,6 +92,10 @@ def _step_is_valid(step, draft, form):
 
 
 def _publish(draft, form):
+    if SiteRepository(db.session).get(draft["id"]) is not None:
+        # Created (or deleted) by someone else since the first step: never save over it.
+        flash(_("A site with this id exists (deleted sites keep theirs)."), "error")
+        return _render("catalog", draft, form, 409)
     default = draft["default_language"]
     catalog = template_catalog(draft.get("trackers"), set(form["items"].data),
                                lambda message: _purpose(message, draft["languages"], default))
