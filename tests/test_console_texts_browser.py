@@ -60,3 +60,24 @@ def test_a_preview_frame_ignores_texts_posted_by_other_windows(console_context, 
         postMessage('marker', '*');
     })""")
     assert banner.locator("#cg-title").inner_text() == saved != "Forged"
+
+
+def test_the_previews_show_situational_texts_and_figures_as_typed(console_context, live_server):
+    console = console_log_in(console_context("198.51.100.11"), OWNER)
+    before = _revisions(live_server)
+    console.goto(f"{CONSOLE_URL}/sites/consoleshop/texts?language=en")
+    previews = [console.frame_locator("iframe.preview").nth(i) for i in range(2)]
+    for preview in previews:
+        assert _banner(preview).locator(".notice").is_hidden()
+    console.fill("#changed_policy", "Our policy changed, look again.")
+    console.fill("#kept_both", "Yes for %(days)s, no for %(refusal_days)s.")
+    console.select_option("#preview-situation", "changed_policy")
+    for preview in previews:
+        banner = _banner(preview)
+        banner.locator(".notice").filter(has_text="Our policy changed, look again.").wait_for()
+        # The figure is filled in as the banner fills it once saved.
+        banner.locator(".small").filter(has_text="Yes for 180 days, no for 90 days.").wait_for()
+    console.select_option("#preview-situation", "")
+    for preview in previews:
+        _banner(preview).locator(".notice").wait_for(state="hidden")
+    assert _revisions(live_server) == before

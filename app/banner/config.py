@@ -63,11 +63,16 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
     }
 
 
-def site_text_sets(site, catalog_version):
-    """Return every text a visitor of the site can see, per language, each set with its digest."""
+def site_text_sets(site, catalog_version, overrides=None, languages=None):
+    """Return every text a visitor of the site can see, per language, each set with its digest.
+
+    overrides replaces the site's own text overrides (the texts editor's preview of unsaved texts).
+    """
     catalog = catalog_from_document(catalog_version.content)
     documents = site_documents(site, catalog_version)
-    return {language: _texts(site, catalog, documents, language) for language in site.languages}
+    overrides = site.texts if overrides is None else overrides
+    return {language: _texts(site, catalog, documents, language, overrides)
+            for language in languages or site.languages}
 
 
 def first_layer_texts(texts):
@@ -156,9 +161,9 @@ SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent", "
 TEMPLATES = ("kept", "kept_both", "cross_border", "third_party_cookies")
 
 
-def _texts(site, catalog, documents, language):
+def _texts(site, catalog, documents, language, overrides):
     """Return the texts a visitor of this site can see in one language, with their digest."""
-    resolved = resolve_texts(language, operator_name(site, language), site.texts)
+    resolved = resolve_texts(language, operator_name(site, language), overrides)
     categories = [name for name, _items in catalog.categories()]
     links = document_links(site, language, documents)
     vendors = category_vendors(site.trackers, site.regime, catalog, _notice(site))
@@ -217,14 +222,14 @@ def _notice(site):
 def _first_layer_notes(site, texts, vendors, home, language):
     """Return the first layer's lines on lifetime, withdrawal, transfers and vendor cookies."""
     days, refusal = site.consent_lifetime_days, site.refusal_lifetime_days
-    notes = {"kept": _fill(texts["kept"], days=_days(days, language))}
+    notes = {"kept": fill_text(texts["kept"], days=_days(days, language))}
     if refusal and refusal != days:
-        notes["kept"] = _fill(texts["kept_both"], days=_days(days, language),
+        notes["kept"] = fill_text(texts["kept_both"], days=_days(days, language),
                               refusal_days=_days(refusal, language))
     abroad = sorted({vendor.country for listed in vendors.values() for vendor in listed
                      if vendor.country and home and vendor.country != home})
     if abroad:
-        notes["cross_border"] = _fill(texts["cross_border"], country=_country(home, language),
+        notes["cross_border"] = fill_text(texts["cross_border"], country=_country(home, language),
                                       countries=", ".join(_country(code, language)
                                                           for code in abroad))
     if any(listed for listed in vendors.values()):
@@ -232,7 +237,8 @@ def _first_layer_notes(site, texts, vendors, home, language):
     return notes
 
 
-def _fill(template, **values):
+def fill_text(template, **values):
+    """Replace each %(name)s placeholder of a banner text by its value."""
     # Owner overrides keep their placeholders (the schema checks it), so %-formatting is safe
     # only on our keys: replace them one by one instead.
     for name, value in values.items():

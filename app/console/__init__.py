@@ -13,6 +13,7 @@ from app.console import (  # noqa: F401  (views register routes on bp)
     views_screenshots,
     views_sites,
     views_stats,
+    views_texts,
     views_wizard,
 )
 from app.console.blueprint import bp  # noqa: F401

@@ -117,9 +117,17 @@ def describe(error):
     for pattern, rule_field, factory in _value_rules():
         found = re.search(pattern, error.problem)
         if found:
-            return field or rule_field or _leading_field(error.problem), factory(found)
-    return field or _leading_field(error.problem), _("Not accepted: %(problem)s",
-                                                      problem=error.problem)
+            return _where(field, rule_field, error.problem), factory(found)
+    return _where(field, None, error.problem), _("Not accepted: %(problem)s",
+                                                  problem=error.problem)
+
+
+def _where(field, rule_field, problem):
+    leading = _leading_field(problem)
+    # A catalog item's own check (catalog.analytical[4]) names the item's field it is about.
+    if field and leading and field.endswith("]"):
+        return f"{field}.{leading}"
+    return field or rule_field or leading
 
 
 def _leading_field(problem):
@@ -131,7 +139,8 @@ def form_field(path, names):
     """Return the form field a dotted site-file path is shown at, or None.
 
     Form fields are named as their path joined with "_" (privacy_policy_version), a tracker's id
-    as the tracker (trackers.ga4 is ga4), a list's items at the list (origins[1] is origins).
+    as the tracker (trackers.ga4 is ga4), a list's items at the list (origins[1] is origins), a
+    catalog item's field as itself (catalog.analytical[4].name is name).
     """
     if not path:
         return None
@@ -139,4 +148,6 @@ def form_field(path, names):
     candidates = [bare.replace(".", "_")]
     if bare.startswith("trackers."):
         candidates.append(bare.removeprefix("trackers."))
+    if bare.startswith("catalog."):
+        candidates.append(bare.rsplit(".", 1)[-1])  # the catalog item form: name, lifetime...
     return next((candidate for candidate in candidates if candidate in names), None)

@@ -1,11 +1,10 @@
-"""Owners' pages: a site's settings, catalog, texts, site file upload, history and preview."""
+"""Owners' pages: a site's settings, catalog, site file upload, history and preview."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
 from app.accounts.service import audit
-from app.banner.texts import BANNER_TEXTS
 from app.console.auth import require_proof_reader, require_site_manager, roles_required
 from app.console.blueprint import bp
 from app.console.forms import (
@@ -18,11 +17,9 @@ from app.console.forms import (
     SiteSettingsForm,
     UploadForm,
     option_label,
-    texts_form,
 )
 from app.console.problems import describe, form_field
 from app.console.site_forms import settings_from_form, settings_to_form
-from app.console.text_labels import text_parts
 from app.embed import embed_snippet, service_origin
 from app.extensions import db
 from app.leaks.store import leak_findings, site_leaks
@@ -36,7 +33,6 @@ from app.sites.editing import (
     with_catalog_item,
     with_document_text,
     with_settings,
-    with_texts,
     without_catalog_item,
 )
 from app.sites.files import SiteFileError, parse_site_document, read_site_upload
@@ -60,7 +56,7 @@ def site_and_document(site_id):
     return site, spec, site_document(spec)
 
 
-def _save(site_id, document, action, form=None, source="console", **details):
+def save_site_document(site_id, document, action, form=None, source="console", **details):
     """Validate and store an edited document; return the outcome, or None after showing the error."""
     try:
         spec = parse_site_document(document, source)
@@ -93,7 +89,7 @@ def show_problem(error, form=None):
 def save_document(site_id, document, key, language, text):
     """Store an uploaded legal text as the current version of its kind; return the outcome."""
     edited = with_document_text(document, key, language, text)
-    return _save(site_id, edited, "site.document", document_key=key, language=language,
+    return save_site_document(site_id, edited, "site.document", document_key=key, language=language,
                  version=edited[key]["version"])
 
 
@@ -127,7 +123,7 @@ def site_settings(site_id):
     form = SiteSettingsForm()
     if form.validate_on_submit():
         edited = with_settings(document, settings_from_form(form))
-        if _save(site_id, edited, "site.settings", form):
+        if save_site_document(site_id, edited, "site.settings", form):
             return redirect(url_for("console.site_settings", site_id=site_id))
         return render_template("console/settings.html", site=site, form=form,
                                fieldsets=SETTINGS_FIELDSETS), 422
@@ -166,7 +162,7 @@ def catalog_item_edit(site_id, category, index):
         base = without_catalog_item(document, category, index) if moved else document
         edited = with_catalog_item(base, form.category.data, None if moved else index,
                                    _item_values(form), document["default_language"])
-        if _save(site_id, edited, "catalog.item", form):
+        if save_site_document(site_id, edited, "catalog.item", form):
             return redirect(url_for("console.catalog", site_id=site_id))
         return _item_page(site, form, category, index, 422)
     if category and not form.is_submitted():
@@ -194,42 +190,8 @@ def catalog_item_delete(site_id, category, index):
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
         abort(404)
-    _save(site_id, without_catalog_item(document, category, index), "catalog.delete")
+    save_site_document(site_id, without_catalog_item(document, category, index), "catalog.delete")
     return redirect(url_for("console.catalog", site_id=site_id))
-
-
-@bp.route("/sites/<site_id>/texts", methods=["GET", "POST"])
-@roles_required(*EDIT)
-def texts(site_id):
-    """Override any banner text, per language."""
-    site, _spec, document = site_and_document(site_id)
-    language = request.args.get("language", site.default_language)
-    if language not in site.languages:
-        abort(404)
-    form = texts_form(BANNER_TEXTS)
-    refused = False
-    if form.validate_on_submit():
-        values = {key: form[key].data for key in BANNER_TEXTS}
-        if _save(site_id, with_texts(document, language, values), "site.texts", form):
-            return redirect(url_for("console.texts", site_id=site_id, language=language))
-        refused = True
-    elif not form.is_submitted():
-        form.process(data=document.get("texts", {}).get(language, {}))
-    from app.documents import operator_name
-
-    operator = operator_name(site, language)
-    return render_template("console/texts.html", site=site, form=form, language=language,
-                           defaults=_default_texts(operator, language), operator=operator), (
-        422 if refused or form.errors else 200)
-
-
-def _default_texts(operator, language):
-    """Return each text's default in language, split around its placeholders."""
-    from flask_babel import force_locale
-
-    values = {"operator": operator}
-    with force_locale(language.replace("-", "_")):
-        return {key: text_parts(_(text), values) for key, text in BANNER_TEXTS.items()}
 
 
 @bp.route("/sites/<site_id>/upload", methods=["GET", "POST"])
@@ -245,7 +207,7 @@ def upload(site_id):
         except SiteFileError as error:
             show_problem(error)
             return render_template("console/upload.html", site=site, form=form), 422
-        if _save(site_id, document, "site.upload", source=upload_file.filename):
+        if save_site_document(site_id, document, "site.upload", source=upload_file.filename):
             return redirect(url_for("console.catalog", site_id=site_id))
     status = 422 if form.is_submitted() else 200
     return render_template("console/upload.html", site=site, form=form), status

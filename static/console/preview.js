@@ -10,7 +10,7 @@ try {
 // frame's own origin is opaque, but its URL still names the console's).
 (function followTypedTexts() {
   var MESSAGE_TYPE = "consent-gate-preview-texts";
-  var MAX_LENGTH = 2000;
+  var MAX_LENGTH = 8000;  // the small print joins three texts of up to 2,000 characters
   var CATEGORIES = ["mandatory", "functional", "analytical", "marketing"];
   /** Banner text key -> [selector, attribute or null for the text], on the first and settings layers. */
   var TARGETS = {
@@ -25,7 +25,9 @@ try {
     settings_intro: [[".settings > h3 + p", null]],
     privacy_policy: [[".links a:first-of-type", null]],
     consent_document: [[".links a:nth-of-type(2)", null]],
-    always_on: [[".always", null]]
+    always_on: [[".always", null]],
+    // Resolved by the service: the first layer's small print (lifetimes, transfers, vendors).
+    small: [[".small", null]]
   };
   CATEGORIES.forEach(function (name) {
     TARGETS["category_" + name] = [["#cg-" + name + "-name", null]];
@@ -33,6 +35,7 @@ try {
   });
   var consoleOrigin = new URL(location.href).origin;
   var latest = {};
+  var notice = null;  // the situational notice chosen in the editor ("" for none), or null
   var watched = null;
 
   function setText(element, attribute, value) {
@@ -73,6 +76,11 @@ try {
       });
     });
     CATEGORIES.forEach(function (name) { setPurpose(root, name); });
+    var shown = root.querySelector(".notice");
+    if (shown && notice !== null) {
+      setText(shown, null, notice);
+      if (shown.hidden !== !notice) shown.hidden = !notice;
+    }
   }
 
   addEventListener("message", function (event) {
@@ -81,11 +89,13 @@ try {
     var data = event.data;
     if (!data || data.type !== MESSAGE_TYPE || typeof data.texts !== "object" || !data.texts) return;
     var texts = {};
+    var given = Object.assign({}, data.texts, { small: data.small });
     Object.keys(TARGETS).forEach(function (key) {
-      var value = data.texts[key];
+      var value = given[key];
       if (typeof value === "string" && value.length <= MAX_LENGTH) texts[key] = value;
     });
     latest = texts;
+    notice = typeof data.notice === "string" && data.notice.length <= MAX_LENGTH ? data.notice : null;
     apply();
   });
   // The banner builds itself once the page has loaded; typed texts may already be waiting.

@@ -1,5 +1,6 @@
-// The texts editor's previews follow what is typed, before anything is saved: the texts are
-// posted to the preview frames, which show them in their banner (static/console/preview.js).
+// The texts editor's previews follow what is typed, before anything is saved: the service
+// resolves the typed texts as visitors would read them once saved (names, figures and vendors
+// filled in), and they are posted to the preview frames (static/console/preview.js).
 "use strict";
 (function () {
   var MESSAGE_TYPE = "consent-gate-preview-texts";
@@ -7,37 +8,48 @@
   var form = document.querySelector("form[data-preview-texts]");
   if (!form) return;
   var frames = document.querySelectorAll("iframe.preview");
-  var operator = form.getAttribute("data-operator") || "";
+  var situation = document.getElementById("preview-situation");
   var timer = null;
-  var typed = false;
-
-  /** Each text as the banner would show it once saved: the typed one, or else the default. */
-  function typedTexts() {
-    var texts = {};
-    form.querySelectorAll(".text-row[data-text-key]").forEach(function (row) {
-      var key = row.getAttribute("data-text-key");
-      var input = row.querySelector("textarea");
-      var value = input && input.value.trim() ? input.value : row.getAttribute("data-default");
-      texts[key] = (value || "").split("%(operator)s").join(operator);
-    });
-    return texts;
-  }
+  var latest = null;  // the last preview the service resolved: {texts, small, notices}
+  var asked = 0;      // answers to earlier requests that arrive late are dropped
 
   function send(frame) {
+    if (!latest || !frame.contentWindow) return;
+    var chosen = situation ? situation.value : "";
+    var message = { type: MESSAGE_TYPE, texts: latest.texts, small: latest.small,
+                    notice: (chosen && latest.notices[chosen]) || "" };
     // The frame's origin is opaque ("null"), so no origin can be named; only texts are sent.
-    if (frame.contentWindow) {
-      frame.contentWindow.postMessage({ type: MESSAGE_TYPE, texts: typedTexts() }, "*");
-    }
+    frame.contentWindow.postMessage(message, "*");
+  }
+
+  function resolve() {
+    var request = ++asked;
+    fetch(form.getAttribute("data-preview-url"), { method: "POST", body: new FormData(form),
+                                                   credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (preview) {
+        // A text the service refuses (an unknown placeholder, too long) keeps the last preview;
+        // Save names the field.
+        if (!preview || request !== asked) return;
+        latest = preview;
+        frames.forEach(send);
+      })
+      .catch(function () { /* offline: the preview keeps what it showed */ });
   }
 
   form.addEventListener("input", function () {
-    typed = true;
     clearTimeout(timer);
-    timer = setTimeout(function () { frames.forEach(send); }, DELAY_MS);
+    timer = setTimeout(resolve, DELAY_MS);
   });
+  if (situation) {
+    situation.addEventListener("change", function () {
+      if (latest) frames.forEach(send);
+      else resolve();
+    });
+  }
   frames.forEach(function (frame) {
     // A frame that reloads ("Show the banner again" does not, a language switch does) starts
-    // from the saved texts; what was typed goes to it again.
-    frame.addEventListener("load", function () { if (typed) send(frame); });
+    // from the saved texts; the last preview goes to it again.
+    frame.addEventListener("load", function () { send(frame); });
   });
 })();
