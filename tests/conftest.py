@@ -318,6 +318,15 @@ def login(client, email, password=PASSWORD, next_url=None):
 
 
 @pytest.fixture
+def owner(app, runner, make_user):
+    """A test client logged in as the owner of the imported test shop (tests/fixtures/testshop.yaml)."""
+    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
+    client = app.test_client()
+    login(client, make_user("owner", "testshop"))
+    return client
+
+
+@pytest.fixture
 def sibling_app(app, tmp_path):
     """Factory: another app on the same database with other settings; its pool is closed after."""
     made = []

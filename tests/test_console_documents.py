@@ -10,18 +10,8 @@ from app.accounts.models import AuditEntry
 from app.banner.bundle import read_bundle_config
 from app.extensions import db
 from app.sites.tables import LegalDocument
-from tests.conftest import TEST_SHOP, login
 
 URL = "/console/sites/testshop/documents"
-
-
-@pytest.fixture
-def owner(app, runner, make_user):
-    """A logged-in owner of the test shop (which links its documents by URL only)."""
-    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
-    client = app.test_client()
-    login(client, make_user("owner", "testshop"))
-    return client
 
 
 def _upload(client, kind, language, content, name="text.txt"):

@@ -10,15 +10,6 @@ from app.models import SiteRevision
 from tests.conftest import TEST_SHOP, login
 
 
-@pytest.fixture
-def owner(app, runner, make_user):
-    """A logged-in owner of the test shop."""
-    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
-    client = app.test_client()
-    login(client, make_user("owner", "testshop"))
-    return client
-
-
 def _settings(client):
     page = client.get("/console/sites/testshop/settings")
     assert page.status_code == 200

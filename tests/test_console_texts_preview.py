@@ -3,18 +3,9 @@ import pytest
 
 from app.extensions import db
 from app.sites.repository import SiteRepository
-from tests.conftest import TEST_SHOP, login
+from tests.conftest import login
 
 PREVIEW = "/console/sites/testshop/texts/preview"
-
-
-@pytest.fixture
-def owner(app, runner, make_user):
-    """A logged-in owner of the test shop."""
-    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
-    client = app.test_client()
-    login(client, make_user("owner", "testshop"))
-    return client
 
 
 def _revisions():

@@ -3,20 +3,11 @@ import pytest
 
 from app.banner.bundle import read_bundle_config
 from app.demo.hosts import NOT_FOUND, SERVE, TO_DEMO, host_port, route_for_host
-from tests.conftest import TEST_SHOP, login
+from tests.conftest import login
 
 PUBLIC = "https://consent.example.org"
 DEMO = "https://demo.example.net"
 FORGED = "evil.example"
-
-
-@pytest.fixture
-def owner(app, runner, make_user):
-    """A logged-in owner of the test shop."""
-    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
-    client = app.test_client()
-    login(client, make_user("owner", "testshop"))
-    return client
 
 
 def _script(client, host, **headers):
