@@ -119,9 +119,14 @@ def option_label(choices, value):
     return next((choice.label for choice in choices if choice.value == value), value)
 
 
-class SiteSettingsForm(FlaskForm):
-    name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=200)],
+def site_name_field():
+    """Return the site name field the settings and the new-site wizard share."""
+    return StringField(_l("Site name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("How the console names the site."))
+
+
+def audience_fields():
+    """Return the origins, languages and default language fields (settings and wizard)."""
     origins = TextAreaField(_l("Allowed origins, one per line"), validators=[DataRequired()],
                             description=_l("The https addresses of the pages that embed the "
                                            "banner, e.g. https://www.example.com."))
@@ -130,6 +135,12 @@ class SiteSettingsForm(FlaskForm):
     default_language = StringField(_l("Default language"), validators=[DataRequired()],
                                    description=_l("One of the languages; shown when the "
                                                   "visitor's is not offered."))
+    return origins, languages, default_language
+
+
+class SiteSettingsForm(FlaskForm):
+    name = site_name_field()
+    origins, languages, default_language = audience_fields()
     regime = MultiCheckboxField(_l("Legal regimes"), choices=REGIME_CHOICES,
                                 description=_l("Which law the banner and the proofs follow."))
     privacy_policy_url = StringField(_l("Privacy policy URL"), validators=[Optional()],

@@ -1,10 +1,10 @@
 """The new-site wizard's forms, one a step, and how each step's answers become a site document."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.console.forms import REGIME_CHOICES, MultiCheckboxField
+from app.console.forms import REGIME_CHOICES, MultiCheckboxField, audience_fields, site_name_field
 from app.sites.trackers import TRACKERS
 
 
@@ -18,8 +18,7 @@ class IdentityStep(_StepForm):
     site_id = StringField(_l("Site id"), validators=[DataRequired(), Length(max=40)],
                           description=_l("Part of the embed URL: a-z, 0-9 and '-', 2 to 40 "
                                          "characters, e.g. example-shop. It cannot change later."))
-    name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=200)],
-                       description=_l("How the console names the site."))
+    name = site_name_field()
     operator_legal_name = StringField(
         _l("Operator's legal name"), validators=[DataRequired(), Length(max=2000)],
         description=_l("The data controller, as the privacy policy names it."))
@@ -38,14 +37,7 @@ class IdentityStep(_StepForm):
 
 
 class AudienceStep(_StepForm):
-    origins = TextAreaField(_l("Allowed origins, one per line"), validators=[DataRequired()],
-                            description=_l("The https addresses of the pages that embed the "
-                                           "banner, e.g. https://www.example.com."))
-    languages = StringField(_l("Languages, separated by spaces"), validators=[DataRequired()],
-                            description=_l("Language codes the banner offers, e.g. ru en."))
-    default_language = StringField(_l("Default language"), validators=[DataRequired()],
-                                   description=_l("One of the languages; shown when the "
-                                                  "visitor's is not offered."))
+    origins, languages, default_language = audience_fields()
     regime = MultiCheckboxField(_l("Legal regimes"), choices=REGIME_CHOICES,
                                 validators=[DataRequired()],
                                 description=_l("Which law the banner and the proofs follow."))
