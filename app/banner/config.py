@@ -16,7 +16,7 @@ from app.sites.kinds import FIRST_PARTY, StorageKind
 from app.sites.lifetimes import PERSISTENT, SESSION
 from app.sites.patterns import is_safe_pattern
 from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
-from app.sites.vendors import category_vendors, operator_country, provider_key, vendor_names
+from app.sites.vendors import operator_country, provider_key, site_vendors, vendor_names
 
 
 def banner_config(site, catalog_version, text_sets, urls, build, css, additions=None,
@@ -56,8 +56,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         "categories": categories,
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),
-        "added": _added(additions or {}, category_vendors(site.trackers, site.regime, catalog,
-                                                         _notice(site))),
+        "added": _added(additions or {}, site_vendors(site, catalog)),
         "textsVersion": texts_version(text_sets),
         "texts": {language: first_layer_texts(text_sets[language])},
     }
@@ -166,7 +165,7 @@ def _texts(site, catalog, documents, language, overrides):
     resolved = resolve_texts(language, operator_name(site, language), overrides)
     categories = [name for name, _items in catalog.categories()]
     links = document_links(site, language, documents)
-    vendors = category_vendors(site.trackers, site.regime, catalog, _notice(site))
+    vendors = site_vendors(site, catalog)
     home = operator_country(site.operator_country, site.regime)
     texts = {key: text for key, text in resolved.items()
              if _shown(key, site, categories, links["document"])}
@@ -213,10 +212,6 @@ def document_links(site, language, documents):
     a stored or generated text on this service (relative to it), else the site's url."""
     return {"policy": document_link(site, documents, POLICY, language),
             "document": document_link(site, documents, CONSENT, language)}
-
-
-def _notice(site):
-    return site.cross_border_notice
 
 
 def _first_layer_notes(site, texts, vendors, home, language):

@@ -8,7 +8,7 @@ same bytes and therefore the same digest. No Flask inside.
 """
 from babel import Locale
 
-from app.sites.vendors import category_vendors, operator_country
+from app.sites.vendors import operator_country, site_vendors
 
 #: Languages the generated document exists in; other visitors read the site's default language.
 LANGUAGES = ("ru", "en")
@@ -151,8 +151,7 @@ def recipients(site, catalog):
     to, as the banner's first layer names them (app.sites.vendors): the trackers the gate may
     load and the catalog's other third parties."""
     found = {}
-    vendors = category_vendors(site.trackers, site.regime, catalog,
-                               getattr(site, "cross_border_notice", None))
+    vendors = site_vendors(site, catalog)
     for listed in vendors.values():
         for vendor in listed:
             found.setdefault(vendor.provider, vendor.country)

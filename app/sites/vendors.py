@@ -55,6 +55,12 @@ def operator_country(declared, regime):
     return declared or (RUSSIA if "ru152" in (regime or ()) else None)
 
 
+def site_vendors(site, catalog):
+    """Return {category: [Vendor]} for a stored site or a site spec (see category_vendors)."""
+    return category_vendors(site.trackers, site.regime, catalog,
+                            getattr(site, "cross_border_notice", None))
+
+
 def category_vendors(trackers, regime, catalog, cross_border_notice=None):
     """Return {category: [Vendor]} of every optional category, trackers first, in catalog order.
 
