@@ -60,7 +60,7 @@ def site_and_document(site_id):
     return site, spec, site_document(spec)
 
 
-def _save(site_id, document, action, form=None, source="console", **details):
+def save_edit(site_id, document, action, form=None, source="console", **details):
     """Validate and store an edited document; return the outcome, or None after showing the error."""
     try:
         spec = parse_site_document(document, source)
@@ -93,7 +93,7 @@ def show_problem(error, form=None):
 def save_document(site_id, document, key, language, text):
     """Store an uploaded legal text as the current version of its kind; return the outcome."""
     edited = with_document_text(document, key, language, text)
-    return _save(site_id, edited, "site.document", document_key=key, language=language,
+    return save_edit(site_id, edited, "site.document", document_key=key, language=language,
                  version=edited[key]["version"])
 
 
@@ -127,7 +127,7 @@ def site_settings(site_id):
     form = SiteSettingsForm()
     if form.validate_on_submit():
         edited = with_settings(document, settings_from_form(form))
-        if _save(site_id, edited, "site.settings", form):
+        if save_edit(site_id, edited, "site.settings", form):
             return redirect(url_for("console.site_settings", site_id=site_id))
         return render_template("console/settings.html", site=site, form=form,
                                fieldsets=SETTINGS_FIELDSETS), 422
@@ -166,7 +166,7 @@ def catalog_item_edit(site_id, category, index):
         base = without_catalog_item(document, category, index) if moved else document
         edited = with_catalog_item(base, form.category.data, None if moved else index,
                                    _item_values(form), document["default_language"])
-        if _save(site_id, edited, "catalog.item", form):
+        if save_edit(site_id, edited, "catalog.item", form):
             return redirect(url_for("console.catalog", site_id=site_id))
         return _item_page(site, form, category, index, 422)
     if category and not form.is_submitted():
@@ -194,7 +194,7 @@ def catalog_item_delete(site_id, category, index):
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
         abort(404)
-    _save(site_id, without_catalog_item(document, category, index), "catalog.delete")
+    save_edit(site_id, without_catalog_item(document, category, index), "catalog.delete")
     return redirect(url_for("console.catalog", site_id=site_id))
 
 
@@ -210,7 +210,7 @@ def texts(site_id):
     refused = False
     if form.validate_on_submit():
         values = {key: form[key].data for key in BANNER_TEXTS}
-        if _save(site_id, with_texts(document, language, values), "site.texts", form):
+        if save_edit(site_id, with_texts(document, language, values), "site.texts", form):
             return redirect(url_for("console.texts", site_id=site_id, language=language))
         refused = True
     elif not form.is_submitted():
@@ -245,7 +245,7 @@ def upload(site_id):
         except SiteFileError as error:
             show_problem(error)
             return render_template("console/upload.html", site=site, form=form), 422
-        if _save(site_id, document, "site.upload", source=upload_file.filename):
+        if save_edit(site_id, document, "site.upload", source=upload_file.filename):
             return redirect(url_for("console.catalog", site_id=site_id))
     status = 422 if form.is_submitted() else 200
     return render_template("console/upload.html", site=site, form=form), status
