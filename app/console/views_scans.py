@@ -71,7 +71,7 @@ def scan_start(site_id):
     status_url = url_for("console.scan_job_status", site_id=site_id, job_id=job.id)
     if wants_json():
         return jsonify(job=jobs.job_status(job), status_url=status_url), 202
-    return redirect(url_for("console.scan_job", site_id=site_id, job_id=job.id), 303)
+    return redirect(url_for("console.scan_job", site_id=site_id, job_id=job.id))
 
 
 def _refused(site, form, status, code, message):
@@ -91,11 +91,9 @@ def _job(site_id, job_id):
 @bp.get("/sites/<site_id>/scans/jobs/<int:job_id>")
 @roles_required(*EDIT)
 def scan_job(site_id, job_id):
-    """Show a job's progress (the page refreshes itself), then send the owner to its scan."""
+    """Show a job's progress (the page refreshes itself while it runs), then a link to its scan."""
     site, _spec, _document = site_and_document(site_id)
     status = jobs.job_status(_job(site_id, job_id))
-    if status["status"] == jobs.DONE:
-        return redirect(url_for("console.scan_result", site_id=site_id, scan_id=status["scan_id"]))
     return render_template("console/scan_job.html", site=site, job=status)
 
 
@@ -145,7 +143,7 @@ def scan_add(site_id, scan_id):
     except BadChoice as error:
         abort(422, description=str(error))
     save_edit(site_id, edited, "catalog.scan_suggestion", scan=scan_id, items=names)
-    return redirect(url_for("console.scan_result", site_id=site_id, scan_id=scan_id), 303)
+    return redirect(url_for("console.scan_result", site_id=site_id, scan_id=scan_id))
 
 
 @bp.get("/sites/<site_id>/scans/compare")
