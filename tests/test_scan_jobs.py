@@ -81,3 +81,20 @@ def test_job_options_round_trip(queued):
     assert jobs.job_options(job) == OPTIONS
     assert jobs.job_status(job)["pages_total"] == 5
     assert [row.id for row in jobs.site_jobs(db.session, "familami")] == [job.id]
+
+
+def test_the_worker_command_runs_queued_jobs_once(app, runner, queued):
+    from app.scan_worker import CRAWLER
+    from tests.test_console_scans import FakeCrawler, cookie
+
+    app.extensions[CRAWLER] = FakeCrawler([cookie("promo_seen")])
+    try:
+        job_id = queued()
+        result = runner.invoke(args=["sites", "scan-worker", "--once"])
+    finally:
+        app.extensions.pop(CRAWLER)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"scan job #{job_id}: done\n"
+    status = _job(job_id)
+    assert status["status"] == "done" and status["scan_id"] and status["pages_done"] == 2
+    assert runner.invoke(args=["sites", "scan-worker", "--once"]).output == ""
