@@ -1,4 +1,5 @@
 """Scans in the console with a stand-in crawler: start at once, progress, result, adopt, compare."""
+import re
 import threading
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from app.scanner.observations import Crawl, PassResult, Seen
 from app.scanner.store import list_scans, scan_document_of
 from app.sites.repository import SiteRepository
 from app.tables import utc_now
-from tests.conftest import TEST_SHOP, login
+from tests.conftest import PASSWORD, TEST_SHOP, login
 
 PAGE = "https://www.testshop.test/"
 
@@ -221,3 +222,21 @@ def test_scans_of_another_site_are_not_found(app, owner, crawler, runner, make_u
     login(auditor, make_user("auditor"))
     assert auditor.get("/console/sites/testshop/scans").status_code == 403
     assert start(auditor).status_code == 403
+
+
+def test_scan_forms_need_their_csrf_token(app, owner, crawler, make_user, sibling_app):
+    crawler()
+    result_url = run_scan(app, owner, cookie("_gcl_au"))
+    guarded = sibling_app(WTF_CSRF_ENABLED=True)
+    guarded.extensions[CRAWLER] = FakeCrawler()
+    client = guarded.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/console/login").get_data(as_text=True)).group(1)
+    client.post("/console/login", data={"email": "owner-testshop@example.com",
+                                        "password": PASSWORD, "csrf_token": token})
+    jobs_before = owner.get("/console/sites/testshop/scans").get_data(as_text=True).count("data-job=")
+    assert client.post("/console/sites/testshop/scans", data={"pages": "5"}).status_code == 400
+    assert client.post(result_url + "/add", data={"finding": "0"}).status_code == 400
+    page = client.get("/console/sites/testshop/scans").get_data(as_text=True)
+    assert page.count("data-job=") == jobs_before
+    assert 'name="csrf_token"' in page and 'id="scan-start"' in page  # logged in, form shown
