@@ -75,6 +75,10 @@ class DefaultConfig:
     #: "auto": photograph a site's banner after every change, when Chromium is there; "off".
     #: Empty means auto, except under tests (off unless a test turns it on).
     SCREENSHOTS = ""
+    #: "thread": a console scan is run by a worker thread of the process that queued it (it
+    #: also takes the other queued jobs of the shared database); "off": only
+    #: `flask sites scan-worker` runs them.
+    SCAN_WORKER = "thread"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 
@@ -113,6 +117,9 @@ def check_config(app):
     if app.config["SCREENSHOTS"] not in ("auto", "off"):
         raise ConfigError(f"{ENV_PREFIX}_SCREENSHOTS must be auto or off, "
                           f"not {app.config['SCREENSHOTS']!r}")
+    if app.config["SCAN_WORKER"] not in ("thread", "off"):
+        raise ConfigError(f"{ENV_PREFIX}_SCAN_WORKER must be thread or off, "
+                          f"not {app.config['SCAN_WORKER']!r}")
     app.config["PUBLIC_URL"] = base_url("PUBLIC_URL", app.config["PUBLIC_URL"])
     app.config["DEMO_URL"] = base_url("DEMO_URL", app.config["DEMO_URL"])
     check_demo_host(app.config["PUBLIC_URL"], app.config["DEMO_URL"])

@@ -12,11 +12,11 @@ from app.ledger.tables import (
     SubjectKey,
     TextSet,
 )
-from app.scanner.tables import SiteScan
+from app.scanner.tables import ScanJob, SiteScan
 from app.sites.tables import CatalogVersion, LegalDocument, Site, SiteRevision
 from app.tables import Base, Timestamp, utc_now
 
 __all__ = ["ApiToken", "AuditEntry", "BannerBuild", "BannerImpression", "BannerScreenshot", "Base",
            "CanonicalJSON", "CatalogVersion", "Checkpoint", "ConsentRecord", "LeakSighting",
-           "LedgerHead", "LegalDocument", "Site", "SiteRevision", "SiteScan", "SubjectKey", "TextSet",
-           "Timestamp", "User", "user_sites", "utc_now"]
+           "LedgerHead", "LegalDocument", "ScanJob", "Site", "SiteRevision", "SiteScan",
+           "SubjectKey", "TextSet", "Timestamp", "User", "user_sites", "utc_now"]

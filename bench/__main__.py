@@ -21,7 +21,7 @@ from bench.limits import limits_lines, measure_limits
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 #: Benchmark parts, in the order they run.
-PARTS = ("banner", "http", "limits", "instructions", "verify", "export")
+PARTS = ("banner", "scan", "http", "limits", "instructions", "verify", "export")
 POSTGRES_ADMIN_URL = os.environ.get("CONSENT_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -44,6 +44,7 @@ def main():
     options = parser.parse_args()
     parts = set(options.only or PARTS)
     banner = measure_banner(options) if "banner" in parts else None
+    scan = measure_scan_part() if "scan" in parts else None
     sections, verify_rows, export_rows, instructions, limit_runs = [], [], [], None, None
     with databases() as (sqlite_url, postgres_url):
         if "http" in parts:
@@ -64,7 +65,7 @@ def main():
             export_rows += measure_export("PostgreSQL", lambda n: postgres_url(f"export{n}"),
                                           counts)
     lines = result_lines(options, banner, sections, verify_rows, export_rows, instructions,
-                         limit_runs)
+                         limit_runs, scan)
     if options.only:
         print("\n".join(lines))
         return
@@ -114,8 +115,27 @@ def measure_banner(options):
         web.close()
 
 
+def measure_scan_part():
+    """Scan a 20-page local shop and weigh its banner with the leak watcher (bench/scan.py)."""
+    from bench.scan import measure_scan, shop_with_leak_reports
+    from bench.serve import Web
+
+    folder = Path(tempfile.mkdtemp(prefix="consent-bench-"))
+    env = flask_env(f"sqlite:///{folder / 'scan.sqlite3'}")
+    prepare_database(env, str(shop_with_leak_reports()))
+    # The app of bench.wsgi reads its settings once; the banner part, if it ran, made it.
+    os.environ.update(env)
+    from app import create_app
+
+    web = Web()
+    try:
+        return measure_scan(create_app(), web)
+    finally:
+        web.close()
+
+
 def result_lines(options, banner, sections, verify_rows, export_rows=(), instructions=None,
-                 limit_runs=None):
+                 limit_runs=None, scan=None):
     """Return the figures as Markdown lines with the command that made them."""
     from bench.banner import banner_lines
 
@@ -135,6 +155,10 @@ def result_lines(options, banner, sections, verify_rows, export_rows=(), instruc
              "endpoint on the same server; banner page loads alternate between the two banners."]
     if banner is not None:
         lines += banner_lines(banner)
+    if scan is not None:
+        from bench.scan import scan_lines
+
+        lines += scan_lines(scan)
     for section in sections:
         lines += http_lines(section)
     if limit_runs:

@@ -82,6 +82,7 @@ CONSOLE_PAGES = [
     "/sites/consoleshop/documents", "/sites/consoleshop/upload", "/sites/consoleshop/history",
     "/sites/consoleshop/history/1", "/sites/consoleshop/preview",
     "/sites/consoleshop/versions", "/sites/consoleshop/stats", "/sites/consoleshop/delete",
+    "/sites/consoleshop/scans", "/sites/consoleshop/scans/compare",
     "/records", "/integrity", "/audit", "/users", "/users/new", "/users/1", "/account",
 ]
 

@@ -3,7 +3,7 @@ from app.cli.banner import banner_group
 from app.cli.export import export_command
 from app.cli.i18n import i18n_group
 from app.cli.ledger import ledger_group
-from app.cli.scan import scan_command, scans_command
+from app.cli.scan import scan_command, scan_worker_command, scans_command
 from app.cli.sites import sites_group
 from app.cli.users import users_group
 
@@ -12,6 +12,7 @@ def init_app(app):
     """Register every CLI group on the app."""
     sites_group.add_command(scan_command)
     sites_group.add_command(scans_command)
+    sites_group.add_command(scan_worker_command)
     app.cli.add_command(sites_group)
     app.cli.add_command(banner_group)
     app.cli.add_command(i18n_group)

@@ -1,4 +1,5 @@
 """flask sites scan|scans: crawl a site in Chromium and compare what it stores with its catalog."""
+import time
 from urllib.parse import urlsplit
 
 import click
@@ -6,20 +7,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.accounts.service import audit
-from app.banner.bundle import gate_code
 from app.cli.common import with_database
 from app.evidence.capture import ChromiumMissing, find_chromium
 from app.extensions import db
-from app.scanner.compare import compare_site
-from app.scanner.crawl import CrawlOptions, ScanFailed, crawl
-from app.scanner.report import dumps, render_table, scan_document
-from app.scanner.store import list_scans, save_scan
-from app.sites.catalog import catalog_from_document
+from app.scan_worker import INTERCEPT, run_queued
+from app.scanner.crawl import CrawlOptions, ScanFailed
+from app.scanner.report import dumps, render_table
+from app.scanner.service import NothingScanned, default_start_urls, scan_site
+from app.scanner.store import list_scans
 from app.sites.repository import SiteRepository
-
-#: app.extensions key of a function that sees every request of a scan first and returns True
-#: when it answered it (the tests answer trackers with stubs; a staging setup can map hosts).
-INTERCEPT = "scanner.intercept"
 
 
 @click.command("scan")
@@ -37,22 +33,18 @@ def scan_command(site_id, urls, pages, ignore_robots, as_json):
 
     Exits 1 when something is set before consent or after Reject all, or is undeclared.
     """
-    site, catalog_version = _site(site_id)
-    start = tuple(_start_url(url) for url in urls) or tuple(f"{origin}/" for origin in site.origins)
+    site, _catalog_version = _site(site_id)
+    start = tuple(_start_url(url) for url in urls) or default_start_urls(site)
     try:
         chromium = find_chromium(current_app.config["CHROMIUM"], "nothing was scanned")
-        seen = crawl(CrawlOptions(start, chromium, pages=pages, ignore_robots=ignore_robots,
-                                  intercept=current_app.extensions.get(INTERCEPT)))
+        document, row = scan_site(db.session, site.id, CrawlOptions(
+            start, chromium, pages=pages, ignore_robots=ignore_robots,
+            intercept=current_app.extensions.get(INTERCEPT)))
     except (ChromiumMissing, ScanFailed) as error:
         raise click.ClickException(str(error)) from None
-    if not seen.pages:
-        reasons = "; ".join(f"{url}: {reason}" for url, reason in seen.skipped)
-        raise click.ClickException(f"no page of {site_id} could be scanned ({reasons}); "
-                                   "robots.txt can be overridden with --ignore-robots")
-    catalog = catalog_from_document(catalog_version.content)
-    document = scan_document(site.id, gate_code()[2], catalog_version.version, seen,
-                             compare_site(site, catalog, seen))
-    row = save_scan(db.session, document)
+    except NothingScanned as error:
+        raise click.ClickException(f"{error}; robots.txt can be overridden with "
+                                   "--ignore-robots") from None
     audit(db.session, "cli", "site.scan", site.id, scan=row.id, failed=row.failed)
     db.session.commit()
     click.echo(dumps(document) if as_json else "\n".join(render_table(document)))
@@ -76,6 +68,23 @@ def scans_command(site_id, limit):
                    f"v{scan.catalog_version} {scan.pages} page(s) {scan.leaks} leak(s) "
                    f"{scan.undeclared} undeclared {scan.findings} finding(s)"
                    + (" FAILED" if scan.failed else ""))
+
+
+@click.command("scan-worker")
+@click.option("--once", is_flag=True, help="Run the jobs queued now, then exit.")
+@click.option("--poll", type=click.FloatRange(0.5, 3600), default=5.0, show_default=True,
+              help="Seconds between looks for queued jobs.")
+@with_appcontext
+@with_database
+def scan_worker_command(once, poll):
+    """Run the scans queued in the console (one at a time; several workers may share a database)."""
+    app = current_app._get_current_object()
+    while True:
+        for job_id, status in run_queued(app):
+            click.echo(f"scan job #{job_id}: {status}")
+        if once:
+            return
+        time.sleep(poll)
 
 
 def _site(site_id):

@@ -10,6 +10,7 @@ from app.console import (  # noqa: F401  (views register routes on bp)
     views_invitations,
     views_leaks,
     views_proofs,
+    views_scans,
     views_screenshots,
     views_sites,
     views_stats,

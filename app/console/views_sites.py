@@ -56,7 +56,7 @@ def site_and_document(site_id):
     return site, spec, site_document(spec)
 
 
-def save_site_document(site_id, document, action, form=None, source="console", **details):
+def save_edit(site_id, document, action, form=None, source="console", **details):
     """Validate and store an edited document; return the outcome, or None after showing the error."""
     try:
         spec = parse_site_document(document, source)
@@ -89,7 +89,7 @@ def show_problem(error, form=None):
 def save_document(site_id, document, key, language, text):
     """Store an uploaded legal text as the current version of its kind; return the outcome."""
     edited = with_document_text(document, key, language, text)
-    return save_site_document(site_id, edited, "site.document", document_key=key, language=language,
+    return save_edit(site_id, edited, "site.document", document_key=key, language=language,
                  version=edited[key]["version"])
 
 
@@ -123,7 +123,7 @@ def site_settings(site_id):
     form = SiteSettingsForm()
     if form.validate_on_submit():
         edited = with_settings(document, settings_from_form(form))
-        if save_site_document(site_id, edited, "site.settings", form):
+        if save_edit(site_id, edited, "site.settings", form):
             return redirect(url_for("console.site_settings", site_id=site_id))
         return render_template("console/settings.html", site=site, form=form,
                                fieldsets=SETTINGS_FIELDSETS), 422
@@ -162,7 +162,7 @@ def catalog_item_edit(site_id, category, index):
         base = without_catalog_item(document, category, index) if moved else document
         edited = with_catalog_item(base, form.category.data, None if moved else index,
                                    _item_values(form), document["default_language"])
-        if save_site_document(site_id, edited, "catalog.item", form):
+        if save_edit(site_id, edited, "catalog.item", form):
             return redirect(url_for("console.catalog", site_id=site_id))
         return _item_page(site, form, category, index, 422)
     if category and not form.is_submitted():
@@ -190,7 +190,7 @@ def catalog_item_delete(site_id, category, index):
         abort(400)
     if index >= len(document["catalog"].get(category) or []):
         abort(404)
-    save_site_document(site_id, without_catalog_item(document, category, index), "catalog.delete")
+    save_edit(site_id, without_catalog_item(document, category, index), "catalog.delete")
     return redirect(url_for("console.catalog", site_id=site_id))
 
 
@@ -207,7 +207,7 @@ def upload(site_id):
         except SiteFileError as error:
             show_problem(error)
             return render_template("console/upload.html", site=site, form=form), 422
-        if save_site_document(site_id, document, "site.upload", source=upload_file.filename):
+        if save_edit(site_id, document, "site.upload", source=upload_file.filename):
             return redirect(url_for("console.catalog", site_id=site_id))
     status = 422 if form.is_submitted() else 200
     return render_template("console/upload.html", site=site, form=form), status

@@ -11,7 +11,7 @@ from app.console.blueprint import bp
 from app.console.forms import texts_form
 from app.console.problems import describe
 from app.console.text_labels import text_parts
-from app.console.views_sites import EDIT, save_site_document, site_and_document
+from app.console.views_sites import EDIT, save_edit, site_and_document
 from app.documents import operator_name
 from app.extensions import db
 from app.sites.editing import with_texts
@@ -28,7 +28,7 @@ def texts(site_id):
     form = texts_form(BANNER_TEXTS)
     refused = False
     if form.validate_on_submit():
-        if save_site_document(site_id, with_texts(document, language, _typed(form)), "site.texts", form):
+        if save_edit(site_id, with_texts(document, language, _typed(form)), "site.texts", form):
             return redirect(url_for("console.texts", site_id=site_id, language=language))
         refused = True
     elif not form.is_submitted():

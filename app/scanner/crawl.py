@@ -51,6 +51,8 @@ class CrawlOptions:
     #: Sees every request first and returns True when it answered it (tests answer trackers
     #: with stubs; a staging setup can map hosts).
     intercept: Callable | None = None
+    #: Called with the number of pages scanned so far after each page (a job's heartbeat).
+    on_page: Callable | None = None
 
 
 def crawl(options):
@@ -111,6 +113,8 @@ def _walk(browser, options, result, playwright_error):
             continue
         result.pages.append(url)
         result.passes.extend(outcomes)
+        if options.on_page:
+            options.on_page(len(result.pages))
         for link in page_links(url, links):
             if link not in queued:
                 queued.add(link)
