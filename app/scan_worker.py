@@ -22,6 +22,8 @@ INTERCEPT = "scanner.intercept"
 CRAWLER = "scanner.crawler"
 _lock = threading.Lock()
 _threads = {}
+#: Per app: a wake came since its worker last looked for queued jobs (read and set under _lock).
+_wanted = {}
 
 
 def scanner_missing(app):
@@ -44,14 +46,16 @@ def wake(app):
     """Start this process's worker thread unless it runs or CONSENT_SCAN_WORKER is off."""
     if app.config["SCAN_WORKER"] != "thread":
         return None
+    key = id(app)
     with _lock:
-        thread = _threads.get(id(app))
+        # A running worker looks for queued jobs once more before it ends, since it decides to
+        # end under the same lock: no job queued before this wake is left waiting.
+        _wanted[key] = True
+        thread = _threads.get(key)
         if thread is not None and thread.is_alive():
-            # It looks for another job before it ends; a job queued after that look waits for
-            # the next wake or for a scan-worker command.
             return thread
         thread = threading.Thread(target=_drain, args=(app,), name="scan-worker", daemon=True)
-        _threads[id(app)] = thread
+        _threads[key] = thread
         thread.start()
         return thread
 
@@ -64,9 +68,16 @@ def wait_for_worker(app, timeout=120):
 
 
 def _drain(app):
+    key = id(app)
     with app.app_context():
-        for job_id, status in run_queued(app):
-            log.info("scan job #%d: %s", job_id, status)
+        while True:
+            with _lock:
+                if not _wanted.get(key):
+                    _threads.pop(key, None)
+                    return
+                _wanted[key] = False
+            for job_id, status in run_queued(app):
+                log.info("scan job #%d: %s", job_id, status)
 
 
 def run_queued(app):

@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from app.accounts.models import AuditEntry
 from app.extensions import db
-from app.scan_worker import CRAWLER, wait_for_worker
+from app.scan_worker import CRAWLER, wait_for_worker, wake
+from app.scanner import jobs
 from app.scanner.observations import Crawl, PassResult, Seen
 from app.scanner.store import list_scans, scan_document_of
+from app.scanner.tables import ScanJob
 from app.sites.repository import SiteRepository
 from app.tables import utc_now
-from tests.conftest import PASSWORD, TEST_SHOP, login
+from tests.conftest import PASSWORD, login
 
 PAGE = "https://www.testshop.test/"
 
@@ -56,15 +58,6 @@ def crawler(app):
     yield install
     wait_for_worker(app)
     app.extensions.pop(CRAWLER, None)
-
-
-@pytest.fixture
-def owner(app, runner, make_user):
-    """A logged-in owner of the test shop."""
-    assert runner.invoke(args=["sites", "import", str(TEST_SHOP)]).exit_code == 0
-    client = app.test_client()
-    login(client, make_user("owner", "testshop"))
-    return client
 
 
 def start(client, **data):
@@ -240,3 +233,37 @@ def test_scan_forms_need_their_csrf_token(app, owner, crawler, make_user, siblin
     page = client.get("/console/sites/testshop/scans").get_data(as_text=True)
     assert page.count("data-job=") == jobs_before
     assert 'name="csrf_token"' in page and 'id="scan-start"' in page  # logged in, form shown
+
+
+def test_a_job_queued_as_the_worker_ends_is_still_run(app, owner, crawler, monkeypatch):
+    crawler(cookie("promo_seen"))
+    claim, late = jobs.claim_next, []
+
+    def claim_then_queue_late(session, worker, now=None):
+        job = claim(session, worker, now)
+        if job is None and not late:
+            # The race: a request queues and wakes just after the worker found nothing to do.
+            finished_job = session.scalars(select(ScanJob)).one()
+            late.append(jobs.queue_job(session, "testshop", "late@example.com",
+                                       jobs.job_options(finished_job)).id)
+            session.commit()
+            wake(app)
+        return job
+
+    monkeypatch.setattr(jobs, "claim_next", claim_then_queue_late)
+    assert start(owner).status_code == 302
+    wait_for_worker(app)
+    wait_for_worker(app)
+    assert [job.status for job in db.session.scalars(select(ScanJob).order_by(ScanJob.id))] == [
+        jobs.DONE, jobs.DONE]
+
+
+def test_a_job_left_queued_starts_when_it_is_watched(app, owner, crawler):
+    crawler(cookie("promo_seen"))
+    job = jobs.queue_job(db.session, "testshop", "owner-testshop@example.com",
+                         jobs.JobOptions((PAGE,), 5))
+    db.session.commit()  # queued by a node that stopped before its worker took it
+    job_url = f"/console/sites/testshop/scans/jobs/{job.id}"
+    assert owner.get(job_url + ".json").json["status"] in ("queued", "running", "done")
+    assert finished(app, owner, job_url).status_code == 200
+    assert owner.get(job_url + ".json").json["status"] == "done"

@@ -82,7 +82,8 @@ def _refused(site, form, status, code, message):
 
 
 def _job(site_id, job_id):
-    job = db.session.get(ScanJob, job_id)
+    # A worker thread changes the row: read it afresh, not from this session's identity map.
+    job = db.session.get(ScanJob, job_id, populate_existing=True)
     if job is None or job.site_id != site_id:
         abort(404)
     return job
@@ -93,8 +94,7 @@ def _job(site_id, job_id):
 def scan_job(site_id, job_id):
     """Show a job's progress (the page refreshes itself while it runs), then a link to its scan."""
     site, _spec, _document = site_and_document(site_id)
-    status = jobs.job_status(_job(site_id, job_id))
-    return render_template("console/scan_job.html", site=site, job=status)
+    return render_template("console/scan_job.html", site=site, job=_watched(site_id, job_id))
 
 
 @bp.get("/sites/<site_id>/scans/jobs/<int:job_id>.json")
@@ -102,7 +102,16 @@ def scan_job(site_id, job_id):
 def scan_job_status(site_id, job_id):
     """Return a job's status, progress, error and scan as JSON."""
     site_and_document(site_id)
-    return jsonify(jobs.job_status(_job(site_id, job_id)))
+    return jsonify(_watched(site_id, job_id))
+
+
+def _watched(site_id, job_id):
+    status = jobs.job_status(_job(site_id, job_id))
+    # A job left queued (its node restarted before a worker took it) starts once someone
+    # watches it, on this node.
+    if status["status"] == jobs.QUEUED:
+        wake(current_app._get_current_object())
+    return status
 
 
 def _scan(site_id, scan_id):
