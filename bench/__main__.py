@@ -33,7 +33,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per endpoint")
     parser.add_argument("--banner-runs", type=int, default=15,
                         help="page loads per banner and site")
-    parser.add_argument("--banner-throttled-runs", type=int, default=5,
+    parser.add_argument("--banner-throttled-runs", type=int, default=15,
                         help="throttled visits (first, accept, repeat) per banner and site")
     parser.add_argument("--verify-records", type=int, default=1_000_000,
                         help="length of the longest chain to verify")

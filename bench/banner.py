@@ -108,7 +108,7 @@ def load_once(browser, url, visible_js):
         tuple(key.split(" ", 1)) for key in late}
 
 
-def measure(web, sites, runs=15, throttled_runs=5):
+def measure(web, sites, runs=15, throttled_runs=15):
     """Measure both banners on every site, unthrottled and throttled; return figures per site.
 
     Bytes count what a page requested before its banner was visible, as the browser saw it;

@@ -343,3 +343,19 @@ def test_deferred_part_is_fetched_after_the_banner_is_visible(host_page):
                                                                 e.startTime > window.visibleAt])""")
     assert [after for _path, after in started] == [False, True]
     assert started[0][0] == "/c/testshop.js"
+
+
+def test_the_banner_is_built_after_the_scripts_own_task_and_then_shown(host_page):
+    # Added once the page has loaded, the script starts up at once (nothing to wait for); its
+    # load event fires in the task that ran it. Building the banner waits for a later task, so
+    # no single task runs the script, builds and shows the banner on a slow phone.
+    body = f"""<script>addEventListener("load", () => {{
+      const script = document.createElement("script");
+      script.src = "https://{SERVICE_HOST}/c/testshop.js";
+      script.onload = () => {{ window.builtInItsTask = !!document.querySelector("#consent-gate"); }};
+      document.head.append(script); }});</script>"""
+    visit = host_page(body=body, embed_src="data:text/javascript,")
+    visit.page.wait_for_function("'builtInItsTask' in window")
+    assert visit.page.evaluate("window.builtInItsTask") is False
+    visit.banner().wait_for()
+    assert visit.page.errors == []

@@ -95,8 +95,8 @@ def minify_css(css):
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
     css = re.sub(r"\s+", " ", css)
     # Spaces around braces, semicolons and commas, and after a colon, never matter here.
-    css = re.sub(r" ?([{};,]) ?", r"\1", css).replace(": ", ":")
-    return css.replace(";}", "}").strip()
+    css = re.sub(r" ?([{};,]) ?", r"\1", css).replace(": ", ":").replace(" !important", "!important")
+    return css.replace(";}", "}").replace("@media (", "@media(").strip()
 
 
 def _script_json(value):

@@ -46,12 +46,15 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         "deferredUrl": urls["deferred"],
         "build": build,
         "css": css,
-        "languages": site.languages,
-        "defaultLanguage": site.default_language,
+        # One string, the default first: a 33-language site's list stays a few bytes (the first
+        # script's budget is 6,000 B gzip).
+        "languages": " ".join(dict.fromkeys([site.default_language, *site.languages])),
         "versions": {"catalog": catalog_version.version, "policy": site.privacy_policy_version,
                      "document": consent_version(site, site_documents(site, catalog_version))},
         "lifetimeDays": site.consent_lifetime_days,
-        "refusalDays": site.refusal_lifetime_days or site.consent_lifetime_days,
+        # Only when a refusal is kept for another time (the first script's bytes count).
+        **({"refusalDays": site.refusal_lifetime_days} if site.refusal_lifetime_days
+           and site.refusal_lifetime_days != site.consent_lifetime_days else {}),
         "gpc": site.gpc,
         "categories": categories,
         "trackers": trackers,
@@ -147,12 +150,13 @@ def key_pattern(storage, match, name):
 
 
 #: Texts only the deferred part shows (the settings layer, placeholders of gated embeds, why a
-#: visitor is asked again: the banner waits for the deferred part then): they travel with its
-#: script. A text set's digest still covers every text, whichever script carries it.
+#: visitor is asked again and the Global Privacy Control notice: the banner waits for the
+#: deferred part then): they travel with its script. A text set's digest still covers every
+#: text, whichever script carries it.
 DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "category_mandatory", "about_mandatory",
                   "column_name", "column_provider", "column_purpose", "column_lifetime", "rows",
                   "blocked_content", "allow", "placeholder_vendors", "changed_vendors",
-                  "changed_policy", "changed_expired")
+                  "changed_policy", "changed_expired", "gpc_notice")
 #: Texts the server renders into the catalog table; the browser never needs them on their own.
 SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent", "gate_purposes",
                      "gate_lifetimes")

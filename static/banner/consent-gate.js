@@ -85,6 +85,8 @@ function consentGate(CONFIG, SCRIPT) {
   let texts = CONFIG.texts[language];
   let dir = "ltr";
   const gpc = navigator.globalPrivacyControl === true;
+  /** The banner tells a Global Privacy Control visitor that the site treats it as a refusal. */
+  const gpcNotice = gpc && CONFIG.gpc === "refuse";
   const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
   /** @type {StoredConsent|null} */
   let consent = null;
@@ -93,15 +95,18 @@ function consentGate(CONFIG, SCRIPT) {
   const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
 
   // ---- language ---------------------------------------------------------------------------------
+  /** Return the site's language the page or the browser asks for, else the site's default. */
   function pickLanguage() {
+    // CONFIG.languages is the site's codes in one string, space-separated, the default first.
+    const codes = CONFIG.languages.split(" ");
     const base = (tag) => tag.toLowerCase().split("-")[0];
     for (const tag of [document.documentElement.lang, ...(navigator.languages || [])]) {
       if (!tag) continue;
-      const match = CONFIG.languages.find((code) => code.toLowerCase() === tag.toLowerCase()) ||
-        CONFIG.languages.find((code) => base(code) === base(tag));
+      const match = codes.find((code) => code.toLowerCase() === tag.toLowerCase()) ||
+        codes.find((code) => base(code) === base(tag));
       if (match) return match;
     }
-    return CONFIG.defaultLanguage;
+    return codes[0];
   }
 
   function readCookies() {
@@ -215,7 +220,7 @@ function consentGate(CONFIG, SCRIPT) {
     const before = consent && consent.choices;
     const now = Date.now();
     const refused = optional.every((name) => !choices[name]);
-    const days = refused ? CONFIG.refusalDays : CONFIG.lifetimeDays;
+    const days = refused && CONFIG.refusalDays || CONFIG.lifetimeDays;
     const versions = CONFIG.versions;
     // A cookie from before subjects had a secret cannot prove its subject: start a new one.
     const known = consent && consent.key;
@@ -584,7 +589,7 @@ function consentGate(CONFIG, SCRIPT) {
       .map(([category, entries]) => fill(texts.changed_vendors, {
         vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }))
       .join(" ") : texts[reason];
-    const notices = [why, gpc && CONFIG.gpc === "refuse" && texts.gpc_notice].filter(Boolean);
+    const notices = [why, gpcNotice && texts.gpc_notice].filter(Boolean);
     // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
     returnFocus = document.activeElement === host ? launcher : document.activeElement;
     notice.textContent = notices.join(" ");
@@ -653,12 +658,24 @@ function consentGate(CONFIG, SCRIPT) {
     withdraw: () => choose(choicesWhere(() => false), UI_ACTION.WITHDRAW)
   };
 
-  function startUp() {
+  /**
+   * Let the browser paint and handle input before the next step, so that no step of starting up
+   * is a long task (over 50 ms on a slow phone). scheduler.yield keeps this script's priority;
+   * where it is missing a timer ends the task.
+   * @returns {Promise<void>}
+   */
+  function pause() {
+    return window.scheduler?.yield?.() ?? new Promise(setTimeout);
+  }
+
+  async function startUp() {
     consent = readConsent();
     const reason = staleReason(consent);
     if (consent && !reason) apply(consent.choices);
-    flushOutbox();
-    addEventListener("online", flushOutbox);
+    // Three tasks: this script's own run (which has started what a stored consent allows),
+    // building the banner, showing it; the rest waits until it has been painted.
+    await pause();
+    buildUi();
     document.addEventListener("click", (event) => {
       const opener = event.target.closest && event.target.closest("[data-consent-open]");
       if (opener) {
@@ -666,14 +683,15 @@ function consentGate(CONFIG, SCRIPT) {
         open("");
       }
     });
-    buildUi();
     if (!current()) {
       const show = () => {
         open(reason);
         requestAnimationFrame(() => setTimeout(countShown));
       };
-      // A visitor asked again is told why, in texts that only the deferred part carries.
-      if (reason) loadDeferred(show, true);
+      // A visitor asked again is told why, and a GPC one what the signal did, in texts that
+      // only the deferred part carries (rare visits: the first script stays small for the rest).
+      await pause();
+      if (reason || gpcNotice) loadDeferred(show, true);
       else show();
     } else {
       launcher.hidden = false;
@@ -685,6 +703,8 @@ function consentGate(CONFIG, SCRIPT) {
         loadDeferred();
       }
     }
+    flushOutbox();
+    addEventListener("online", flushOutbox);
     emit(DOM_EVENT.READY);
   }
 
