@@ -111,12 +111,13 @@ def _epoch_ms(moment):
 
 
 def _trackers(site, catalog):
-    # Keyed by the tracker's name, as in the site file and the deferred part's LOADERS.
+    # Keyed by the tracker's name, as in the site file and the banner's START.
     loadable = site_loadable_trackers(site)
     trackers = {name: {"id": loadable[name], "category": category}
                 for name, category in tracker_categories(loadable, catalog).items()}
-    if "ga4" in trackers:
-        trackers["ga4"]["mode"] = site.ga4_consent_mode
+    # Basic mode is the gate's default: only advanced mode, which loads gtag.js at once, is said.
+    if "ga4" in trackers and site.ga4_consent_mode == "advanced":
+        trackers["ga4"]["mode"] = "advanced"
     return trackers
 
 
@@ -137,7 +138,24 @@ def _clear_patterns(site, catalog, trackers):
             for match, keys in (("exact", tracker.first_party), ("prefix", tracker.clear_prefixes))
             for tracker_key in keys
         ]
-    return {category: list(dict.fromkeys(patterns)) for category, patterns in clear.items()}
+    return {category: without_covered(patterns) for category, patterns in clear.items()}
+
+
+def without_covered(patterns):
+    """Drop the key patterns that a prefix pattern of the same storage already covers.
+
+    The gate deletes the same keys with fewer bytes before the banner is visible: "cp_ym_"
+    covers "ce_ym_uid" and "cp_ym_d". Regular expressions are kept as they are.
+    """
+    unique = list(dict.fromkeys(patterns))
+    prefixes = [pattern for pattern in unique if pattern[1] == "p"]
+
+    def covered(pattern):
+        return pattern[1] != "r" and any(
+            prefix != pattern and prefix[0] == pattern[0] and pattern[2:].startswith(prefix[2:])
+            for prefix in prefixes)
+
+    return [pattern for pattern in unique if not covered(pattern)]
 
 
 def key_pattern(storage, match, name):
@@ -149,14 +167,14 @@ def key_pattern(storage, match, name):
     return f"{storage_letter}{match[0]}{name}"
 
 
-#: Texts only the deferred part shows (the settings layer, placeholders of gated embeds, why a
-#: visitor is asked again and the Global Privacy Control notice: the banner waits for the
-#: deferred part then): they travel with its script. A text set's digest still covers every
-#: text, whichever script carries it.
-DEFERRED_TEXTS = ("settings_intro", "save", "always_on", "category_mandatory", "about_mandatory",
-                  "column_name", "column_provider", "column_purpose", "column_lifetime", "rows",
-                  "blocked_content", "allow", "placeholder_vendors", "changed_vendors",
-                  "changed_policy", "changed_expired", "gpc_notice")
+#: Texts only the deferred part shows (the settings layer, the launcher, placeholders of gated
+#: embeds, why a visitor is asked again and the Global Privacy Control notice: the banner waits
+#: for the deferred part then): they travel with its script. A text set's digest still covers
+#: every text, whichever script carries it.
+DEFERRED_TEXTS = ("settings_title", "settings_intro", "save", "always_on", "category_mandatory",
+                  "about_mandatory", "column_name", "column_provider", "column_purpose",
+                  "column_lifetime", "rows", "blocked_content", "allow", "placeholder_vendors",
+                  "changed_vendors", "changed_policy", "changed_expired", "gpc_notice")
 #: Texts the server renders into the catalog table; the browser never needs them on their own.
 SERVER_ONLY_TEXTS = ("first_party", "lifetime_session", "lifetime_persistent", "gate_purposes",
                      "gate_lifetimes")

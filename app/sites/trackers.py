@@ -1,10 +1,10 @@
 """The built-in trackers, declared once: what the site file, the database, the catalog check, the
-banner's config and its deferred part's loaders all read (no Flask inside).
+banner's config and its loaders all read (no Flask inside).
 
 What each really writes comes from its vendor's documentation and source; see
 shared/reference/trackers-and-law.md sections 1.5, 1.6, 2.6 and 3.3. A tracker's name is its key
-in a site file's `trackers:`, in the sites.trackers column, in the banner's CONFIG.trackers and
-among the deferred part's LOADERS: adding one means one entry here and its loader there.
+in a site file's `trackers:`, in the sites.trackers column, in the banner's CONFIG.trackers, its
+START and the deferred part's STOP: adding one means one entry here, its start and its stop.
 """
 from dataclasses import dataclass
 

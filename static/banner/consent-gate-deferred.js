@@ -1,10 +1,11 @@
 /* Consent Gate, deferred part: the settings layer (a switch per category, with its catalog table),
- * the built-in trackers' loaders, clearing what a withdrawn category left, and the site owner's
- * gated markup (scripts, iframes and images, with their placeholders). The banner fetches it once its first layer is visible, when the
- * visitor asks for the settings or allows a category, or at once when a stored consent allows
- * something or the page has gated markup. The file is one function, consentGateDeferred(GATE,
- * DEFERRED); the server passes it with its payload to the hook the banner put on this script's
- * element: script.consentGate(function consentGateDeferred(GATE, DEFERRED) { ... }, payload).
+ * the launcher that brings the banner back, placeholders before the embeds of refused categories,
+ * stopping and clearing a withdrawn category, sending the reports the banner queued, and the leak
+ * watch. The banner fetches it once its first layer is visible, or at once when no banner is
+ * shown; the trackers and gated markup never wait for it. The file is one function,
+ * consentGateDeferred(GATE, DEFERRED); the server passes it with its payload to the hook the
+ * banner put on this script's element:
+ * script.consentGate(function consentGateDeferred(GATE, DEFERRED) { ... }, payload).
  * No framework, no eval. */
 
 /**
@@ -38,8 +39,6 @@ function consentGateDeferred(GATE, DEFERRED) {
   // ---- constants -------------------------------------------------------------------------------
   const MANDATORY = "mandatory";
   const COOKIE_NAME = "cg_consent";
-  const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
-  const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
   const COLUMNS = ["column_name", "column_provider", "column_purpose", "column_lifetime"];
   const PLACEHOLDER = "data-consent-placeholder";
   /** A leak report goes this long after the watch starts, or when the page is hidden first. */
@@ -47,10 +46,10 @@ function consentGateDeferred(GATE, DEFERRED) {
   /** The most names of one kind a report carries (the API refuses more). */
   const LEAK_NAMES = 50;
 
-  const { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce, language,
-          dir, granted, ranOwnerScripts, save, allow, config, toClear, injectScript, gtag,
-          googleConsent, loadGoogle, fill } = GATE;
-  const { trackers, clear: patterns } = config;
+  const { el, button, shadowHost, texts, root, settings, settingsButton, current, language, dir,
+          granted, save, allow, show, added, config, toClear, readOutbox, writeOutbox, unsent,
+          keepReceipt } = GATE;
+  const patterns = config.clear;
   Object.assign(texts, DEFERRED.texts);
   const categories = Object.keys(texts.rows);
   const sheet = new CSSStyleSheet();
@@ -99,67 +98,90 @@ function consentGateDeferred(GATE, DEFERRED) {
         el("tbody", {}, ...rows.map((row) => cells("td", row))))) : null;
   }
 
-  /** Set the switches to the stored choice: mandatory on, the rest as the visitor chose. */
+  /** Set the switches to the stored choice (mandatory on, the rest as the visitor chose), and
+   * take away the placeholders of embeds the banner has loaded since. */
   function sync() {
     const stored = current();
     for (const name of categories) {
       setSwitch(name, name === MANDATORY || Boolean(stored && stored.choices[name]));
     }
+    for (const placeholder of document.querySelectorAll(`[${PLACEHOLDER}]`)) {
+      if (granted[placeholder.getAttribute(PLACEHOLDER)]) placeholder.remove();
+    }
   }
 
-  // ---- built-in trackers ------------------------------------------------------------------------
-  /** Built-in trackers' loaders, [start, stop] each, by the tracker's name (app/sites/trackers.py). */
-  const LOADERS = {
-    yandex_metrica: [
-      ({ id }) => {
-        window["disableYaCounter" + id] = false;
-        if (!window.ym) {
-          window.ym = function () { (ym.a = ym.a || []).push(arguments); };
-          ym.l = Date.now();
-          injectScript(METRICA_URL);
-        }
-        ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
-      },
-      ({ id }) => {
-        window["disableYaCounter" + id] = true;
-        if (window.ym) ym(+id, "destruct");
-      }
-    ],
-    ga4: [
-      (tracker) => {
-        window["ga-disable-" + tracker.id] = false;
-        gtag("consent", "update", googleConsent());
-        if (!tracker.loaded) loadGoogle(tracker);
-      },
-      (tracker) => {
-        gtag("consent", "update", googleConsent());
-        window["ga-disable-" + tracker.id] = true;
-      }
-    ],
-    meta_pixel: [
-      ({ id }) => {
-        if (!window.fbq) {
-          const fbq = window.fbq = window._fbq = function () {
-            fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
-          };
-          Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
-          injectScript(PIXEL_URL);
-          fbq("consent", "revoke");
-          fbq("init", id);
-        }
-        fbq("consent", "grant");
-        fbq("track", "PageView");
-      },
-      () => window.fbq && fbq("consent", "revoke")
-    ]
-  };
+  /** Put values into a text's %(name)s placeholders. */
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+  }
 
-  /** Start or stop a category's trackers; run its gated markup when it is granted. */
-  function toggle(category, on) {
-    for (const [name, tracker] of Object.entries(trackers)) {
-      if (tracker.category === category) LOADERS[name][on ? 0 : 1](tracker);
-    }
-    if (on) activate(category);
+  /**
+   * Return the texts that say why the banner is shown again, and what a Global Privacy Control
+   * signal did when the site treats it as a refusal.
+   * @param {string} reason  "", or the name of a text (changed_policy, changed_vendors, ...)
+   * @returns {Array<string>}
+   */
+  function notices(reason) {
+    const why = reason === "changed_vendors" && texts.changed_vendors ? added()
+      .map(([category, entries]) => fill(texts.changed_vendors, {
+        vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }))
+      .join(" ") : texts[reason];
+    const gpc = navigator.globalPrivacyControl === true && config.gpc === "refuse";
+    return [why, gpc && texts.gpc_notice].filter(Boolean);
+  }
+
+  // ---- reports: sending what the banner queued ---------------------------------------------------
+  let sending = false;
+
+  /** Send queued reports one at a time, oldest first; stop at a failure and retry later. */
+  function sendReports() {
+    // Where storage is blocked nothing keeps them: one try each, as the page closes or not.
+    for (const body of unsent.splice(0)) post(body);
+    const body = readOutbox()[0];
+    if (sending || !body) return;
+    sending = true;
+    post(body).then((final) => {
+      sending = false;
+      if (!final) return;
+      writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id));
+      sendReports();
+    });
+  }
+
+  /**
+   * Send one report; resolve true when the answer is final (stored, or refused for good).
+   * @param {ConsentReport} body
+   * @returns {Promise<boolean>}
+   */
+  function post(body) {
+    // A string body goes as text/plain (the Fetch standard's default for one), which keeps this
+    // a simple request: no CORS preflight.
+    return fetch(config.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
+                               credentials: "omit" })
+      .then((response) => {
+        // 429 and 5xx are worth retrying; any other answer is final for this report.
+        if (response.status === 429 || response.status >= 500) return false;
+        if (response.ok) {
+          response.json().then((answer) => keepReceipt(body.consent_id, answer.receipt), () => {});
+        }
+        return true;
+      })
+      .catch(() => false);
+  }
+
+  // ---- the launcher -------------------------------------------------------------------------------
+  /** Make the button that brings the banner back, shown while the banner is closed. */
+  function makeLauncher() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    // A cookie with a bite out of it and three crumbs.
+    path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM7 10h3v3H7zm5 4h3v3h-3zm-1-7h2v2h-2z");
+    svg.append(path);
+    return el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
+                          title: texts.settings_title, lang: language, dir,
+                          hidden: !root.querySelector(".dialog").hidden, click: show }, svg);
   }
 
   // ---- withdrawal: clearing what the trackers left ----------------------------------------------
@@ -172,8 +194,27 @@ function consentGateDeferred(GATE, DEFERRED) {
     try { return new RegExp(name).test(key); } catch (error) { return false; }
   }
 
-  /** Delete the cookies and storage keys a withdrawn category's patterns cover. */
+  /** Built-in trackers' stops, by the tracker's name: each keeps its script from sending more. */
+  const STOP = {
+    yandex_metrica({ id }) {
+      window["disableYaCounter" + id] = true;
+      if (window.ym) ym(+id, "destruct");
+    },
+    // The banner sends the Consent Mode update once every category has moved.
+    ga4({ id }) {
+      window["ga-disable-" + id] = true;
+    },
+    meta_pixel() {
+      if (window.fbq) fbq("consent", "revoke");
+    }
+  };
+
+  /** Stop a withdrawn category's trackers and delete the cookies and storage keys its patterns
+   * cover. */
   function clear(category) {
+    for (const [name, tracker] of Object.entries(config.trackers)) {
+      if (tracker.category === category) STOP[name](tracker);
+    }
     const covered = (storage, key) => (patterns[category] || [])
       .some((pattern) => matches(pattern, storage, key));
     let cookies;
@@ -203,43 +244,7 @@ function consentGateDeferred(GATE, DEFERRED) {
     }
   }
 
-  // ---- site-owner markup ------------------------------------------------------------------------
-  /** Run a granted category's gated scripts in document order and load its iframes and images. */
-  function activate(category) {
-    const selector = `[data-consent="${category}"]`;
-    runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
-                      category);
-    for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
-      element.src = element.dataset.src;
-      element.removeAttribute("data-src");
-      element.hidden = false;
-      const placeholder = element.previousElementSibling;
-      if (placeholder && placeholder.hasAttribute(PLACEHOLDER)) placeholder.remove();
-    }
-  }
-
-  function runScriptsInOrder(scripts, category) {
-    const original = scripts.shift();
-    if (!original) return;
-    const script = document.createElement("script");
-    for (const { name, value } of original.attributes) {
-      if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
-    }
-    script.type = original.dataset.type || "text/javascript";
-    script.nonce = nonce;
-    ranOwnerScripts[category] = true;
-    const next = () => runScriptsInOrder(scripts, category);
-    if (original.src) {
-      script.async = false;
-      script.onload = script.onerror = next;
-      original.replaceWith(script);
-    } else {
-      script.textContent = original.textContent;
-      original.replaceWith(script);
-      next();
-    }
-  }
-
+  // ---- placeholders of gated embeds -------------------------------------------------------------
   /** Stand a placeholder with an "Allow" button before each gated iframe of a refused category. */
   function placeholders() {
     for (const frame of document.querySelectorAll("iframe[data-consent][data-src]")) {
@@ -346,12 +351,16 @@ function consentGateDeferred(GATE, DEFERRED) {
   sync();
   placeholders();
   for (const name of toClear.splice(0)) clear(name);
-  for (const name in granted) if (granted[name]) toggle(name, true);
-  // One draw per page view: the banner made it when it loaded this part for the watch alone.
-  const watched = "watch" in config ? config.watch : Math.random() < config.leaks;
-  // An opaque origin (a sandboxed preview) may report for no site.
-  if (watched && DEFERRED.leaks && config.api && location.origin !== "null") {
+  const launcher = makeLauncher();
+  root.append(launcher);
+  sendReports();
+  addEventListener("online", sendReports);
+  // A choice made anywhere (the banner, a placeholder, the page's own ConsentGate calls).
+  addEventListener("consent:change", sync);
+  // This part runs once per page view: one draw decides whether the view is watched. An opaque
+  // origin (a sandboxed preview) may report for no site.
+  if (Math.random() < config.leaks && DEFERRED.leaks && config.api && location.origin !== "null") {
     watchLeaks(DEFERRED.leaks);
   }
-  return { sync, toggle, clear };
+  return { sync, clear, notices, launcher, sendReports };
 }

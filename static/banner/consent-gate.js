@@ -1,10 +1,12 @@
 /* Consent Gate banner and tracker gate: what a visitor needs before the banner is visible, and the
- * consent itself (cookie, Consent Mode defaults, withdrawal and clearing, reports). The file is one
- * function, consentGate(CONFIG, SCRIPT); the server calls it as
- * (function consentGate(CONFIG, SCRIPT) { ... })\n(config, document.currentScript).
- * The settings layer, the built-in trackers' loaders and the site owner's gated markup live in
+ * consent itself (cookie, Consent Mode defaults, starting the built-in trackers and the site
+ * owner's gated markup, queuing reports). The file is one function, consentGate(CONFIG, SCRIPT);
+ * the server calls it as (function consentGate(CONFIG, SCRIPT) { ... })\n(config,
+ * document.currentScript). A returning visitor's trackers start from this script alone, without
+ * a second request. The settings layer, the launcher, placeholders of gated embeds, stopping and
+ * clearing a withdrawn category, sending the queued reports and the leak watch live in
  * consent-gate-deferred.js, a second, content-hashed script fetched once the banner is visible
- * (at once when a stored consent allows something). No framework, no eval. */
+ * (at once when no banner is shown). No framework, no eval. */
 
 /**
  * A key the gate deletes on withdrawal: storage (c cookie, l localStorage, s sessionStorage),
@@ -28,26 +30,32 @@
  * shadowHost() returns [host, shadow root] styled like the banner; texts are the visitor's;
  * root and settings are the banner's shadow root and its (empty) settings container, and
  * settingsButton the first layer's Settings button (the Save button goes after it); current()
- * returns the valid stored consent or null; granted and ranOwnerScripts are, per category,
- * whether its trackers started and whether an owner script of it ran; save(choices) stores the
- * settings layer's choice and allow(category) a placeholder's; config is CONFIG, whose trackers,
- * clear (the key patterns to delete per category), leaks (the share of page views watched for
- * leaks) and watch (this page view's draw, when the banner made it) this part reads; toClear
- * lists the categories withdrawn before this part arrived; injectScript(src), gtag(...),
- * googleConsent(), loadGoogle(tracker) and fill(text, values) are the banner's own.
+ * returns the valid stored consent or null; granted is, per category, whether its trackers and
+ * markup started; save(choices) stores the settings layer's choice, allow(category) a
+ * placeholder's, and show() opens the banner (the launcher's click); added() lists the vendors
+ * that joined granted categories since the stored consent (addedSince); config is CONFIG, whose
+ * trackers, clear (the key patterns to delete per category), gpc and leaks (the share of page
+ * views watched for leaks) this part reads; toClear lists the categories withdrawn before this
+ * part arrived; readOutbox() and writeOutbox(reports) read and store the queue of reports,
+ * unsent holds those that storage could not keep, and keepReceipt(consentId, receipt) keeps a
+ * report's signed receipt.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
  *            root: ShadowRoot, settings: HTMLElement, settingsButton: HTMLButtonElement,
  *            current: function(): (StoredConsent|null), config: Object, toClear: Array<string>,
- *            nonce: string, language: string, dir: string, granted: Object<string, boolean>,
- *            ranOwnerScripts: Object<string, boolean>, save: function(Object<string, boolean>),
- *            allow: function(string), fill: function(string, Object<string, string>): string,
- *            injectScript: function(string): HTMLScriptElement, gtag: Function,
- *            googleConsent: function(): Object<string, string>, loadGoogle: Function}} GateApi
- * What the deferred part hands back: sync() sets its switches to the stored choice;
- * toggle(category, on) starts or stops the category's trackers and markup; clear(category)
- * deletes the cookies and storage keys of a withdrawn category.
- * @typedef {{sync: function(), toggle: function(string, boolean), clear: function(string)}}
- *          DeferredPart
+ *            language: string, dir: string, granted: Object<string, boolean>,
+ *            save: function(Object<string, boolean>), allow: function(string),
+ *            show: function(), added: function(): Array<Array>,
+ *            readOutbox: function(): Array<ConsentReport>,
+ *            writeOutbox: function(Array<ConsentReport>): boolean, unsent: Array<ConsentReport>,
+ *            keepReceipt: function(string, string)}} GateApi
+ * What the deferred part hands back: sync() sets its switches to the stored choice and takes
+ * away placeholders of loaded embeds; clear(category) stops a withdrawn category's trackers and
+ * deletes its cookies and storage keys; notices(reason) returns the texts that say why the
+ * banner is shown again; launcher is the button that brings the banner back; sendReports()
+ * sends the queued reports.
+ * @typedef {{sync: function(), clear: function(string), notices: function(string): Array<string>,
+ *            sendReports: function(),
+ *            launcher: HTMLButtonElement}} DeferredPart
  */
 
 /**
@@ -65,6 +73,8 @@ function consentGate(CONFIG, SCRIPT) {
   const DAY_MS = 864e5;
   const RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
   const GTAG_URL = "https://www.googletagmanager.com/gtag/js?id=";
+  const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
+  const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
   const DENIED = "denied";
   const GRANTED = "granted";
   /** Consent events a report names (ConsentReport.event). */
@@ -91,8 +101,10 @@ function consentGate(CONFIG, SCRIPT) {
   /** @type {StoredConsent|null} */
   let consent = null;
   const granted = {};          // category -> true once its trackers and markup were started
+  let markupReady = false;     // the whole document is there: gated markup may run
   const toClear = [];          // withdrawn categories whose keys wait for the deferred part
   const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
+  const unsent = [];           // reports for the deferred part to send where storage is blocked
 
   // ---- language ---------------------------------------------------------------------------------
   /** Return the site's language the page or the browser asks for, else the site's default. */
@@ -187,11 +199,6 @@ function consentGate(CONFIG, SCRIPT) {
       .filter(([, entries]) => entries.length);
   }
 
-  /** Put values into a text's %(name)s placeholders. */
-  function fill(text, values) {
-    return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
-  }
-
   /**
    * Return the stored consent while it is valid (not expired, same catalog and policy).
    * @returns {StoredConsent|null}
@@ -258,28 +265,33 @@ function consentGate(CONFIG, SCRIPT) {
   // ---- applying: the gate -----------------------------------------------------------------------
   /** Start granted categories and stop refused ones; clear what an earlier grant left behind. */
   function apply(choices, before) {
+    const moved = optional.filter((name) => !choices[name] !== !granted[name]);
+    // Every category's state first, so each tracker starts with the whole choice (Consent Mode).
+    for (const name of moved) granted[name] = choices[name];
     for (const name of optional) {
-      if (choices[name] && !granted[name]) toggle(name, true);
-      else if (!choices[name] && granted[name]) toggle(name, false);
+      if (moved.includes(name)) toggle(name, choices[name]);
       else if (!choices[name] && before && before[name]) clear(name);
     }
     // One update after every category moved, so ad signals follow marketing as well as analytics.
     if (CONFIG.trackers.ga4) gtag("consent", "update", googleConsent());
   }
 
+  /** Start a category's built-in trackers and run its gated markup; or stop them and clear what
+   * they left (the deferred part does that, at once or on arrival). */
   function toggle(category, on) {
-    granted[category] = on;
-    // The deferred part starts and stops the trackers and gated markup; when it arrives, it starts
-    // every category granted so far. Nothing it would start runs without it: the gate fails closed.
-    if (deferred) deferred.toggle(category, on);
-    else if (on) loadDeferred();
-    if (on) return;
+    if (on) {
+      for (const [name, tracker] of Object.entries(CONFIG.trackers)) {
+        if (tracker.category === category) START[name](tracker);
+      }
+      return markupReady && activate(category);
+    }
     clear(category);
     // A site owner's script that already ran cannot be unloaded: only a reload stops it.
     if (ranOwnerScripts[category]) location.reload();
   }
 
-  /** Delete what a withdrawn category left; the deferred part does it, at once or on arrival. */
+  /** Stop a withdrawn category's trackers and delete what it left: the deferred part does it, at
+   * once or on arrival. */
   function clear(category) {
     if (deferred) return deferred.clear(category);
     toClear.push(category);
@@ -338,6 +350,73 @@ function consentGate(CONFIG, SCRIPT) {
     if (tracker.mode === "advanced") loadGoogle(tracker);
   }
 
+  // ---- built-in trackers and the site owner's gated markup --------------------------------------
+  /** Built-in trackers' starts, by the tracker's name (app/sites/trackers.py); the deferred part
+   * has their stops. */
+  const START = {
+    yandex_metrica({ id }) {
+      window["disableYaCounter" + id] = false;
+      if (!window.ym) {
+        window.ym = function () { (ym.a = ym.a || []).push(arguments); };
+        ym.l = Date.now();
+        injectScript(METRICA_URL);
+      }
+      ym(+id, "init", { clickmap: true, trackLinks: true, accurateTrackBounce: true });
+    },
+    ga4(tracker) {
+      window["ga-disable-" + tracker.id] = false;
+      gtag("consent", "update", googleConsent());
+      if (!tracker.loaded) loadGoogle(tracker);
+    },
+    meta_pixel({ id }) {
+      if (!window.fbq) {
+        const fbq = window.fbq = window._fbq = function () {
+          fbq.callMethod ? fbq.callMethod(...arguments) : fbq.queue.push(arguments);
+        };
+        Object.assign(fbq, { push: fbq, loaded: true, version: "2.0", queue: [] });
+        injectScript(PIXEL_URL);
+        fbq("consent", "revoke");
+        fbq("init", id);
+      }
+      fbq("consent", "grant");
+      fbq("track", "PageView");
+    }
+  };
+
+  /** Run a granted category's gated scripts in document order and load its iframes and images. */
+  function activate(category) {
+    const selector = `[data-consent="${category}"]`;
+    runScriptsInOrder([...document.querySelectorAll('script[type="text/plain"]' + selector)],
+                      category);
+    for (const element of document.querySelectorAll(`iframe${selector}[data-src],img${selector}[data-src]`)) {
+      element.src = element.dataset.src;
+      element.removeAttribute("data-src");
+      element.hidden = false;
+    }
+  }
+
+  function runScriptsInOrder(scripts, category) {
+    const original = scripts.shift();
+    if (!original) return;
+    const script = document.createElement("script");
+    for (const { name, value } of original.attributes) {
+      if (name !== "type" && name !== "data-consent") script.setAttribute(name, value);
+    }
+    script.type = original.dataset.type || "text/javascript";
+    script.nonce = nonce;
+    ranOwnerScripts[category] = true;
+    const next = () => runScriptsInOrder(scripts, category);
+    if (original.src) {
+      script.async = false;
+      script.onload = script.onerror = next;
+      original.replaceWith(script);
+    } else {
+      script.textContent = original.textContent;
+      original.replaceWith(script);
+      next();
+    }
+  }
+
   // ---- reporting ----------------------------------------------------------------------------------
   function report(event, uiAction) {
     // No site lists an opaque origin: the service would refuse the report.
@@ -352,8 +431,15 @@ function consentGate(CONFIG, SCRIPT) {
       page: location.origin + location.pathname, client_time: isoTime(consent.given),
       expires: isoTime(consent.expires)
     };
-    if (writeOutbox([...readOutbox(), body])) flushOutbox();
-    else send(body);
+    // Queued until the service has it: the deferred part sends the queue, oldest first.
+    if (!writeOutbox([...readOutbox(), body])) unsent.push(body);
+    sendReports();
+  }
+
+  /** Have the deferred part send the queued reports, at once or when it arrives. */
+  function sendReports() {
+    if (deferred) deferred.sendReports();
+    else loadDeferred();
   }
 
   function readOutbox() {
@@ -371,44 +457,13 @@ function consentGate(CONFIG, SCRIPT) {
     }
   }
 
-  let sending = false;
-
-  /** Send queued reports one at a time, oldest first; stop at a failure and retry later. */
-  function flushOutbox() {
-    const body = readOutbox()[0];
-    if (sending || !body) return;
-    sending = true;
-    send(body).then((final) => {
-      sending = false;
-      if (!final) return;
-      writeOutbox(readOutbox().filter((queued) => queued.event_id !== body.event_id));
-      flushOutbox();
-    });
-  }
-
-  /** Send one report; resolve true when the answer is final (stored, or refused for good). */
-  function send(body) {
-    // A string body goes as text/plain (the Fetch standard's default for one), which keeps this
-    // a simple request: no CORS preflight.
-    return fetch(CONFIG.api, { method: "POST", body: JSON.stringify(body), keepalive: true,
-                               credentials: "omit" })
-      .then((response) => {
-        // 429 and 5xx are worth retrying; any other answer is final for this report.
-        if (response.status === 429 || response.status >= 500) return false;
-        if (response.ok) response.json().then(keepReceipt(body), () => {});
-        return true;
-      })
-      .catch(() => false);
-  }
-
-  /** Keep the signed receipt of the current consent, so the visitor can prove it later. */
-  function keepReceipt(body) {
-    return (answer) => {
-      if (consent && consent.id === body.consent_id) {
-        consent.receipt = answer.receipt;
-        writeConsent();
-      }
-    };
+  /** Keep the signed receipt of a consent while it is the current one, so the visitor can prove
+   * it later. */
+  function keepReceipt(consentId, receipt) {
+    if (consent && consent.id === consentId) {
+      consent.receipt = receipt;
+      writeConsent();
+    }
   }
 
   // ---- the banner: the first layer ------------------------------------------------------------
@@ -419,7 +474,6 @@ function consentGate(CONFIG, SCRIPT) {
   let firstLayer;      // the first layer's text, which the settings layer replaces
   let settings;        // the settings layer's container, filled by the deferred part
   let settingsButton;
-  let launcher;
   let returnFocus;
 
   /**
@@ -498,10 +552,7 @@ function consentGate(CONFIG, SCRIPT) {
         settingsButton,
         el("p", { class: "links" }, link(texts.links.policy, texts.privacy_policy),
            documentLink ? " · " : null, documentLink ? link(documentLink, texts.consent_document) : null)));
-    launcher = el("button", { type: "button", class: "launcher", "aria-label": texts.settings_title,
-                              title: texts.settings_title, lang: language, dir, hidden: true,
-                              click: () => open("") }, cookieIcon());
-    root.append(dialog, launcher);
+    root.append(dialog);
     document.body.append(host);
   }
 
@@ -518,17 +569,6 @@ function consentGate(CONFIG, SCRIPT) {
               label);
   }
 
-  function cookieIcon() {
-    const ns = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(ns, "svg");
-    const path = document.createElementNS(ns, "path");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    // A cookie with a bite out of it and three crumbs.
-    path.setAttribute("d", "M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM7 10h3v3H7zm5 4h3v3h-3zm-1-7h2v2h-2z");
-    svg.append(path);
-    return svg;
-  }
-
   // ---- the deferred part: settings layer, trackers, gated markup; a second script ------------------
   /** The deferred part once its script has run: {sync: set the switches anew, toggle(category, on)}. */
   let deferred;
@@ -542,6 +582,11 @@ function consentGate(CONFIG, SCRIPT) {
     if (deferred || deferredScript || !root) return;
     deferredScript = injectScript(CONFIG.deferredUrl + texts.digest + ".js");
     deferredScript.onerror = () => {
+      // Reports do not wait for a part that does not come (a stale banner after a deploy): they
+      // go as beacons now, and stay queued for a later page view (the service keeps one copy).
+      for (const body of [...readOutbox(), ...unsent.splice(0)]) {
+        navigator.sendBeacon(CONFIG.api, JSON.stringify(body));
+      }
       const then = anyway && afterDeferred;
       deferredScript.remove();
       deferredScript = afterDeferred = null;
@@ -550,10 +595,10 @@ function consentGate(CONFIG, SCRIPT) {
     /** Called by the deferred script with its code and its payload (CSS and texts). */
     deferredScript.consentGate = (start, payload) => {
       /** @type {GateApi} */
-      const gate = { el, button, shadowHost, texts, root, settings, settingsButton, current, nonce,
-                     language, dir, granted, ranOwnerScripts, save: saveChoices,
-                     allow: allowFromPlaceholder, config: CONFIG, toClear, injectScript, gtag,
-                     googleConsent, loadGoogle, fill };
+      const gate = { el, button, shadowHost, texts, root, settings, settingsButton, current,
+                     language, dir, granted, save: saveChoices, allow: allowFromPlaceholder,
+                     show: () => open(""), added: () => addedSince(consent), config: CONFIG,
+                     toClear, readOutbox, writeOutbox, unsent, keepReceipt };
       deferred = start(gate, payload);
       if (afterDeferred) afterDeferred();
     };
@@ -582,31 +627,48 @@ function consentGate(CONFIG, SCRIPT) {
     settings.hidden = !settingsOpen;
   }
 
-  /** Show the banner; reason names a text that says why it is shown again. */
-  function open(reason) {
-    // The re-asking texts travel with the deferred part (startUp waits for it, when it can).
-    const why = reason === "changed_vendors" && texts.changed_vendors ? addedSince(consent)
-      .map(([category, entries]) => fill(texts.changed_vendors, {
-        vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }))
-      .join(" ") : texts[reason];
-    const notices = [why, gpcNotice && texts.gpc_notice].filter(Boolean);
+  /**
+   * Show the banner.
+   * @param {string} reason  names a text that says why it is shown again, or ""
+   * @param {boolean=} counted  count this display in the site's statistics (start-up's only)
+   */
+  function open(reason, counted) {
+    // Why it is shown again, and what a GPC signal did: texts that travel with the deferred part
+    // (startUp waits for it then, when it can).
+    const notices = deferred ? deferred.notices(reason) : [];
     // Opened from the launcher, the focused element is our own shadow host: return to the launcher.
-    returnFocus = document.activeElement === host ? launcher : document.activeElement;
+    returnFocus = document.activeElement === host ? deferred?.launcher : document.activeElement;
     notice.textContent = notices.join(" ");
     notice.hidden = !notices.length;
-    if (deferred) deferred.sync();
-    launcher.hidden = true;
+    showLauncher(false);
     dialog.hidden = false;
     dialog.focus();
     // Once the banner is painted: the first layer never waits for the deferred part.
-    requestAnimationFrame(() => setTimeout(loadDeferred));
+    requestAnimationFrame(() => setTimeout(() => {
+      loadDeferred();
+      if (counted) countShown();
+    }));
+  }
+
+  /**
+   * Show or hide the launcher, which brings the banner back; the deferred part makes it (it is
+   * never needed before the banner has been visible), with its switches set to the stored choice.
+   * @param {boolean} on
+   */
+  function showLauncher(on) {
+    if (deferred) {
+      deferred.launcher.hidden = !on;
+      deferred.sync();
+    } else if (on) {
+      loadDeferred();
+    }
   }
 
   /** Count one display of the first layer for the site's statistics. */
   function countShown() {
     /** @type {Impression} */
     const impression = { site: CONFIG.site, language };
-    if (CONFIG.shownApi && navigator.sendBeacon && !OPAQUE_ORIGIN) {
+    if (CONFIG.shownApi && !OPAQUE_ORIGIN) {
       navigator.sendBeacon(CONFIG.shownApi, JSON.stringify(impression));
     }
   }
@@ -615,8 +677,8 @@ function consentGate(CONFIG, SCRIPT) {
     afterDeferred = null;
     dialog.hidden = true;
     showLayer(false);
-    launcher.hidden = false;
-    (returnFocus && returnFocus !== document.body ? returnFocus : launcher).focus();
+    showLauncher(true);
+    (returnFocus && returnFocus !== document.body ? returnFocus : deferred?.launcher)?.focus();
   }
 
   /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
@@ -669,11 +731,11 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   async function startUp() {
-    consent = readConsent();
-    const reason = staleReason(consent);
-    if (consent && !reason) apply(consent.choices);
-    // Three tasks: this script's own run (which has started what a stored consent allows),
-    // building the banner, showing it; the rest waits until it has been painted.
+    // The whole document is there: the gated markup of what a stored consent allows runs now.
+    markupReady = true;
+    for (const name of optional) if (granted[name]) activate(name);
+    // Three tasks: this one, building the banner, showing it; the rest waits until it has been
+    // painted.
     await pause();
     buildUi();
     document.addEventListener("click", (event) => {
@@ -684,31 +746,24 @@ function consentGate(CONFIG, SCRIPT) {
       }
     });
     if (!current()) {
-      const show = () => {
-        open(reason);
-        requestAnimationFrame(() => setTimeout(countShown));
-      };
+      const show = () => open(reason, true);
       // A visitor asked again is told why, and a GPC one what the signal did, in texts that
       // only the deferred part carries (rare visits: the first script stays small for the rest).
       await pause();
       if (reason || gpcNotice) loadDeferred(show, true);
       else show();
     } else {
-      launcher.hidden = false;
-      // With no banner to show, what the visitor allowed and gated markup need not wait for one.
-      // A page view sampled for leak reports (CONFIG.leaks: the share of them) needs the
-      // deferred part too, which watches for trackers that escape the gate and reads the draw.
-      if (optional.some((name) => granted[name]) || document.querySelector("[data-consent]") ||
-          (CONFIG.watch = Math.random() < CONFIG.leaks)) {
-        loadDeferred();
-      }
+      // No banner to show: the deferred part comes now with the launcher.
+      showLauncher(true);
     }
-    flushOutbox();
-    addEventListener("online", flushOutbox);
     emit(DOM_EVENT.READY);
   }
 
   prepareGoogle();
+  consent = readConsent();
+  const reason = staleReason(consent);
+  // A returning visitor's trackers start at once: they wait neither for the page nor the texts.
+  if (consent && !reason) apply(consent.choices);
   // Wait for the whole document, so gated markup after this script is found too, and for the
   // visitor's texts; both start at once.
   let waiting = 2;

@@ -4,6 +4,7 @@ import hashlib
 import pytest
 
 from app.banner import bundle
+from app.banner.config import without_covered
 
 
 @pytest.fixture
@@ -43,3 +44,17 @@ def test_a_bundle_calls_the_gate_with_its_config():
     assert body.startswith(b"(") and b"\n)(" in body
     assert bundle.read_bundle_config(body) == {"site": "shop", "note": "</script>"}
     assert b"</script>" not in body
+
+
+@pytest.mark.parametrize(("patterns", "kept"), [
+    # A prefix covers the exact names and the longer prefixes of its own storage...
+    (["cp_ym_", "ce_ym_uid", "cp_ym_d", "ce_ga"], ["cp_ym_", "ce_ga"]),
+    # ...and nothing in another storage.
+    (["cp_ym", "le_ym_uid", "se_ym_x"], ["cp_ym", "le_ym_uid", "se_ym_x"]),
+    # A regular expression is kept, and covers nothing.
+    (["cr^_ga_", "cp_ga", "ce_ga_X"], ["cr^_ga_", "cp_ga"]),
+    # Repeats go, the order stays.
+    (["ce_b", "ce_a", "ce_b"], ["ce_b", "ce_a"]),
+])
+def test_clear_patterns_drop_what_a_prefix_covers(patterns, kept):
+    assert without_covered(patterns) == kept
