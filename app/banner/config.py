@@ -55,7 +55,6 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         # Only when a refusal is kept for another time (the first script's bytes count).
         **({"refusalDays": site.refusal_lifetime_days} if site.refusal_lifetime_days
            and site.refusal_lifetime_days != site.consent_lifetime_days else {}),
-        "gpc": site.gpc,
         "categories": categories,
         "trackers": trackers,
         "clear": _clear_patterns(site, catalog, trackers),

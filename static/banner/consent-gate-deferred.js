@@ -126,8 +126,8 @@ function consentGateDeferred(GATE, DEFERRED) {
       .map(([category, entries]) => fill(texts.changed_vendors, {
         vendors: entries.map(([name]) => name).join(", "), category: texts["category_" + category] }))
       .join(" ") : texts[reason];
-    const gpc = navigator.globalPrivacyControl === true && config.gpc === "refuse";
-    return [why, gpc && texts.gpc_notice].filter(Boolean);
+    // Only a site that treats the signal as a refusal has the text (app/banner/config.py).
+    return [why, navigator.globalPrivacyControl === true && texts.gpc_notice].filter(Boolean);
   }
 
   // ---- reports: sending what the banner queued ---------------------------------------------------

@@ -34,7 +34,7 @@
  * markup started; save(choices) stores the settings layer's choice, allow(category) a
  * placeholder's, and show() opens the banner (the launcher's click); added() lists the vendors
  * that joined granted categories since the stored consent (addedSince); config is CONFIG, whose
- * trackers, clear (the key patterns to delete per category), gpc and leaks (the share of page
+ * trackers, clear (the key patterns to delete per category) and leaks (the share of page
  * views watched for leaks) this part reads; toClear lists the categories withdrawn before this
  * part arrived; readOutbox() and writeOutbox(reports) read and store the queue of reports,
  * unsent holds those that storage could not keep, and keepReceipt(consentId, receipt) keeps a
@@ -95,8 +95,6 @@ function consentGate(CONFIG, SCRIPT) {
   let texts = CONFIG.texts[language];
   let dir = "ltr";
   const gpc = navigator.globalPrivacyControl === true;
-  /** The banner tells a Global Privacy Control visitor that the site treats it as a refusal. */
-  const gpcNotice = gpc && CONFIG.gpc === "refuse";
   const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
   /** @type {StoredConsent|null} */
   let consent = null;
@@ -433,7 +431,8 @@ function consentGate(CONFIG, SCRIPT) {
     };
     // Queued until the service has it: the deferred part sends the queue, oldest first.
     if (!writeOutbox([...readOutbox(), body])) unsent.push(body);
-    sendReports();
+    // In a task of its own: what the choice allows starts first.
+    setTimeout(sendReports);
   }
 
   /** Have the deferred part send the queued reports, at once or when it arrives. */
@@ -512,7 +511,7 @@ function consentGate(CONFIG, SCRIPT) {
    * @returns {Array}  [HTMLElement, ShadowRoot]
    */
   function shadowHost(id) {
-    const element = el("div", { id, "data-consent-gate": true });
+    const element = el("div", { id });
     const shadow = element.attachShadow({ mode: "open" });
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(CONFIG.css);
@@ -747,10 +746,11 @@ function consentGate(CONFIG, SCRIPT) {
     });
     if (!current()) {
       const show = () => open(reason, true);
-      // A visitor asked again is told why, and a GPC one what the signal did, in texts that
-      // only the deferred part carries (rare visits: the first script stays small for the rest).
+      // A visitor asked again is told why, and a GPC one what the signal did (where the site
+      // treats it as a refusal, the default), in texts that only the deferred part carries
+      // (rare visits: the first script stays small for the rest).
       await pause();
-      if (reason || gpcNotice) loadDeferred(show, true);
+      if (reason || gpc) loadDeferred(show, true);
       else show();
     } else {
       // No banner to show: the deferred part comes now with the launcher.
