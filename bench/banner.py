@@ -8,13 +8,12 @@ from playwright.sync_api import sync_playwright
 
 from app.banner.bundle import read_bundle_config
 from app.banner.config import site_text_sets
+from app.evidence.capture import CHROMIUM_ARGS
 from app.extensions import db
 from app.sites.repository import SiteRepository
 from bench.peer import config_script, install_peer, peer_assets, peer_page
 from bench.throttled import measure_throttled, throttled_lines
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: The benchmark's sites: (site id, label); both in English for the visitor.
 SITES = (("shop", "1 language"), ("shop5", "5 languages"))
 SCRIPT = "text/javascript"

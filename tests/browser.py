@@ -10,6 +10,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app.accounts.service import create_user
+from app.evidence.capture import CHROMIUM_ARGS
 from app.extensions import db
 from app.ledger.checkpoints import generate_key
 from app.publishing import publish_site
@@ -20,10 +21,6 @@ from tests.banner_harness import READY_SCRIPT, SERVICE_HOST, HostPage, host_html
 FIXTURES = Path(__file__).parent / "fixtures"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from datetime import UTC
 from babel import Locale
 from babel.units import format_unit
 
+from app.banner.clearing import clear_patterns
 from app.banner.languages import texts_version
 from app.banner.texts import resolve_texts
 from app.leaks.settings import leak_sample
@@ -12,9 +13,8 @@ from app.sites.catalog import catalog_from_document, item_matches, tracker_categ
 from app.sites.consent_document import legal_name
 from app.sites.documents import CONSENT, POLICY, consent_version, document_link, site_documents
 from app.sites.gate_storage import GATE_STORAGE, consent_cookie_days, gate_key_for
-from app.sites.kinds import FIRST_PARTY, StorageKind
+from app.sites.kinds import FIRST_PARTY
 from app.sites.lifetimes import PERSISTENT, SESSION
-from app.sites.patterns import is_safe_pattern
 from app.sites.trackers import TRACKERS, held_back_trackers, site_loadable_trackers
 from app.sites.vendors import operator_country, provider_key, site_vendors, vendor_names
 
@@ -57,7 +57,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
            and site.refusal_lifetime_days != site.consent_lifetime_days else {}),
         "categories": categories,
         "trackers": trackers,
-        "clear": _clear_patterns(site, catalog, trackers),
+        "clear": clear_patterns(catalog, trackers),
         "added": _added(additions or {}, site_vendors(site, catalog)),
         "textsVersion": texts_version(text_sets),
         "texts": {language: first_layer_texts(text_sets[language])},
@@ -118,52 +118,6 @@ def _trackers(site, catalog):
     if "ga4" in trackers and site.ga4_consent_mode == "advanced":
         trackers["ga4"]["mode"] = "advanced"
     return trackers
-
-
-def _clear_patterns(site, catalog, trackers):
-    """Return, per optional category, the keys to delete when a visitor withdraws it."""
-    clear = {}
-    for category, items in catalog.categories():
-        if category != "mandatory":
-            # A pattern outside the safe subset would run in every visitor's browser: skipped.
-            clear[category] = [key_pattern(item.storage, item.match.value, item.name)
-                               for item in items if item.storage != StorageKind.PIXEL
-                               and (item.match.value != "regex" or is_safe_pattern(item.name))]
-    # Clear what the built-in trackers really write, even where the catalog forgot it.
-    for name, tracker_config in trackers.items():
-        tracker_id, tracker = tracker_config["id"], TRACKERS[name]
-        clear[tracker_config["category"]] += [
-            key_pattern(tracker_key.storage, match, tracker_key.name_for(tracker_id))
-            for match, keys in (("exact", tracker.first_party), ("prefix", tracker.clear_prefixes))
-            for tracker_key in keys
-        ]
-    return {category: without_covered(patterns) for category, patterns in clear.items()}
-
-
-def without_covered(patterns):
-    """Drop the key patterns that a prefix pattern of the same storage already covers.
-
-    The gate deletes the same keys with fewer bytes before the banner is visible: "cp_ym_"
-    covers "ce_ym_uid" and "cp_ym_d". Regular expressions are kept as they are.
-    """
-    unique = list(dict.fromkeys(patterns))
-    prefixes = [pattern for pattern in unique if pattern[1] == "p"]
-
-    def covered(pattern):
-        return pattern[1] != "r" and any(
-            prefix != pattern and prefix[0] == pattern[0] and pattern[2:].startswith(prefix[2:])
-            for prefix in prefixes)
-
-    return [pattern for pattern in unique if not covered(pattern)]
-
-
-def key_pattern(storage, match, name):
-    """Encode a key pattern as the gate reads it: storage letter, match letter, name."""
-    storage_letter = {StorageKind.COOKIE: "c", StorageKind.LOCAL_STORAGE: "l",
-                      StorageKind.SESSION_STORAGE: "s"}[StorageKind(storage)]
-    if match == "prefix":
-        name = name.rstrip("*")
-    return f"{storage_letter}{match[0]}{name}"
 
 
 #: Texts only the deferred part shows (the settings layer, the launcher, placeholders of gated

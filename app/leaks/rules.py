@@ -3,7 +3,7 @@
 A key or a request is a leak when the catalog or the built-in tracker table ties it to a
 category the visitor has not granted. The rules travel in the deferred part's payload.
 """
-from app.banner.config import key_pattern
+from app.banner.clearing import key_pattern
 from app.scanner.suggestions import VENDOR_HOSTS
 from app.sites.catalog import catalog_from_document, tracker_categories
 from app.sites.kinds import StorageKind

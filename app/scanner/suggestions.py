@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from app.scanner.observations import COOKIE, LOCAL, SESSION
 from app.sites.lifetimes import PERSISTENT, UNIT_SECONDS, lifetime_delta
 from app.sites.lifetimes import SESSION as SESSION_LIFETIME
+from app.sites.trackers import TRACKERS
 
 YANDEX, GOOGLE, META = "Yandex LLC", "Google LLC", "Meta Platforms, Inc."
 
@@ -67,15 +68,10 @@ KNOWN_KEYS = (
 )
 
 #: Hosts of the built-in trackers' scripts and hits -> (tracker name, provider).
-VENDOR_HOSTS = {
-    "mc.yandex.ru": ("yandex_metrica", YANDEX), "mc.yandex.com": ("yandex_metrica", YANDEX),
-    "yastatic.net": ("yandex_metrica", YANDEX),
-    "www.googletagmanager.com": ("ga4", GOOGLE), "www.google-analytics.com": ("ga4", GOOGLE),
-    "region1.google-analytics.com": ("ga4", GOOGLE), "analytics.google.com": ("ga4", GOOGLE),
-    "connect.facebook.net": ("meta_pixel", META), "www.facebook.com": ("meta_pixel", META),
-}
-#: The category a tracker's keys belong to when nothing else tells (app.sites.trackers).
-TRACKER_CATEGORIES = {"yandex_metrica": "analytical", "ga4": "analytical", "meta_pixel": "marketing"}
+VENDOR_HOSTS = {host: (tracker.name, tracker.provider)
+                for tracker in TRACKERS.values() for host in tracker.hosts}
+#: The category a tracker's keys belong to when nothing else tells.
+TRACKER_CATEGORIES = {name: tracker.default_category for name, tracker in TRACKERS.items()}
 
 
 @dataclass(frozen=True)

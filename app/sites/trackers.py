@@ -56,6 +56,9 @@ class Tracker:
     vendor_domain: str
     #: Key prefixes the gate deletes on withdrawal, covering keys the vendor adds later.
     clear_prefixes: tuple[TrackerKey, ...] = ()
+    #: Hosts its scripts and hits go to, as the vendor documents them (the scanner and the leak
+    #: watch tell it by them).
+    hosts: tuple[str, ...] = ()
 
     @property
     def cross_border(self):
@@ -81,6 +84,7 @@ TRACKERS = {tracker.name: tracker for tracker in (
         third_party=("yandexuid", "yuidss", "ymex", "usst", "yabs-sid", "i"),
         vendor_domain="yandex.ru",
         clear_prefixes=(TrackerKey("_ym_"), TrackerKey("_ym", LOCAL), TrackerKey("_ym", SESSION)),
+        hosts=("mc.yandex.ru", "mc.yandex.com", "yastatic.net"),
     ),
     Tracker(
         name="ga4", label="Google Analytics 4", provider="Google LLC", country="US",
@@ -90,6 +94,8 @@ TRACKERS = {tracker.name: tracker for tracker in (
         third_party=("NID", "AEC"),
         vendor_domain="google.com",
         clear_prefixes=(TrackerKey("_ga"), TrackerKey("_gcl_"), TrackerKey("_gid")),
+        hosts=("www.googletagmanager.com", "www.google-analytics.com",
+               "region1.google-analytics.com", "analytics.google.com"),
     ),
     Tracker(
         name="meta_pixel", label="Meta pixel", provider="Meta Platforms, Inc.", country="US",
@@ -98,6 +104,7 @@ TRACKERS = {tracker.name: tracker for tracker in (
         third_party=("fr", "datr", "sb"),
         vendor_domain="facebook.com",
         clear_prefixes=(TrackerKey("_fbp"), TrackerKey("_fbc")),
+        hosts=("connect.facebook.net", "www.facebook.com"),
     ),
 )}
 

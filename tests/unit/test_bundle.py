@@ -4,7 +4,7 @@ import hashlib
 import pytest
 
 from app.banner import bundle
-from app.banner.config import without_covered
+from app.banner.clearing import without_covered
 
 
 @pytest.fixture
