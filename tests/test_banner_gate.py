@@ -333,6 +333,58 @@ def test_a_returning_visitor_s_trackers_start_without_the_deferred_part(host_pag
     assert visit.page.errors == []
 
 
+STOPPED = """() => [window['disableYaCounter44556677'], window['ga-disable-G-TEST123456']]"""
+
+
+def test_a_withdrawal_stops_the_trackers_without_the_deferred_part(host_page):
+    visit = host_page()
+    visit.click("accept")
+    visit.settle()
+    visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
+    visit.page.reload()
+    visit.settle()
+    assert visit.page.evaluate(STOPPED) == [False, False]
+    visit.page.evaluate("ConsentGate.withdraw()")
+    assert visit.page.evaluate(STOPPED) == [True, True]
+    assert visit.page.evaluate("ConsentGate.getConsent().choices.analytical") is False
+
+
+def test_a_category_granted_again_before_the_deferred_part_came_is_not_cleared(host_page):
+    visit = host_page()
+    visit.click("accept")
+    visit.settle()
+    visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
+    visit.page.reload()
+    visit.settle()
+    # Withdrawn and granted again while the part that clears is missing: the clearing waits.
+    visit.page.evaluate("ConsentGate.withdraw(); ConsentGate.acceptCategory('analytical')")
+    visit.context.unroute(DEFERRED_PARTS)
+    visit.page.evaluate("ConsentGate.show()")
+    visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")
+    visit.settle()
+    assert visit.page.evaluate(STOPPED) == [False, False]
+    assert "_ym_uid" in visit.tracker_cookies()
+
+
+def test_the_launcher_takes_the_focus_when_the_deferred_part_comes_after_a_choice(host_page):
+    visit = host_page(path="/blank")
+    visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")  # this page's own
+    held = []
+    visit.context.route(DEFERRED_PARTS, lambda route: held.append(route))
+    visit.page.goto(visit.url.removesuffix("blank") + "slow")
+    visit.banner().wait_for()
+    for _ in range(100):  # the banner asks for it once painted
+        if held:
+            break
+        visit.page.wait_for_timeout(50)
+    visit.click("reject")
+    assert visit.page.locator("#consent-gate .launcher").count() == 0
+    held[0].fallback()  # on to the service
+    visit.page.locator("#consent-gate .launcher").wait_for()
+    visit.page.wait_for_function("""() => document.activeElement.id === 'consent-gate' &&
+        document.activeElement.shadowRoot.activeElement.classList.contains('launcher')""")
+
+
 def test_settings_fetch_the_deferred_part_again_after_a_failure(host_page):
     visit = host_page(path="/blank")
     visit.page.locator("#consent-gate .settings h3").wait_for(state="attached")  # this page's own

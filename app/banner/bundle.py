@@ -16,8 +16,8 @@ BUNDLE_HEAD = "\n)("
 BUNDLE_TAIL = ",document.currentScript);\n"
 MINIFIED = ASSETS / "consent-gate.min.js"
 STYLESHEET = ASSETS / "consent-gate.css"
-#: The deferred part (settings layer, gated markup): a second script the banner fetches once it is
-#: visible.
+#: The deferred part (settings layer, launcher, placeholders, clearing, sending reports, leak
+#: watch): a second script the banner fetches once it is visible.
 DEFERRED_SOURCE = ASSETS / "consent-gate-deferred.js"
 DEFERRED_MINIFIED = ASSETS / "consent-gate-deferred.min.js"
 DEFERRED_STYLESHEET = ASSETS / "consent-gate-deferred.css"

@@ -28,7 +28,8 @@
  */
 
 /**
- * Build the settings layer, start the granted trackers and gated markup.
+ * Build the settings layer and the launcher, stand placeholders, clear what was withdrawn, send
+ * the queued reports and watch for leaks.
  * @param {GateApi} GATE  what the banner lends this part (typedef in consent-gate.js)
  * @param {DeferredPayload} DEFERRED  this part's CSS and texts
  * @returns {DeferredPart}
@@ -194,27 +195,8 @@ function consentGateDeferred(GATE, DEFERRED) {
     try { return new RegExp(name).test(key); } catch (error) { return false; }
   }
 
-  /** Built-in trackers' stops, by the tracker's name: each keeps its script from sending more. */
-  const STOP = {
-    yandex_metrica({ id }) {
-      window["disableYaCounter" + id] = true;
-      if (window.ym) ym(+id, "destruct");
-    },
-    // The banner sends the Consent Mode update once every category has moved.
-    ga4({ id }) {
-      window["ga-disable-" + id] = true;
-    },
-    meta_pixel() {
-      if (window.fbq) fbq("consent", "revoke");
-    }
-  };
-
-  /** Stop a withdrawn category's trackers and delete the cookies and storage keys its patterns
-   * cover. */
+  /** Delete the cookies and storage keys a withdrawn category's patterns cover. */
   function clear(category) {
-    for (const [name, tracker] of Object.entries(config.trackers)) {
-      if (tracker.category === category) STOP[name](tracker);
-    }
     const covered = (storage, key) => (patterns[category] || [])
       .some((pattern) => matches(pattern, storage, key));
     let cookies;
@@ -350,7 +332,8 @@ function consentGateDeferred(GATE, DEFERRED) {
   }, { class: "button secondary" }));
   sync();
   placeholders();
-  for (const name of toClear.splice(0)) clear(name);
+  // A category granted again since it was withdrawn keeps what it has written since.
+  for (const name of toClear.splice(0)) if (!granted[name]) clear(name);
   const launcher = makeLauncher();
   root.append(launcher);
   sendReports();

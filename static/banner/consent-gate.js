@@ -30,15 +30,16 @@
  * shadowHost() returns [host, shadow root] styled like the banner; texts are the visitor's;
  * root and settings are the banner's shadow root and its (empty) settings container, and
  * settingsButton the first layer's Settings button (the Save button goes after it); current()
- * returns the valid stored consent or null; granted is, per category, whether its trackers and
- * markup started; save(choices) stores the settings layer's choice, allow(category) a
- * placeholder's, and show() opens the banner (the launcher's click); added() lists the vendors
- * that joined granted categories since the stored consent (addedSince); config is CONFIG, whose
- * trackers, clear (the key patterns to delete per category) and leaks (the share of page
- * views watched for leaks) this part reads; toClear lists the categories withdrawn before this
- * part arrived; readOutbox() and writeOutbox(reports) read and store the queue of reports,
- * unsent holds those that storage could not keep, and keepReceipt(consentId, receipt) keeps a
- * report's signed receipt.
+ * returns the valid stored consent or null; granted is, per category, whether the visitor's
+ * choice allows it (its trackers start with it, its markup once the page is complete);
+ * save(choices) stores the settings layer's choice, allow(category) a placeholder's, and show()
+ * opens the banner (the launcher's click); added() lists the vendors that joined granted
+ * categories since the stored consent (addedSince); config is CONFIG, whose trackers, clear (the
+ * key patterns to delete per category), leaks (the share of page views watched for leaks), api,
+ * site and build this part reads; toClear lists the categories withdrawn before this part
+ * arrived; readOutbox() and writeOutbox(reports) read and store the queue of reports, unsent
+ * holds those that storage could not keep, and keepReceipt(consentId, receipt) keeps a report's
+ * signed receipt.
  * @typedef {{el: Function, button: Function, shadowHost: Function, texts: Object<string, *>,
  *            root: ShadowRoot, settings: HTMLElement, settingsButton: HTMLButtonElement,
  *            current: function(): (StoredConsent|null), config: Object, toClear: Array<string>,
@@ -49,9 +50,9 @@
  *            writeOutbox: function(Array<ConsentReport>): boolean, unsent: Array<ConsentReport>,
  *            keepReceipt: function(string, string)}} GateApi
  * What the deferred part hands back: sync() sets its switches to the stored choice and takes
- * away placeholders of loaded embeds; clear(category) stops a withdrawn category's trackers and
- * deletes its cookies and storage keys; notices(reason) returns the texts that say why the
- * banner is shown again; launcher is the button that brings the banner back; sendReports()
+ * away placeholders of loaded embeds; clear(category) deletes a withdrawn category's cookies and
+ * storage keys; notices(reason) returns the texts that say why the banner is shown again and
+ * what a GPC signal did; launcher is the button that brings the banner back; sendReports()
  * sends the queued reports.
  * @typedef {{sync: function(), clear: function(string), notices: function(string): Array<string>,
  *            sendReports: function(),
@@ -105,18 +106,15 @@ function consentGate(CONFIG, SCRIPT) {
   const unsent = [];           // reports for the deferred part to send where storage is blocked
 
   // ---- language ---------------------------------------------------------------------------------
-  /** Return the site's language the page or the browser asks for, else the site's default. */
+  /** Return the site's language the page asks for, else the one this script carries (which the
+   * service chose from the browser's languages, or the page named in ?lang=). */
   function pickLanguage() {
     // CONFIG.languages is the site's codes in one string, space-separated, the default first.
     const codes = CONFIG.languages.split(" ");
-    const base = (tag) => tag.toLowerCase().split("-")[0];
-    for (const tag of [document.documentElement.lang, ...(navigator.languages || [])]) {
-      if (!tag) continue;
-      const match = codes.find((code) => code.toLowerCase() === tag.toLowerCase()) ||
-        codes.find((code) => base(code) === base(tag));
-      if (match) return match;
-    }
-    return codes[0];
+    const tag = document.documentElement.lang;
+    const base = (code) => code.toLowerCase().split("-")[0];
+    return tag && (codes.find((code) => code.toLowerCase() === tag.toLowerCase()) ||
+                   codes.find((code) => base(code) === base(tag))) || Object.keys(CONFIG.texts)[0];
   }
 
   function readCookies() {
@@ -283,13 +281,16 @@ function consentGate(CONFIG, SCRIPT) {
       }
       return markupReady && activate(category);
     }
+    // Stopped at once, with or without the deferred part.
+    for (const [name, tracker] of Object.entries(CONFIG.trackers)) {
+      if (tracker.category === category) STOP[name](tracker);
+    }
     clear(category);
     // A site owner's script that already ran cannot be unloaded: only a reload stops it.
     if (ranOwnerScripts[category]) location.reload();
   }
 
-  /** Stop a withdrawn category's trackers and delete what it left: the deferred part does it, at
-   * once or on arrival. */
+  /** Delete what a withdrawn category left: the deferred part does it, at once or on arrival. */
   function clear(category) {
     if (deferred) return deferred.clear(category);
     toClear.push(category);
@@ -349,8 +350,7 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   // ---- built-in trackers and the site owner's gated markup --------------------------------------
-  /** Built-in trackers' starts, by the tracker's name (app/sites/trackers.py); the deferred part
-   * has their stops. */
+  /** Built-in trackers' starts, by the tracker's name (app/sites/trackers.py). */
   const START = {
     yandex_metrica({ id }) {
       window["disableYaCounter" + id] = false;
@@ -378,6 +378,21 @@ function consentGate(CONFIG, SCRIPT) {
       }
       fbq("consent", "grant");
       fbq("track", "PageView");
+    }
+  };
+
+  /** Built-in trackers' stops, by the tracker's name: each keeps its script from sending more. */
+  const STOP = {
+    yandex_metrica({ id }) {
+      window["disableYaCounter" + id] = true;
+      if (window.ym) ym(+id, "destruct");
+    },
+    // apply() sends the Consent Mode update once every category has moved.
+    ga4({ id }) {
+      window["ga-disable-" + id] = true;
+    },
+    meta_pixel() {
+      if (window.fbq) fbq("consent", "revoke");
     }
   };
 
@@ -568,8 +583,8 @@ function consentGate(CONFIG, SCRIPT) {
               label);
   }
 
-  // ---- the deferred part: settings layer, trackers, gated markup; a second script ------------------
-  /** The deferred part once its script has run: {sync: set the switches anew, toggle(category, on)}. */
+  // ---- the deferred part: settings layer, launcher, clearing, sending; a second script -------------
+  /** The deferred part once its script has run. @type {DeferredPart|undefined} */
   let deferred;
   let deferredScript;  // its <script> while it is on its way
   let afterDeferred;   // what to do once it has arrived (open the settings, when asked to)
@@ -581,15 +596,15 @@ function consentGate(CONFIG, SCRIPT) {
     if (deferred || deferredScript || !root) return;
     deferredScript = injectScript(CONFIG.deferredUrl + texts.digest + ".js");
     deferredScript.onerror = () => {
-      // Reports do not wait for a part that does not come (a stale banner after a deploy): they
-      // go as beacons now, and stay queued for a later page view (the service keeps one copy).
-      for (const body of [...readOutbox(), ...unsent.splice(0)]) {
-        navigator.sendBeacon(CONFIG.api, JSON.stringify(body));
-      }
       const then = anyway && afterDeferred;
       deferredScript.remove();
       deferredScript = afterDeferred = null;
       if (then) then();
+      // Reports do not wait for a part that does not come (a stale banner after a deploy): they
+      // go as beacons now, and stay queued for a later page view (the service keeps one copy).
+      for (const body of [...readOutbox(), ...unsent.splice(0)]) {
+        navigator.sendBeacon?.(CONFIG.api, JSON.stringify(body));
+      }
     };
     /** Called by the deferred script with its code and its payload (CSS and texts). */
     deferredScript.consentGate = (start, payload) => {
@@ -668,16 +683,18 @@ function consentGate(CONFIG, SCRIPT) {
     /** @type {Impression} */
     const impression = { site: CONFIG.site, language };
     if (CONFIG.shownApi && !OPAQUE_ORIGIN) {
-      navigator.sendBeacon(CONFIG.shownApi, JSON.stringify(impression));
+      navigator.sendBeacon?.(CONFIG.shownApi, JSON.stringify(impression));
     }
   }
 
   function close() {
-    afterDeferred = null;
     dialog.hidden = true;
     showLayer(false);
     showLauncher(true);
-    (returnFocus && returnFocus !== document.body ? returnFocus : deferred?.launcher)?.focus();
+    const target = returnFocus && returnFocus !== document.body ? returnFocus : deferred?.launcher;
+    // Closed before the deferred part came: its launcher takes the focus when it does.
+    [afterDeferred, anyway] = [!target && (() => deferred.launcher.focus()), false];
+    target?.focus();
   }
 
   /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
@@ -731,8 +748,10 @@ function consentGate(CONFIG, SCRIPT) {
 
   async function startUp() {
     // The whole document is there: the gated markup of what a stored consent allows runs now.
+    // Once each: an owner script run here may grant another category, which then runs at once.
+    const allowed = optional.filter((name) => granted[name]);
     markupReady = true;
-    for (const name of optional) if (granted[name]) activate(name);
+    for (const name of allowed) activate(name);
     // Three tasks: this one, building the banner, showing it; the rest waits until it has been
     // painted.
     await pause();
@@ -750,7 +769,7 @@ function consentGate(CONFIG, SCRIPT) {
       // treats it as a refusal, the default), in texts that only the deferred part carries
       // (rare visits: the first script stays small for the rest).
       await pause();
-      if (reason || gpc) loadDeferred(show, true);
+      if ((reason || gpc) && !deferred) loadDeferred(show, true);
       else show();
     } else {
       // No banner to show: the deferred part comes now with the launcher.
