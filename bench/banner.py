@@ -157,7 +157,7 @@ def banner_lines(results):
         "Consent Gate serves `bench/shop.yaml` (one language) and `bench/shop5.yaml` (en, de, fr, "
         "es, ru), both mandatory + analytical + marketing with Yandex.Metrica, GA4 and the Meta "
         "pixel, to an English visitor: one script before the banner is visible, with only the "
-        "visitor's language, and a deferred part (settings layer, gated markup; content-hashed, "
+        "visitor's language, and a deferred part (settings layer, launcher, clearing, sending reports; content-hashed, "
         "immutable) the banner fetches once it is painted. vanilla-cookieconsent v3, installed "
         "from npm at bench time, gets the same categories and trackers and, as its docs configure "
         "it, every language of the site in one config (the texts are ours, from our catalogs, so "
