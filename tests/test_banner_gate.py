@@ -317,15 +317,20 @@ def test_first_layer_works_without_the_deferred_part(host_page):
     assert visit.page.locator("#consent-gate .launcher").is_visible()
 
 
-def test_a_returning_visitor_s_trackers_start_without_the_deferred_part(host_page):
-    head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
-    visit = host_page(head=head)
+def _come_back_without_the_deferred_part(visit):
+    """Accept all, then load the page again with the deferred part refused; watch anew."""
     visit.click("accept")
     visit.settle()
     visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
     visit.tracker_requests.clear()
     visit.page.reload()
     visit.settle()
+
+
+def test_a_returning_visitor_s_trackers_start_without_the_deferred_part(host_page):
+    head = """<script type="text/plain" data-consent="analytical">window.ownerRan = true;</script>"""
+    visit = host_page(head=head)
+    _come_back_without_the_deferred_part(visit)
     assert visit.banner().is_hidden()
     for fragment in SITES["testshop"]:
         assert visit.requests_to(fragment), fragment
@@ -338,11 +343,7 @@ STOPPED = """() => [window['disableYaCounter44556677'], window['ga-disable-G-TES
 
 def test_a_withdrawal_stops_the_trackers_without_the_deferred_part(host_page):
     visit = host_page()
-    visit.click("accept")
-    visit.settle()
-    visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
-    visit.page.reload()
-    visit.settle()
+    _come_back_without_the_deferred_part(visit)
     assert visit.page.evaluate(STOPPED) == [False, False]
     visit.page.evaluate("ConsentGate.withdraw()")
     assert visit.page.evaluate(STOPPED) == [True, True]
@@ -351,11 +352,7 @@ def test_a_withdrawal_stops_the_trackers_without_the_deferred_part(host_page):
 
 def test_a_category_granted_again_before_the_deferred_part_came_is_not_cleared(host_page):
     visit = host_page()
-    visit.click("accept")
-    visit.settle()
-    visit.context.route(DEFERRED_PARTS, lambda route: route.abort("connectionrefused"))
-    visit.page.reload()
-    visit.settle()
+    _come_back_without_the_deferred_part(visit)
     # Withdrawn and granted again while the part that clears is missing: the clearing waits.
     visit.page.evaluate("ConsentGate.withdraw(); ConsentGate.acceptCategory('analytical')")
     visit.context.unroute(DEFERRED_PARTS)

@@ -99,7 +99,7 @@ function consentGate(CONFIG, SCRIPT) {
   const optional = CONFIG.categories.filter((name) => name !== MANDATORY);
   /** @type {StoredConsent|null} */
   let consent = null;
-  const granted = {};          // category -> true once its trackers and markup were started
+  const granted = {};          // category -> true while the visitor's choice allows it
   let markupReady = false;     // the whole document is there: gated markup may run
   const toClear = [];          // withdrawn categories whose keys wait for the deferred part
   const ranOwnerScripts = {};  // category -> true once a site-owner script of it ran
@@ -275,16 +275,12 @@ function consentGate(CONFIG, SCRIPT) {
   /** Start a category's built-in trackers and run its gated markup; or stop them and clear what
    * they left (the deferred part does that, at once or on arrival). */
   function toggle(category, on) {
-    if (on) {
-      for (const [name, tracker] of Object.entries(CONFIG.trackers)) {
-        if (tracker.category === category) START[name](tracker);
-      }
-      return markupReady && activate(category);
-    }
-    // Stopped at once, with or without the deferred part.
+    // Started and stopped at once, with or without the deferred part.
+    const loaders = on ? START : STOP;
     for (const [name, tracker] of Object.entries(CONFIG.trackers)) {
-      if (tracker.category === category) STOP[name](tracker);
+      if (tracker.category === category) loaders[name](tracker);
     }
+    if (on) return markupReady && activate(category);
     clear(category);
     // A site owner's script that already ran cannot be unloaded: only a reload stops it.
     if (ranOwnerScripts[category]) location.reload();
@@ -654,6 +650,7 @@ function consentGate(CONFIG, SCRIPT) {
     returnFocus = document.activeElement === host ? deferred?.launcher : document.activeElement;
     notice.textContent = notices.join(" ");
     notice.hidden = !notices.length;
+    deferred?.sync();
     showLauncher(false);
     dialog.hidden = false;
     dialog.focus();
@@ -666,16 +663,12 @@ function consentGate(CONFIG, SCRIPT) {
 
   /**
    * Show or hide the launcher, which brings the banner back; the deferred part makes it (it is
-   * never needed before the banner has been visible), with its switches set to the stored choice.
+   * never needed before the banner has been visible).
    * @param {boolean} on
    */
   function showLauncher(on) {
-    if (deferred) {
-      deferred.launcher.hidden = !on;
-      deferred.sync();
-    } else if (on) {
-      loadDeferred();
-    }
+    if (deferred) deferred.launcher.hidden = !on;
+    else if (on) loadDeferred();
   }
 
   /** Count one display of the first layer for the site's statistics. */
