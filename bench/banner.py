@@ -30,7 +30,8 @@ REQUESTS = """() => { const paths = [[], []];
 SETTLE_MS = 300
 OURS_VISIBLE = """() => { const h = document.querySelector('#consent-gate');
   const d = h && h.shadowRoot.querySelector('.dialog');
-  return d && !d.hidden && d.getBoundingClientRect().height > 0; }"""
+  return d && !d.hidden && getComputedStyle(d).visibility === 'visible'
+    && d.getBoundingClientRect().height > 0; }"""
 PEER_VISIBLE = """() => { const m = document.querySelector('#cc-main .cm');
   return m && getComputedStyle(m).visibility === 'visible' && m.getBoundingClientRect().height > 0; }"""
 #: Checks visible_js on every frame from the page's start and notes the first frame that shows

@@ -99,7 +99,9 @@ def test_keyboard_only_flow(host_page):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     # The first switch that can change has focus (mandatory is on and disabled); Space flips it.
+    # Settings may wait for the deferred part, which brings the switches.
     switch = f"() => ({ACTIVE})()"
+    page.wait_for_function(f"() => ({switch})()?.getAttribute('role') === 'switch'")
     assert page.evaluate(f"() => [({switch})().id, ({switch})().getAttribute('role')]") == [
         "cg-analytical", "switch"]
     assert page.evaluate(f"() => ({switch})().getAttribute('aria-checked')") == "false"

@@ -1,7 +1,7 @@
 """Build what the banner script needs to know about one site, in every language it offers."""
 from datetime import UTC
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.units import format_unit
 
 from app.banner.clearing import clear_patterns
@@ -26,10 +26,10 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
     text_sets are the site's texts per language (site_text_sets); this script carries the
     first-layer texts of one, language (the site's default when None), and the banner fetches
     another's from the deferred URL + textsVersion + "/" + language + ".js" (views.texts_script)
-    when its page asks for it. urls has "api", where reports go (or None), "shown", where
-    first-layer displays are counted (or None), "leaks", where leak reports go (or None: then
-    the banner never watches), and "deferred", the deferred part's URL up to
-    the digest of the visitor's texts. additions are the vendors that joined each category after
+    when its page asks for it. urls has "api", where reports go (or None: then nothing is
+    reported; first-layer displays go to "impressions" and leak reports to "leaks" beside it),
+    "leaks" (or None: then the banner never watches), and "deferred", the deferred part's URL up
+    to the digest of the visitor's texts. additions are the vendors that joined each category after
     the site was created, as [[vendor, epoch ms]] (app.sites.vendors.vendor_additions): a visitor
     who granted the category before is asked again.
     """
@@ -40,7 +40,6 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
     return {
         "site": site.id,
         "api": urls["api"],
-        "shownApi": urls.get("shown"),
         # The share of page views that watch for leaks (the deferred part's payload has the rest).
         "leaks": leak_sample(site) if urls.get("leaks") else 0,
         "deferredUrl": urls["deferred"],
@@ -60,7 +59,7 @@ def banner_config(site, catalog_version, text_sets, urls, build, css, additions=
         "clear": clear_patterns(catalog, trackers),
         "added": _added(additions or {}, site_vendors(site, catalog)),
         "textsVersion": texts_version(text_sets),
-        "texts": {language: first_layer_texts(text_sets[language])},
+        "texts": {language: first_layer_texts(text_sets[language], language)},
     }
 
 
@@ -76,9 +75,21 @@ def site_text_sets(site, catalog_version, overrides=None, languages=None):
             for language in languages or site.languages}
 
 
-def first_layer_texts(texts):
-    """Return the part of a text set that the first script carries (all but the deferred part's)."""
-    return {key: text for key, text in texts.items() if key not in DEFERRED_TEXTS}
+def first_layer_texts(texts, language):
+    """Return the part of a text set that the first script carries (all but the deferred part's).
+
+    A right-to-left language (CLDR's, through Babel) adds "dir": "rtl", outside the text set and
+    its digest: the banner lays its texts out that way.
+    """
+    first = {key: text for key, text in texts.items() if key not in DEFERRED_TEXTS}
+    return {**first, "dir": "rtl"} if _right_to_left(language) else first
+
+
+def _right_to_left(language):
+    try:
+        return Locale.parse(language.replace("-", "_")).text_direction == "rtl"
+    except (ValueError, UnknownLocaleError):  # a code Babel does not know: left to right
+        return False
 
 
 def deferred_texts(texts):

@@ -66,8 +66,8 @@ def texts_script(site_id, build, version, language):
     text_sets = _cached_text_sets(site.id, site.updated_at.isoformat(), site.catalog_version)
     if version != texts_version(text_sets):
         return _not_found("no such texts", "no-store")
-    return _script_response(build_texts_bundle(first_layer_texts(text_sets[language])), IMMUTABLE,
-                            language=language)
+    texts = first_layer_texts(text_sets[language], language)
+    return _script_response(build_texts_bundle(texts), IMMUTABLE, language=language)
 
 
 @bp.get("/c/<site_id>/<build>/<digest>.js")
@@ -134,7 +134,6 @@ def _cached_bundle(site_id, updated_at, catalog_version, service_url, language):
     # Serving the banner writes nothing: the build and text sets were registered before.
     text_sets = _cached_text_sets(site_id, updated_at, catalog_version)
     urls = {"api": _api_url(service_url, "api.record_consent"),
-            "shown": _api_url(service_url, "api.record_impression"),
             "leaks": _api_url(service_url, "api.record_leaks"),
             "deferred": _deferred_url(service_url, site_id, build)}
     revisions = reversed(repository.revisions(site_id))

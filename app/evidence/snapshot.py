@@ -29,8 +29,7 @@ def banner_scripts(site, catalog):
     text_sets = site_text_sets(site, catalog)
     deferred = f"{SERVICE}/c/{site.id}/{build}/"
     # Real-looking report addresses, so the banner behaves as served; capture aborts them.
-    urls = {"api": f"{SERVICE}/api/v1/consents", "shown": f"{SERVICE}/api/v1/impressions",
-            "deferred": deferred}
+    urls = {"api": f"{SERVICE}/api/v1/consents", "deferred": deferred}
     embed = {language: build_bundle(banner_config(site, catalog, text_sets, urls, build, css,
                                                   language=language)).body
              for language in text_sets}

@@ -72,7 +72,6 @@ function consentGate(CONFIG, SCRIPT) {
   const OUTBOX_KEY = "cg_outbox";
   const MANDATORY = "mandatory";
   const DAY_MS = 864e5;
-  const RTL_LANGUAGES = ["ar", "he", "fa", "ur"];
   const GTAG_URL = "https://www.googletagmanager.com/gtag/js?id=";
   const METRICA_URL = "https://mc.yandex.ru/metrika/tag.js";
   const PIXEL_URL = "https://connect.facebook.net/en_US/fbevents.js";
@@ -134,7 +133,9 @@ function consentGate(CONFIG, SCRIPT) {
    */
   function loadTexts(ready) {
     const done = () => {
-      dir = RTL_LANGUAGES.includes(language.split("-")[0]) ? "rtl" : "ltr";
+      // The service marks a right-to-left language's texts; the host's `all: initial` keeps the
+      // page's direction, so left-to-right is set too.
+      dir = texts.dir || "ltr";
       ready();
     };
     if (texts) return done();
@@ -211,9 +212,10 @@ function consentGate(CONFIG, SCRIPT) {
   }
 
   // ---- choosing ---------------------------------------------------------------------------------
-  function choicesWhere(allow) {
+  /** Return a choice that allows every optional category, or none; mandatory is always on. */
+  function allOrNone(allowed) {
     const choices = {};
-    for (const name of CONFIG.categories) choices[name] = name === MANDATORY || allow(name);
+    for (const name of CONFIG.categories) choices[name] = name === MANDATORY || allowed;
     return choices;
   }
 
@@ -231,9 +233,11 @@ function consentGate(CONFIG, SCRIPT) {
                 key: known ? consent.key : randomId(32), choices,
                 catalog: versions.catalog, policy: versions.policy, document: versions.document,
                 given: now, expires: now + days * DAY_MS };
+    // What the choice allows is requested first; the cookie and the queued report follow in the
+    // same task, before anything else can run.
+    apply(choices, before);
     writeConsent();
     report(eventName(previous, choices), uiAction);
-    apply(choices, before);
     emit(DOM_EVENT.CHANGE);
   }
 
@@ -338,9 +342,9 @@ function consentGate(CONFIG, SCRIPT) {
   function prepareGoogle() {
     const tracker = CONFIG.trackers.ga4;
     if (!tracker) return;
-    window.dataLayer = window.dataLayer || [];
+    window.dataLayer ||= [];
     // Site owners call gtag() as Google's snippet defines it; events queue until consent.
-    window.gtag = window.gtag || gtag;
+    window.gtag ||= gtag;
     gtag("consent", "default", googleConsent());
     if (tracker.mode === "advanced") loadGoogle(tracker);
   }
@@ -552,7 +556,7 @@ function consentGate(CONFIG, SCRIPT) {
       settings,
       el("div", { class: "actions" },
         button("accept", texts.accept_all, () => {
-          choose(choicesWhere(() => true), UI_ACTION.ACCEPT_ALL);
+          choose(allOrNone(true), UI_ACTION.ACCEPT_ALL);
           close();
         }),
         button("reject", texts.reject_all, () => {
@@ -575,7 +579,7 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Link a document; a path ("/documents/...") is on this service, next to the deferred part. */
   function link(href, label) {
-    return el("a", { href: new URL(href, CONFIG.deferredUrl).href, target: "_blank", rel: "noopener" },
+    return el("a", { href: new URL(href, CONFIG.deferredUrl), target: "_blank", rel: "noopener" },
               label);
   }
 
@@ -653,6 +657,7 @@ function consentGate(CONFIG, SCRIPT) {
     deferred?.sync();
     showLauncher(false);
     dialog.hidden = false;
+    host.style.visibility = "";
     dialog.focus();
     // Once the banner is painted: the first layer never waits for the deferred part.
     requestAnimationFrame(() => setTimeout(() => {
@@ -675,12 +680,17 @@ function consentGate(CONFIG, SCRIPT) {
   function countShown() {
     /** @type {Impression} */
     const impression = { site: CONFIG.site, language };
-    if (CONFIG.shownApi && !OPAQUE_ORIGIN) {
-      navigator.sendBeacon?.(CONFIG.shownApi, JSON.stringify(impression));
+    // Beside the reports' address, as the deferred part's leak reports are.
+    if (CONFIG.api && !OPAQUE_ORIGIN) {
+      navigator.sendBeacon?.(new URL("impressions", CONFIG.api), JSON.stringify(impression));
     }
   }
 
-  function close() {
+  /** Hide the banner after a choice, in a task of its own: the click's task ends once what the
+   * choice allows has started, and hiding the banner and moving the focus (a style and layout)
+   * follow. */
+  async function close() {
+    await pause();
     dialog.hidden = true;
     showLayer(false);
     showLauncher(true);
@@ -692,7 +702,7 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Close without choosing: a first visit counts as refusal, a later one keeps the choice. */
   function dismiss() {
-    if (!current()) choose(choicesWhere(() => false), UI_ACTION.DISMISS);
+    if (!current()) choose(allOrNone(false), UI_ACTION.DISMISS);
     close();
   }
 
@@ -707,11 +717,11 @@ function consentGate(CONFIG, SCRIPT) {
   function grantOne(category, uiAction) {
     if (!CONFIG.categories.includes(category)) return;
     const stored = current();
-    choose({ ...(stored ? stored.choices : choicesWhere(() => false)), [category]: true }, uiAction);
+    choose({ ...(stored ? stored.choices : allOrNone(false)), [category]: true }, uiAction);
   }
 
   function rejectAll() {
-    choose(choicesWhere(() => false), current() ? UI_ACTION.WITHDRAW : UI_ACTION.REJECT_ALL);
+    choose(allOrNone(false), current() ? UI_ACTION.WITHDRAW : UI_ACTION.REJECT_ALL);
   }
 
   function onKeydown(event) {
@@ -726,7 +736,7 @@ function consentGate(CONFIG, SCRIPT) {
     show: () => open(""),
     getConsent: publicConsent,
     acceptCategory: (category) => grantOne(category, UI_ACTION.API),
-    withdraw: () => choose(choicesWhere(() => false), UI_ACTION.WITHDRAW)
+    withdraw: () => choose(allOrNone(false), UI_ACTION.WITHDRAW)
   };
 
   /**
@@ -737,6 +747,23 @@ function consentGate(CONFIG, SCRIPT) {
    */
   function pause() {
     return window.scheduler?.yield?.() ?? new Promise(setTimeout);
+  }
+
+  /**
+   * Lay the banner out unseen, one text at a time, a task each: the first layout of a text style
+   * waits for the system's font lookup (a few ms each on a slow phone), and in one task they
+   * would add up to a long one. open() makes it visible.
+   */
+  async function layOut() {
+    const parts = root.querySelectorAll("h2,p,ul");
+    host.style.visibility = "hidden";
+    dialog.hidden = false;
+    for (const part of parts) part.hidden = true;
+    for (const part of parts) {
+      await pause();
+      part.hidden = false;
+      dialog.offsetWidth;  // lays out this text now, in this task
+    }
   }
 
   async function startUp() {
@@ -758,10 +785,10 @@ function consentGate(CONFIG, SCRIPT) {
     });
     if (!current()) {
       const show = () => open(reason, true);
+      await layOut();
       // A visitor asked again is told why, and a GPC one what the signal did (where the site
       // treats it as a refusal, the default), in texts that only the deferred part carries
       // (rare visits: the first script stays small for the rest).
-      await pause();
       if ((reason || gpc) && !deferred) loadDeferred(show, true);
       else show();
     } else {

@@ -5,6 +5,7 @@ import pytest
 
 from app.banner import bundle
 from app.banner.clearing import without_covered
+from app.banner.config import first_layer_texts
 
 
 @pytest.fixture
@@ -58,3 +59,15 @@ def test_a_bundle_calls_the_gate_with_its_config():
 ])
 def test_clear_patterns_drop_what_a_prefix_covers(patterns, kept):
     assert without_covered(patterns) == kept
+
+
+@pytest.mark.parametrize(("language", "direction"), [
+    ("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("ur", "rtl"), ("ps", "rtl"), ("ar-EG", "rtl"),
+    ("en", None), ("pt-BR", None), ("zh-Hans", None), ("ru", None), ("xx", None),
+])
+def test_first_layer_texts_mark_right_to_left_languages(language, direction):
+    texts = {"title": "T", "save": "S", "digest": "d"}
+    first = first_layer_texts(texts, language)
+    assert first.get("dir") == direction
+    assert "save" not in first and first["digest"] == "d"
+    assert "dir" not in texts  # the text set and its digest stay as they are
