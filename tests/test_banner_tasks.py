@@ -25,7 +25,8 @@ const observer = new MutationObserver((records) => {
       if (node.tagName === 'SCRIPT' && node.src && !new URL(node.src).hostname.endsWith('gate.test'))
         events.push('tracker ' + new URL(node.src).hostname);
     }
-    if (record.attributeName === 'hidden') events.push((record.target.hidden ? 'hide ' : 'show ') + name(record.target));
+    if (record.attributeName === 'hidden')
+      events.push((record.target.hidden ? 'hide ' : 'show ') + name(record.target));
     if (record.attributeName === 'style' && record.target.id === 'consent-gate')
       events.push(record.target.style.visibility === 'hidden' ? 'unseen' : 'seen');
   }
