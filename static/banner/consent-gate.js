@@ -772,8 +772,8 @@ function consentGate(CONFIG, SCRIPT) {
     const allowed = optional.filter((name) => granted[name]);
     markupReady = true;
     for (const name of allowed) activate(name);
-    // Three tasks: this one, building the banner, showing it; the rest waits until it has been
-    // painted.
+    // Tasks of their own: this one, building the banner, laying it out a text at a time, showing
+    // it; the rest waits until it has been painted.
     await pause();
     buildUi();
     document.addEventListener("click", (event) => {
