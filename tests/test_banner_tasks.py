@@ -128,3 +128,26 @@ def test_the_first_layer_uses_few_font_sizes_and_weights(host_page, site_id, pho
     styles = visit.page.evaluate(FONT_STYLES)
     assert len(styles) <= most, styles
     assert len({style.rsplit(" ", 3)[0] for style in styles}) == 1  # one family
+
+
+def test_a_choice_made_by_a_gated_script_is_queued_after_the_one_that_ran_it(host_page):
+    # The gated markup runs inside the choice's task: its report must already be queued.
+    head = ('<script type="text/plain" data-consent="analytical">'
+            "ConsentGate.acceptCategory('marketing');</script>")
+    visit = host_page(head=head)
+    reports = []
+
+    def record(route):
+        reports.append(json.loads(route.request.post_data))
+        route.fallback()
+
+    visit.context.route("**/api/v1/consents", record)
+    visit.banner().wait_for()
+    visit.settle()
+    visit.page.evaluate("ConsentGate.acceptCategory('analytical')")
+    visit.page.wait_for_function("ConsentGate.getConsent().receipt")
+    visit.settle()
+    assert [(report["choices"]["analytical"], report["choices"]["marketing"])
+            for report in reports] == [(True, False), (True, True)]
+    assert reports[0]["consent_id"] != reports[1]["consent_id"]
+    assert visit.page.evaluate("ConsentGate.getConsent().id") == reports[1]["consent_id"]

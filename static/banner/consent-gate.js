@@ -233,11 +233,10 @@ function consentGate(CONFIG, SCRIPT) {
                 key: known ? consent.key : randomId(32), choices,
                 catalog: versions.catalog, policy: versions.policy, document: versions.document,
                 given: now, expires: now + days * DAY_MS };
-    // What the choice allows is requested first; the cookie and the queued report follow in the
-    // same task, before anything else can run.
-    apply(choices, before);
     writeConsent();
+    // Queued before anything the choice allows runs: an owner's gated script may choose again.
     report(eventName(previous, choices), uiAction);
+    apply(choices, before);
     emit(DOM_EVENT.CHANGE);
   }
 
