@@ -22,8 +22,11 @@ const observer = new MutationObserver((records) => {
   const events = [];
   for (const record of records) {
     for (const node of record.addedNodes) {
-      if (node.tagName === 'SCRIPT' && node.src && !new URL(node.src).hostname.endsWith('gate.test'))
-        events.push('tracker ' + new URL(node.src).hostname);
+      if (node.tagName !== 'SCRIPT' || !node.src) continue;
+      const url = new URL(node.src);
+      if (!url.hostname.endsWith('gate.test')) events.push('tracker ' + url.hostname);
+      // /c/<site>/<build>/<digest>.js
+      else if (url.pathname.split('/').length === 5) events.push('deferred part');
     }
     if (record.attributeName === 'hidden')
       events.push((record.target.hidden ? 'hide ' : 'show ') + name(record.target));
@@ -32,6 +35,7 @@ const observer = new MutationObserver((records) => {
   }
   if (events.length) deliveries.push({events, cookie: document.cookie.includes('cg_consent='),
                                       outbox: localStorage.getItem('cg_outbox') || ''});
+  if (events.includes('unseen')) window.whileUnseen?.();
 });
 observer.observe(document, {childList: true, subtree: true, attributes: true,
                             attributeFilter: ['style']});
@@ -87,21 +91,23 @@ def test_a_click_requests_what_it_allows_before_the_banner_hides(host_page):
     visit.settle()
     before = len(_deliveries(visit.page))
     visit.click("accept")
-    visit.page.wait_for_function("window.deliveries.some((d) => d.events.includes('hide dialog'))")
+    visit.page.wait_for_function("window.deliveries.some((d) => d.events.includes('show launcher'))")
     visit.settle()
     after = _deliveries(visit.page)[before:]
     trackers = next(delivery for delivery in after
                     if any(event.startswith("tracker ") for event in delivery["events"]))
-    # The click's own task: every tracker script, the consent cookie and the queued report...
-    assert sorted(trackers["events"]) == ["tracker connect.facebook.net", "tracker mc.yandex.ru",
-                                          "tracker www.googletagmanager.com"]
+    # The click's own task: every tracker script, the consent cookie, the queued report and
+    # the banner hidden...
+    assert sorted(trackers["events"]) == ["hide dialog", "tracker connect.facebook.net",
+                                          "tracker mc.yandex.ru", "tracker www.googletagmanager.com"]
     assert trackers["cookie"] is True
     assert [report["ui_action"] for report in json.loads(trackers["outbox"])] == ["accept_all"]
-    # ... and the banner hides in a later one.
-    hidden = next(index for index, delivery in enumerate(after)
-                  if "hide dialog" in delivery["events"])
-    assert after.index(trackers) < hidden
-    assert visit.banner().is_hidden()
+    # ... and the launcher (with the focus) in a later one.
+    launcher = next(index for index, delivery in enumerate(after)
+                    if "show launcher" in delivery["events"])
+    assert after.index(trackers) < launcher
+    visit.page.wait_for_function(
+        "document.querySelector('#consent-gate').shadowRoot.activeElement?.className === 'launcher'")
 
 
 FONT_STYLES = """() => {
@@ -151,3 +157,27 @@ def test_a_choice_made_by_a_gated_script_is_queued_after_the_one_that_ran_it(hos
             for report in reports] == [(True, False), (True, True)]
     assert reports[0]["consent_id"] != reports[1]["consent_id"]
     assert visit.page.evaluate("ConsentGate.getConsent().id") == reports[1]["consent_id"]
+
+
+def test_a_banner_opened_while_it_is_laid_out_opens_once(host_page):
+    # The page opens it (its own "Cookie settings" control) from a focused element of its own.
+    opener = """<script>window.whileUnseen = () => {
+      document.getElementById('outside').focus(); ConsentGate.show(); };</script>"""
+    visit = host_page(head=WATCH + opener)
+    visit.banner().wait_for()
+    visit.settle()
+    visit.page.keyboard.press("Escape")
+    # Start-up does not open it a second time, so the focus goes back where it was.
+    visit.page.wait_for_function("document.activeElement.id === 'outside'")
+    assert visit.banner().is_hidden()
+
+
+def test_a_banner_that_waits_for_the_deferred_part_fetches_it_while_it_is_laid_out(host_page):
+    # A GPC visitor is told what the signal did, in texts that only the deferred part carries.
+    visit = host_page(head=WATCH, gpc=True)
+    visit.banner().wait_for()
+    visit.settle()
+    events = [event for delivery in _deliveries(visit.page) for event in delivery["events"]]
+    assert events.index("unseen") < events.index("deferred part") < events.index("show links")
+    assert events.index("show links") < events.index("seen")
+    assert visit.page.locator("#consent-gate .notice").is_visible()

@@ -500,7 +500,8 @@ function consentGate(CONFIG, SCRIPT) {
     const element = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
       if (typeof value === "function") element.addEventListener(name, value);
-      else if (value != null && value !== false) element.setAttribute(name, value === true ? "" : value);
+      // A boolean attribute is on whatever its value: true becomes "true".
+      else if (value != null && value !== false) element.setAttribute(name, value);
     }
     element.append(...children.filter((child) => child != null));
     return element;
@@ -536,7 +537,7 @@ function consentGate(CONFIG, SCRIPT) {
   function buildUi() {
     [host, root] = shadowHost("consent-gate");
     const documentLink = texts.links.document;
-    notice = el("p", { class: "notice", role: "status", hidden: true });
+    notice = el("div", { class: "notice", role: "status", hidden: true });
     settings = el("div", { class: "settings", hidden: true });
     settingsButton = button("settings", texts.settings, openSettings, { class: "button secondary" });
     firstLayer = el("div", {},
@@ -578,8 +579,8 @@ function consentGate(CONFIG, SCRIPT) {
 
   /** Link a document; a path ("/documents/...") is on this service, next to the deferred part. */
   function link(href, label) {
-    return el("a", { href: new URL(href, CONFIG.deferredUrl), target: "_blank", rel: "noopener" },
-              label);
+    // A new tab opened by target=_blank has no opener (HTML standard, every current browser).
+    return el("a", { href: new URL(href, CONFIG.deferredUrl), target: "_blank" }, label);
   }
 
   // ---- the deferred part: settings layer, launcher, clearing, sending; a second script -------------
@@ -685,12 +686,11 @@ function consentGate(CONFIG, SCRIPT) {
     }
   }
 
-  /** Hide the banner after a choice, in a task of its own: the click's task ends once what the
-   * choice allows has started, and hiding the banner and moving the focus (a style and layout)
-   * follow. */
+  /** Hide the banner after a choice; the launcher and the focus (a style and a layout) follow in
+   * a task of their own, so the click's task ends once what the choice allows has started. */
   async function close() {
-    await pause();
     dialog.hidden = true;
+    await pause();
     showLayer(false);
     showLauncher(true);
     const target = returnFocus && returnFocus !== document.body ? returnFocus : deferred?.launcher;
@@ -754,7 +754,7 @@ function consentGate(CONFIG, SCRIPT) {
    * would add up to a long one. open() makes it visible.
    */
   async function layOut() {
-    const parts = root.querySelectorAll("h2,p,ul");
+    const parts = root.querySelectorAll("h2,p,ul");  // not the notice, which open() sets
     host.style.visibility = "hidden";
     dialog.hidden = false;
     for (const part of parts) part.hidden = true;
@@ -783,13 +783,14 @@ function consentGate(CONFIG, SCRIPT) {
       }
     });
     if (!current()) {
-      const show = () => open(reason, true);
-      await layOut();
+      const laidOut = layOut();
+      // Not again when the page opened it meanwhile (a link, its script).
+      const show = () => laidOut.then(() => host.style.visibility && open(reason, true));
       // A visitor asked again is told why, and a GPC one what the signal did (where the site
       // treats it as a refusal, the default), in texts that only the deferred part carries
-      // (rare visits: the first script stays small for the rest).
+      // (rare visits: the first script stays small for the rest); it is fetched meanwhile.
       if ((reason || gpc) && !deferred) loadDeferred(show, true);
-      else show();
+      else await show();
     } else {
       // No banner to show: the deferred part comes now with the launcher.
       showLauncher(true);
