@@ -87,9 +87,14 @@ def first_layer_texts(texts, language):
 
 def _right_to_left(language):
     try:
-        return Locale.parse(language.replace("-", "_")).text_direction == "rtl"
+        return _locale(language).text_direction == "rtl"
     except (ValueError, UnknownLocaleError):  # a code Babel does not know: left to right
         return False
+
+
+def _locale(language):
+    """Return Babel's locale for a site's language code ("pt-BR" as well as "pt_BR")."""
+    return Locale.parse(language.replace("-", "_"))
 
 
 def deferred_texts(texts):
@@ -228,12 +233,12 @@ def fill_text(template, **values):
 
 
 def _days(count, language):
-    locale = Locale.parse(language.replace("-", "_"))
+    locale = _locale(language)
     return format_unit(count, "duration-day", length="long", locale=locale)
 
 
 def _country(code, language):
-    locale = Locale.parse(language.replace("-", "_"))
+    locale = _locale(language)
     return locale.territories.get(code, code)
 
 
@@ -283,5 +288,5 @@ def _lifetime(lifetime, language, texts):
     if lifetime == PERSISTENT:
         return texts["lifetime_persistent"]
     count, unit = lifetime.split()
-    locale = Locale.parse(language.replace("-", "_"))
+    locale = _locale(language)
     return format_unit(int(count), f"duration-{unit.rstrip('s')}", length="long", locale=locale)
