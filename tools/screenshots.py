@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.accounts.service import create_user  # noqa: E402
+from app.evidence.capture import CHROMIUM_ARGS  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.ledger.checkpoints import generate_key  # noqa: E402
 from app.publishing import publish_site  # noqa: E402
@@ -28,8 +29,6 @@ from app.signing import signing_key_path  # noqa: E402
 from app.sites.files import load_site_file, site_files  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SITE = "familami"
 ADMIN, PASSWORD = "admin@example.com", secrets.token_urlsafe(18)
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -125,7 +124,7 @@ def main(folder=ROOT / "docs" / "screenshots"):
     console, demo, server = serve(Path(tempfile.mkdtemp(prefix="consent-shots-")))
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             banner_shots(browser, demo, out)
             visitors(browser, demo)
             console_shots(browser, console, out)
